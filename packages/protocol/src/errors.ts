@@ -1,0 +1,41 @@
+/**
+ * Error codes carried in `{ ok: false, error: { code, message } }` acks and in
+ * `connect_error` data. Codes are part of the wire contract: add, never rename.
+ */
+export const ErrorCode = {
+  /** The payload failed schema validation (wrong shape, bad room or nick). */
+  INVALID_PAYLOAD: 'INVALID_PAYLOAD',
+  /** The payload was larger than the server accepts for that event. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The event name is not part of the protocol. */
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
+  /** The handshake announced a protocol version this server does not speak. */
+  UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
+  /** The room already holds `MAX_ROOM_SIZE` members. */
+  ROOM_FULL: 'ROOM_FULL',
+  /** The room has a password and the one given does not match (or none was given). */
+  BAD_PASSWORD: 'BAD_PASSWORD',
+  /** The socket already joined a room; leave first. */
+  ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
+  /** The event needs a joined room and the socket has none. */
+  NOT_IN_ROOM: 'NOT_IN_ROOM',
+  /** `signal.to` is not a member of the sender's room. */
+  PEER_NOT_FOUND: 'PEER_NOT_FOUND',
+  /** The resume token is unknown, expired or already used. */
+  RESUME_FAILED: 'RESUME_FAILED',
+  /** Too many events of this kind in a short time. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The server is shutting down or its store is unreachable; retry later. */
+  UNAVAILABLE: 'UNAVAILABLE',
+  /** Anything else; details are logged on the server, never sent. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The error object inside a failed ack. `message` is safe to show to a user. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { schemas, jsonByteLength } from './index.js';
+
+describe('protocol schemas', () => {
+  it('accepts Unicode room names and counts code points', () => {
+    expect(schemas.RoomName.parse('  会议室 ')).toBe('会议室');
+    expect(schemas.RoomName.safeParse('房'.repeat(64)).success).toBe(true);
+    expect(schemas.RoomName.safeParse('房'.repeat(65)).success).toBe(false);
+  });
+
+  it('rejects empty names and control characters', () => {
+    expect(schemas.Nick.safeParse('   ').success).toBe(false);
+    expect(schemas.Nick.safeParse('a\u0000b').success).toBe(false);
+    expect(schemas.Nick.safeParse('a\nb').success).toBe(false);
+  });
+
+  it('tells a fresh join from a resume and rejects mixtures', () => {
+    expect(schemas.JoinRequest.safeParse({ room: 'a', nick: 'b' }).success).toBe(true);
+    expect(schemas.JoinRequest.safeParse({ resumeToken: 't' }).success).toBe(true);
+    expect(schemas.JoinRequest.safeParse({ room: 'a' }).success).toBe(false);
+    expect(schemas.JoinRequest.safeParse(null).success).toBe(false);
+  });
+
+  it('never lets a client set the sender of a signal', () => {
+    expect(schemas.SignalSend.safeParse({ to: 'abc', data: {}, from: 'x' }).success).toBe(false);
+  });
+
+  it('measures JSON size in UTF-8 bytes and survives cycles', () => {
+    expect(jsonByteLength({ a: '会' })).toBe(JSON.stringify({ a: '会' }).length + 2);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(jsonByteLength(cyclic)).toBe(Infinity);
+  });
+});

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { Limits } from './limits.js';
+
+/**
+ * Runtime schemas of every inbound payload. The server parses each client event
+ * with these before anything else; the web client parses server events with the
+ * same schemas, so a bad server cannot crash it either.
+ */
+
+/** Code points, not UTF-16 units: "会议室" is 3 characters, as a user would count. */
+const codePoints = (s: string): number => [...s].length;
+
+/** Control characters and line/paragraph separators never belong in a display name. */
+const FORBIDDEN_CHARS = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+
+function displayName(max: number, what: string) {
+  return z
+    .string()
+    .transform((s) => s.normalize('NFC').trim())
+    .refine((s) => s.length > 0, `${what} must not be empty`)
+    .refine((s) => codePoints(s) <= max, `${what} must be at most ${max} characters`)
+    .refine((s) => !FORBIDDEN_CHARS.test(s), `${what} must not contain control characters`);
+}
+
+/** A room name: any printable Unicode text, trimmed, 1..64 characters. */
+export const RoomName = displayName(Limits.roomNameMax, 'Room name');
+/** A participant's nickname, 1..32 characters. */
+export const Nick = displayName(Limits.nickMax, 'Name');
+/** Server-assigned participant id (opaque, URL-safe). */
+export const PeerId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'invalid peer id');
+/** An optional room password, 1..128 characters. */
+export const Password = z.string().min(1).max(Limits.passwordMax);
+
+/** What a participant publishes about its own media. All fields are advisory UI state. */
+export const MediaState = z.object({
+  /** Microphone is sending audio. */
+  mic: z.boolean(),
+  /** Camera is sending video. */
+  cam: z.boolean(),
+  /** A screen share is being sent to the room. */
+  sharing: z.boolean(),
+  /** The participant is recording (screen or meeting): everyone must be told. */
+  recording: z.boolean(),
+  /** The MediaStream id of the screen share, so receivers can tell it from the camera. */
+  shareStreamId: z.string().max(64).nullable(),
+});
+/** Default media state of a participant who said nothing. */
+export const DEFAULT_MEDIA_STATE: z.infer<typeof MediaState> = {
+  mic: false,
+  cam: false,
+  sharing: false,
+  recording: false,
+  shareStreamId: null,
+};
+
+/** A participant as others see it. */
+export const Peer = MediaState.extend({ id: PeerId, nick: z.string() });
+
+/** `room:join`, first time: pick a room and a name. */
+export const JoinFresh = z.strictObject({
+  room: RoomName,
+  nick: Nick,
+  password: Password.optional(),
+  state: MediaState.partial().optional(),
+});
+/** `room:join` after a reconnect: the token from the earlier join keeps id and place. */
+export const JoinResume = z.strictObject({
+  resumeToken: z.string().min(1).max(Limits.resumeTokenMax),
+});
+/** `room:join` payload. */
+export const JoinRequest = z.union([JoinFresh, JoinResume]);
+
+/** `peer:update` payload: the caller's own state; at least one field. */
+export const PeerUpdate = MediaState.partial()
+  .extend({ nick: Nick.optional() })
+  .strict()
+  .refine((u) => Object.keys(u).length > 0, 'nothing to update');
+
+/**
+ * `signal.data`: a JSON object relayed as is. The server does not interpret it;
+ * its size is capped by the server (see {@link Limits.signalDataMaxBytes}).
+ */
+export const SignalData = z.record(z.string(), z.unknown());
+/** `signal` from a client. */
+export const SignalSend = z.strictObject({ to: PeerId, data: SignalData });
+/** `signal` as delivered: `from` is set by the server from the sender's socket. */
+export const SignalRelay = z.object({ from: PeerId, data: SignalData });
+
+/** `chat:send` payload. */
+export const ChatSend = z.strictObject({
+  text: z
+    .string()
+    .transform((s) => s.trim())
+    .refine((s) => s.length > 0, 'message must not be empty')
+    .refine((s) => codePoints(s) <= Limits.chatMax, `message must be at most ${Limits.chatMax} characters`),
+});
+/** `chat:message` delivered to everyone in the room, the sender included. */
+export const ChatMessage = z.object({
+  id: z.string(),
+  from: PeerId,
+  nick: z.string(),
+  text: z.string(),
+  at: z.number(),
+});
+
+/** One ICE server entry, as RTCIceServer. */
+export const IceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+/** Data of a successful `room:join` ack. */
+export const JoinResult = z.object({
+  room: z.string(),
+  self: Peer,
+  /** Everyone else already in the room (not `self`). */
+  members: z.array(Peer),
+  iceServers: z.array(IceServer),
+  /** Send `{resumeToken}` in `room:join` after a reconnect, within `resumeGraceMs`. */
+  resumeToken: z.string(),
+  resumeGraceMs: z.number(),
+  /** True when this join resumed an earlier session (same id, no leave/join seen by peers). */
+  resumed: z.boolean(),
+});
+
+/** `peer:left` payload. */
+export const PeerLeft = z.object({
+  id: PeerId,
+  reason: z.enum(['left', 'disconnected', 'node-down']),
+});
+/** `peer:updated` payload: the id and the fields that changed. */
+export const PeerUpdated = MediaState.partial().extend({ id: PeerId, nick: z.string().optional() });
+
+/** `server:shutdown`: the node is going away; reconnect (the token keeps your place). */
+export const ServerShutdown = z.object({ reconnectAfterMs: z.number() });
+
+/** Handshake `auth` object sent by socket.io clients. */
+export const HandshakeAuth = z.object({ v: z.number().int() });
+
+/** Byte length of a value serialized as JSON (UTF-8), or Infinity when it cannot be serialized. */
+export function jsonByteLength(value: unknown): number {
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? 0 : new TextEncoder().encode(json).length;
+  } catch {
+    return Infinity;
+  }
+}
