@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`, `.ci/run`). Works on a fresh Debian 12 machine as root
+# with no stdin: installs what is missing, typechecks, builds the web app, then runs every
+# suite (Vitest, then the browser journeys) inside ONE loopback-only network namespace, so
+# WebRTC traffic never leaves 127.0.0.0/8 and no port can clash with anything else running.
+# Prints one closing line `N passed, N failed` and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CI="${CI:-true}" DEBIAN_FRONTEND=noninteractive
+
+# ---------------------------------------------------------------- inside the namespace
+if [[ "${1:-}" == "--in-netns" ]]; then
+  ip link set lo up
+  OUT="$2"
+  rc=0
+  echo "== vitest (unit, contract, integration)"
+  # The JSON reporter's file is what we count; the default reporter is for people.
+  # `timeout` bounds a hung suite so CI always gets an answer.
+  timeout --kill-after=20 600 npx vitest run --reporter=default --reporter=json \
+    --outputFile.json="$OUT/vitest.json" </dev/null || rc=1
+  echo "== e2e (real Chromium, node:test)"
+  shopt -s nullglob
+  e2e_files=(e2e/*.test.ts)
+  if ((${#e2e_files[@]})); then
+    # Concurrency 1: the journeys share two cores; several meshes at once would starve them.
+    # spec → terminal, tap → file for counting.
+    timeout --kill-after=20 900 node --import tsx --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$OUT/e2e.tap" \
+      "${e2e_files[@]}" </dev/null || rc=1
+  else
+    echo "(no e2e tests found)"
+  fi
+  exit "$rc"
+fi
+
+START=$(date +%s)
+log() { printf '\n== %s\n' "$*"; }
+
+# ---------------------------------------------------------------- system packages
+# command → Debian package; only what is missing is installed (apt-get update once).
+declare -A NEED=([chromium]=chromium [ffprobe]=ffmpeg [turnserver]=coturn
+  [redis-server]=redis-server [nginx]=nginx [ip]=iproute2 [unshare]=util-linux
+  [timeout]=coreutils)
+missing=()
+for cmd in "${!NEED[@]}"; do
+  # nginx lives in /usr/sbin, which a non-login root shell may not have on PATH.
+  command -v "$cmd" >/dev/null 2>&1 || [[ -x /usr/sbin/$cmd || -x /usr/bin/$cmd ]] ||
+    missing+=("${NEED[$cmd]}")
+done
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing packages (${missing[*]}) and not root: install them and rerun" >&2
+    exit 2
+  fi
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# ---------------------------------------------------------------- node dependencies
+if [[ ! -d node_modules ]]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules present: skipping npm ci"
+fi
+
+log "typecheck"
+npm run typecheck
+
+log "build web app"
+npm run build
+
+# ---------------------------------------------------------------- suites in one namespace
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/meshmeet-test.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT
+# Root may create a network namespace directly; otherwise map ourselves to root in a
+# user namespace first (works where unprivileged user namespaces are allowed).
+UNSHARE=(unshare -n)
+[[ $(id -u) -eq 0 ]] || UNSHARE=(unshare -r -n)
+suites_rc=0
+"${UNSHARE[@]}" bash "$ROOT/scripts/test-all.sh" --in-netns "$OUT" || suites_rc=$?
+
+# ---------------------------------------------------------------- one combined count
+e2e_flag=""
+compgen -G "e2e/*.test.ts" >/dev/null || e2e_flag="--no-e2e"
+read -r vpass vfail < <(node --import tsx scripts/count-results.ts "$OUT/vitest.json" "$OUT/e2e.tap" $e2e_flag)
+ELAPSED=$(($(date +%s) - START))
+log "summary (${ELAPSED}s)"
+echo "suites exit code: ${suites_rc}"
+echo "${vpass} passed, ${vfail} failed"
+if ((suites_rc != 0 || vfail != 0)); then exit 1; fi
