@@ -1,0 +1,480 @@
+import { io, type Socket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
+import { PROTOCOL_VERSION, schemas, ErrorCode } from '@meshmeet/protocol';
+import type {
+  ChatMessage,
+  ClientToServerEvents,
+  JoinResult,
+  MediaState,
+  Peer,
+  PeerLeft,
+  PeerSignal,
+  PeerUpdate,
+  PeerUpdated,
+  ServerShutdown,
+  ServerToClientEvents,
+  SignalRelay,
+} from '@meshmeet/protocol';
+import { TypedEmitter } from './typed-emitter.js';
+import { SignalingError, toSignalingError } from './signaling-error.js';
+import { unwrapAck } from './ack.js';
+import { listenValidated } from './inbound.js';
+
+/** Lifecycle of a {@link SignalingClient}; the same words the UI shows. */
+export type SignalingStatus = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
+
+/** What a fresh `room:join` sends; kept so a failed resume can join again as the same person. */
+export interface FreshJoin {
+  room: string;
+  nick: string;
+  password?: string;
+  state?: Partial<MediaState>;
+}
+
+/** Events of a {@link SignalingClient}. Listeners that throw are reported, never propagated. */
+export interface SignalingEvents {
+  /** The status changed. */
+  status: (status: SignalingStatus) => void;
+  /** After a reconnect the server kept our place: same id, peers never saw us leave. */
+  resumed: (result: JoinResult) => void;
+  /** After a reconnect the resume failed and we joined again: new id, rebuild the mesh. */
+  rejoined: (result: JoinResult) => void;
+  /** Someone joined our room. */
+  peerJoined: (peer: Peer) => void;
+  /** Someone left our room. */
+  peerLeft: (payload: PeerLeft) => void;
+  /** Someone changed their media state or name. */
+  peerUpdated: (payload: PeerUpdated) => void;
+  /** An SDP or ICE message from a peer (its `data` is still unchecked beyond "an object"). */
+  signal: (payload: SignalRelay) => void;
+  /** A chat message (ours included). */
+  chat: (message: ChatMessage) => void;
+  /** The server node is going away; we reconnect by ourselves. */
+  shutdown: (payload: ServerShutdown) => void;
+  /** An inbound message failed validation and was dropped. */
+  protocolError: (info: { event: string; issues: string }) => void;
+  /** A failure worth showing; fatal ones also set the status to `error`. */
+  error: (error: SignalingError) => void;
+}
+
+/** Options of {@link SignalingClient}. */
+export interface SignalingClientOptions {
+  /** Server origin. @default the page's own origin */
+  url?: string;
+  /** socket.io path. @default '/socket.io' */
+  path?: string;
+  /** How long to wait for an ack. @default 10000 */
+  ackTimeoutMs?: number;
+  /** How long a first connection may take before `join` fails with CONNECT_FAILED. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Signals kept while reconnecting, sent after a resume (oldest dropped first). @default 500 */
+  maxQueuedSignals?: number;
+  /** Extra socket.io options (tests shorten the reconnection delays). */
+  io?: Partial<ManagerOptions & SocketOptions>;
+}
+
+type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Queued = { to: string; data: PeerSignal; resolve: () => void; reject: (e: SignalingError) => void };
+
+/**
+ * The browser's side of protocol v1 over socket.io.
+ *
+ * - Every server event is validated with the protocol schemas; a bad one is dropped and
+ *   reported as `protocolError`, never thrown into the app.
+ * - Every request waits for its ack with a timeout and fails with a {@link SignalingError}.
+ * - When the connection drops while joined, the status becomes `reconnecting`; on
+ *   reconnect we join with the resume token (`resumed`), and if the server says
+ *   RESUME_FAILED we join afresh with the same room and name (`rejoined`, new id).
+ * - Events that arrive while a join is in flight are held and delivered right after it,
+ *   so the app always sees the join result before any event that depends on it.
+ */
+export class SignalingClient extends TypedEmitter<SignalingEvents> {
+  private readonly options: Required<Omit<SignalingClientOptions, 'url' | 'io'>> & SignalingClientOptions;
+  private socket: AppSocket | null = null;
+  private _status: SignalingStatus = 'idle';
+  private fresh: FreshJoin | null = null;
+  private resumeToken: string | null = null;
+  private _self: Peer | null = null;
+  private _room: string | null = null;
+  private pendingUpdate: PeerUpdate | null = null;
+  private outbox: Queued[] = [];
+  private held: Array<() => void> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private shutdownDelayMs: number | null = null;
+  private resuming = false;
+
+  constructor(options: SignalingClientOptions = {}) {
+    super((error, event) => console.error(`[meshmeet] signaling "${event}" listener threw`, error));
+    this.options = {
+      path: '/socket.io',
+      ackTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
+      maxQueuedSignals: 500,
+      ...options,
+    };
+  }
+
+  /** Current status. */
+  get status(): SignalingStatus {
+    return this._status;
+  }
+
+  /** Ourselves as the server sees us (after a join), with our latest state. */
+  get self(): Peer | null {
+    return this._self;
+  }
+
+  /** The normalised room name from the last join. */
+  get room(): string | null {
+    return this._room;
+  }
+
+  /**
+   * Connects (if needed) and joins a room. Resolves with the join result; rejects with a
+   * {@link SignalingError} carrying the server's code (ROOM_FULL, BAD_PASSWORD, …).
+   */
+  async join(request: FreshJoin): Promise<JoinResult> {
+    if (this._status === 'joining' || this._status === 'joined' || this._status === 'reconnecting') {
+      throw new SignalingError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave first');
+    }
+    this.fresh = { ...request };
+    this.setStatus('joining');
+    this.held = [];
+    try {
+      await this.connect();
+      const result = await this.request('room:join', [request], schemas.JoinResult);
+      this.accept(result);
+      this.setStatus('joined');
+      this.releaseHeldSoon();
+      return result;
+    } catch (error) {
+      const err = toSignalingError(error);
+      this.held = null;
+      this.teardownSocket();
+      this.setStatus('error');
+      throw err;
+    }
+  }
+
+  /** Leaves the room (best effort: a lost ack does not matter) and closes the connection. */
+  async leave(): Promise<void> {
+    if (this.socket?.connected && this._status === 'joined') {
+      try {
+        await this.request('room:leave', [], null, Math.min(this.options.ackTimeoutMs, 2000));
+      } catch {
+        // The server also treats the disconnect below as a leave.
+      }
+    }
+    this.close();
+  }
+
+  /** Closes the connection without telling the server (it will see a disconnect). */
+  close(): void {
+    this.teardownSocket();
+    for (const q of this.outbox.splice(0)) q.reject(SignalingError.closed());
+    this.held = null;
+    if (this._status !== 'left') this.setStatus('left');
+  }
+
+  /**
+   * Publishes our media state or name. While reconnecting the change is kept and sent
+   * after the resume (the promise resolves at once), so a toggle is never lost.
+   */
+  async update(patch: PeerUpdate): Promise<void> {
+    if (this._status === 'reconnecting') {
+      this.pendingUpdate = { ...this.pendingUpdate, ...patch };
+      this.mergeSelf(patch);
+      return;
+    }
+    this.assertJoined('peer:update');
+    await this.request('peer:update', [patch], null);
+    this.mergeSelf(patch);
+  }
+
+  /**
+   * Sends an SDP/ICE message to one peer. While reconnecting it is queued and sent after
+   * a successful resume; after a fresh rejoin the queue is dropped (the mesh restarts).
+   */
+  signal(to: string, data: PeerSignal): Promise<void> {
+    if (this._status === 'reconnecting') {
+      return new Promise((resolve, reject) => {
+        this.outbox.push({ to, data, resolve, reject });
+        while (this.outbox.length > this.options.maxQueuedSignals) {
+          this.outbox.shift()?.reject(new SignalingError('RATE_LIMITED', 'Signal queue overflow'));
+        }
+      });
+    }
+    this.assertJoined('signal');
+    return this.request('signal', [{ to, data: data as Record<string, unknown> }], null).then(() => undefined);
+  }
+
+  /** Sends a chat message; resolves with the message as the server stored it. */
+  async sendChat(text: string): Promise<ChatMessage> {
+    this.assertJoined('chat:send');
+    return this.request('chat:send', [{ text }], schemas.ChatMessage);
+  }
+
+  // ---- connection lifecycle -------------------------------------------------------
+
+  private createSocket(): AppSocket {
+    const opts: Partial<ManagerOptions & SocketOptions> = {
+      path: this.options.path,
+      auth: { v: PROTOCOL_VERSION },
+      autoConnect: false,
+      // WebSocket first: one round trip less before the first join (issue 3 latency
+      // budget); fall back to long-polling where a proxy blocks WebSocket.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+      ...this.options.io,
+    };
+    const socket: AppSocket = this.options.url ? io(this.options.url, opts) : io(opts);
+    this.listenInbound(socket);
+    socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    socket.on('connect', () => this.onReconnect());
+    socket.on('connect_error', (err) => this.onConnectError(err));
+    return socket;
+  }
+
+  /** Resolves once connected; fails on a refused handshake or after `connectTimeoutMs`. */
+  private connect(): Promise<void> {
+    const socket = (this.socket ??= this.createSocket());
+    if (socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (error?: SignalingError) => {
+        clearTimeout(timer);
+        socket.off('connect', onConnect);
+        socket.off('connect_error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onConnect = () => done();
+      const onError = (err: Error) => {
+        // `active` false means the server refused us (middleware error): retrying won't help.
+        if (!socket.active) done(handshakeError(err));
+      };
+      const timer = setTimeout(
+        () => done(new SignalingError('CONNECT_FAILED', 'Could not reach the signaling server')),
+        this.options.connectTimeoutMs,
+      );
+      socket.on('connect', onConnect);
+      socket.on('connect_error', onError);
+      socket.connect();
+    });
+  }
+
+  private onDisconnect(reason: string): void {
+    if (this._status !== 'joined' && this._status !== 'reconnecting') return;
+    this.setStatus('reconnecting');
+    // socket.io retries by itself after transport errors, but not after the server
+    // closed the socket on purpose (e.g. during a graceful shutdown).
+    if (reason === 'io server disconnect') {
+      const delay = (this.shutdownDelayMs ?? 1000) + Math.random() * 500;
+      this.scheduleReconnect(delay);
+    }
+  }
+
+  private onConnectError(err: Error): void {
+    if (this._status !== 'reconnecting' || this.socket?.active) return;
+    this.fatal(handshakeError(err));
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this._status === 'reconnecting' && this.socket && !this.socket.connected) this.socket.connect();
+    }, delayMs);
+  }
+
+  /** After a reconnect: resume with the token, or join afresh if the server forgot us. */
+  private async onReconnect(): Promise<void> {
+    if (this._status !== 'reconnecting' || this.resuming || !this.resumeToken || !this.fresh) return;
+    this.resuming = true;
+    this.held = [];
+    this.shutdownDelayMs = null;
+    try {
+      let result: JoinResult;
+      let resumed = false;
+      try {
+        result = await this.request('room:join', [{ resumeToken: this.resumeToken }], schemas.JoinResult);
+        resumed = result.resumed && result.self.id === this._self?.id;
+      } catch (error) {
+        if (!(error instanceof SignalingError) || error.code !== ErrorCode.RESUME_FAILED) throw error;
+        result = await this.request('room:join', [this.freshRequest()], schemas.JoinResult);
+      }
+      if (resumed) {
+        const patch = this.pendingUpdate;
+        this.accept(result);
+        this.setStatus('joined');
+        this.emit('resumed', result);
+        if (patch) this.update(patch).catch((e) => this.emit('error', toSignalingError(e)));
+        this.flushOutbox();
+      } else {
+        // A new identity: queued signals were for connections that no longer exist.
+        for (const q of this.outbox.splice(0)) q.reject(SignalingError.closed());
+        this.pendingUpdate = null;
+        this.accept(result);
+        this.setStatus('joined');
+        this.emit('rejoined', result);
+      }
+      this.releaseHeldSoon();
+    } catch (error) {
+      const err = toSignalingError(error);
+      this.held = null;
+      if (err.code === 'TIMEOUT' || err.code === 'NOT_CONNECTED' || err.code === 'UNAVAILABLE') {
+        // Transient: drop this connection and let socket.io's backoff try again.
+        this.socket?.disconnect();
+        this.scheduleReconnect(1000 + Math.random() * 1000);
+      } else {
+        this.fatal(err);
+      }
+    } finally {
+      this.resuming = false;
+    }
+  }
+
+  private freshRequest(): FreshJoin {
+    const fresh = this.fresh as FreshJoin;
+    const self = this._self;
+    if (!self) return fresh;
+    const { mic, cam, sharing, recording, shareStreamId } = self;
+    return { ...fresh, nick: self.nick, state: { mic, cam, sharing, recording, shareStreamId } };
+  }
+
+  private accept(result: JoinResult): void {
+    this.resumeToken = result.resumeToken;
+    this._room = result.room;
+    this._self = { ...result.self, ...(this.pendingUpdate ?? {}) } as Peer;
+    this.pendingUpdate = null;
+  }
+
+  private flushOutbox(): void {
+    for (const q of this.outbox.splice(0)) {
+      this.request('signal', [{ to: q.to, data: q.data as Record<string, unknown> }], null).then(
+        () => q.resolve(),
+        (e) => q.reject(toSignalingError(e)),
+      );
+    }
+  }
+
+  private fatal(error: SignalingError): void {
+    this.teardownSocket();
+    for (const q of this.outbox.splice(0)) q.reject(error);
+    this.setStatus('error');
+    this.emit('error', error);
+  }
+
+  private teardownSocket(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.removeAllListeners();
+      socket.offAny();
+      socket.disconnect();
+    }
+  }
+
+  // ---- inbound ---------------------------------------------------------------------
+
+  private listenInbound(socket: AppSocket): void {
+    const deliver = (fn: () => void) => {
+      if (this.held) this.held.push(fn);
+      else fn();
+    };
+    listenValidated(socket, {
+      onEvent: (event, data) => {
+        switch (event) {
+          case 'peer:joined':
+            return deliver(() => this.emit('peerJoined', data as Peer));
+          case 'peer:left':
+            return deliver(() => this.emit('peerLeft', data as PeerLeft));
+          case 'peer:updated':
+            return deliver(() => this.emit('peerUpdated', data as PeerUpdated));
+          case 'signal':
+            return deliver(() => this.emit('signal', data as SignalRelay));
+          case 'chat:message':
+            return deliver(() => this.emit('chat', data as ChatMessage));
+          case 'server:shutdown':
+            this.shutdownDelayMs = (data as ServerShutdown).reconnectAfterMs;
+            return this.emit('shutdown', data as ServerShutdown);
+        }
+      },
+      onInvalid: (event, issues) => {
+        console.warn(`[meshmeet] dropped invalid "${event}" from the server: ${issues}`);
+        this.emit('protocolError', { event, issues });
+      },
+    });
+  }
+
+  /** Delivers held events after the caller of `join` has handled its result. */
+  private releaseHeldSoon(): void {
+    const held = this.held ?? [];
+    this.held = held;
+    setTimeout(() => {
+      if (this.held !== held) return;
+      this.held = null;
+      for (const fn of held) fn();
+    }, 0);
+  }
+
+  // ---- requests --------------------------------------------------------------------
+
+  private assertJoined(event: string): void {
+    if (this._status !== 'joined' || !this.socket?.connected) throw SignalingError.notConnected(event);
+  }
+
+  private request<S extends import('zod').ZodType>(
+    event: keyof ClientToServerEvents,
+    args: unknown[],
+    schema: S,
+    timeoutMs?: number,
+  ): Promise<import('zod').infer<S>>;
+  private request(event: keyof ClientToServerEvents, args: unknown[], schema: null, timeoutMs?: number): Promise<null>;
+  private request(
+    event: keyof ClientToServerEvents,
+    args: unknown[],
+    schema: import('zod').ZodType | null,
+    timeoutMs = this.options.ackTimeoutMs,
+  ): Promise<unknown> {
+    const socket = this.socket;
+    // Never let socket.io buffer a request while disconnected: it would be flushed
+    // before our resume join and be refused as NOT_IN_ROOM.
+    if (!socket?.connected) return Promise.reject(SignalingError.notConnected(event));
+    return new Promise((resolve, reject) => {
+      // The typed overloads cannot express "any of our events" generically; the ack shape
+      // is checked at runtime by unwrapAck anyway.
+      const timed = socket.timeout(timeoutMs) as unknown as { emit(ev: string, ...a: unknown[]): void };
+      timed.emit(event, ...args, (err: Error | null, ack: unknown) => {
+        if (err) return reject(SignalingError.timeout(event, timeoutMs));
+        try {
+          resolve(schema ? unwrapAck(event, ack, schema) : unwrapAck(event, ack, null));
+        } catch (e) {
+          reject(toSignalingError(e));
+        }
+      });
+    });
+  }
+
+  private mergeSelf(patch: PeerUpdate): void {
+    if (this._self) this._self = { ...this._self, ...patch } as Peer;
+  }
+
+  private setStatus(status: SignalingStatus): void {
+    if (this._status === status) return;
+    this._status = status;
+    this.emit('status', status);
+  }
+}
+
+/** The error of a refused handshake; the server puts `{code}` in `err.data`. */
+function handshakeError(err: Error & { data?: unknown }): SignalingError {
+  const data = err.data as { code?: unknown; message?: unknown } | undefined;
+  if (typeof data?.code === 'string') {
+    const message = typeof data.message === 'string' ? data.message : err.message;
+    return new SignalingError(data.code as ErrorCode, message, { cause: err });
+  }
+  return new SignalingError('CONNECT_FAILED', err.message || 'Could not reach the signaling server', { cause: err });
+}
