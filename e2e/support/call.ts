@@ -214,3 +214,40 @@ export async function framesDecodedOver(page: Page, peerId: string, ms: number):
   const b = await peerStats(page, peerId);
   return b.framesDecoded - a.framesDecoded;
 }
+
+/**
+ * Whether `peerId`'s tile shows a visible mark named `label` (by aria-label, title or its
+ * own text), e.g. "Microphone off" — how a user tells a peer is muted.
+ */
+export async function tileHasMark(page: Page, peerId: string, label: string): Promise<boolean> {
+  return page.evaluate(
+    ({ id, text }) => {
+      const tile = document.querySelector(`[data-testid="participant-tile"][data-peer-id="${CSS.escape(id)}"]`);
+      if (!tile) return false;
+      const visible = (el: Element) => (el as HTMLElement).getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+      for (const el of tile.querySelectorAll('*')) {
+        const named =
+          el.getAttribute('aria-label') === text ||
+          el.getAttribute('title') === text ||
+          (el.children.length === 0 && (el.textContent ?? '').trim() === text);
+        if (named && visible(el)) return true;
+      }
+      return false;
+    },
+    { id: peerId, text: label },
+  );
+}
+
+/** Labels of the tracks this page sends to `peerId` (e.g. `fake_device_1`), by kind. */
+export async function sentTrackLabels(page: Page, peerId: string): Promise<{ audio: string[]; video: string[] }> {
+  return page.evaluate((id) => {
+    type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
+    const pc = (window as unknown as { __meshmeet?: Hook }).__meshmeet?.peerConnections().get(id);
+    const out = { audio: [] as string[], video: [] as string[] };
+    for (const s of pc?.getSenders() ?? []) {
+      if (s.track?.kind === 'audio') out.audio.push(s.track.label);
+      if (s.track?.kind === 'video') out.video.push(s.track.label);
+    }
+    return out;
+  }, peerId);
+}

@@ -1,0 +1,90 @@
+/**
+ * Issue 3, "Show it": in-call controls seen from the other side — muting and turning the
+ * camera off show at the peers; switching camera mid-call keeps frames flowing there.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
+import {
+  framesDecodedOver,
+  joinRoom,
+  peerStats,
+  selfId,
+  sentTrackLabels,
+  tileHasMark,
+  waitForDecodedVideo,
+  waitForRemoteTiles,
+} from './support/call.js';
+import { waitFor } from './support/processes.js';
+
+describe('call controls', { timeout: 180_000 }, () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await createFixture();
+  });
+  after(async () => {
+    await fx?.close();
+  });
+
+  test('muting the microphone and turning the camera off show at the peers', async () => {
+    const room = uniqueRoom('mute');
+    const [x, y, z] = await Promise.all(['Xia', 'Yuri', 'Zoe'].map((n) => fx.open(n)));
+    for (const p of [x!, y!, z!]) await joinRoom(p.page, { room, nick: p.name });
+    const xId = await selfId(x!.page);
+    for (const p of [y!, z!]) {
+      await waitForRemoteTiles(p.page, 2);
+      await waitForDecodedVideo(p.page, xId);
+      assert.equal(await tileHasMark(p.page, xId, 'Microphone off'), false, `${p.name} shows Xia muted before she mutes`);
+    }
+
+    await x!.page.getByRole('button', { name: 'Mute microphone', exact: true }).click();
+    await x!.page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor({ timeout: 5000 });
+    for (const p of [y!, z!]) {
+      await waitFor(`${p.name} sees Xia's microphone off`, () => tileHasMark(p.page, xId, 'Microphone off'), { timeoutMs: 5000 });
+    }
+    await x!.page.getByRole('button', { name: 'Unmute microphone', exact: true }).click();
+    for (const p of [y!, z!]) {
+      await waitFor(`${p.name} sees Xia's microphone on again`, async () => !(await tileHasMark(p.page, xId, 'Microphone off')), { timeoutMs: 5000 });
+    }
+
+    await x!.page.getByRole('button', { name: 'Turn camera off', exact: true }).click();
+    await x!.page.getByRole('button', { name: 'Turn camera on', exact: true }).waitFor({ timeout: 5000 });
+    for (const p of [y!, z!]) {
+      await waitFor(`${p.name} sees Xia's camera off`, () => tileHasMark(p.page, xId, 'Camera off'), { timeoutMs: 5000 });
+    }
+    await x!.page.getByRole('button', { name: 'Turn camera on', exact: true }).click();
+    for (const p of [y!, z!]) {
+      await waitFor(`${p.name} sees Xia's camera on again`, async () => !(await tileHasMark(p.page, xId, 'Camera off')), { timeoutMs: 5000 });
+      // And real frames come back, not just the mark going away.
+      await waitForDecodedVideo(p.page, xId);
+    }
+    for (const p of [x!, y!, z!]) await p.context.close();
+  });
+
+  test('switching camera mid-call keeps frames flowing at the peers', async () => {
+    const room = uniqueRoom('cam');
+    const [s, w] = await Promise.all(['Sam', 'Wen'].map((n) => fx.open(n)));
+    await joinRoom(s!.page, { room, nick: 'Sam' });
+    await joinRoom(w!.page, { room, nick: 'Wen' });
+    const sId = await selfId(s!.page);
+    const wId = await selfId(w!.page);
+    await waitForDecodedVideo(w!.page, sId);
+
+    const before = (await sentTrackLabels(s!.page, wId)).video;
+    assert.equal(before.length, 1, `Sam sends one camera track, got ${JSON.stringify(before)}`);
+    await s!.page.getByRole('button', { name: 'Switch camera', exact: true }).click();
+    // The browser has two fake cameras (fake_device_0/1): the sent track must now be the other.
+    const after = await waitFor('Sam to send the other camera', async () => {
+      const v = (await sentTrackLabels(s!.page, wId)).video;
+      return v.length === 1 && v[0] !== before[0] ? v : undefined;
+    }, { timeoutMs: 10_000 });
+    assert.notEqual(after[0], before[0]);
+
+    // Frames keep flowing at the peer on the same connection (replaceTrack, no new call):
+    // at 20 fps, ≥ 20 frames in 3 s is a conservative floor for a 2-core CI machine.
+    const decoded = await framesDecodedOver(w!.page, sId, 3000);
+    assert.ok(decoded >= 20, `Wen decoded only ${decoded} frames from Sam in 3 s after the switch`);
+    assert.equal((await peerStats(w!.page, sId)).connectionState, 'connected');
+    await waitForDecodedVideo(w!.page, sId);
+  });
+});
