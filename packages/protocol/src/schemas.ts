@@ -86,6 +86,30 @@ export const SignalSend = z.strictObject({ to: PeerId, data: SignalData });
 /** `signal` as delivered: `from` is set by the server from the sender's socket. */
 export const SignalRelay = z.object({ from: PeerId, data: SignalData });
 
+/**
+ * What web clients put inside `signal.data` (the server never looks inside; receivers
+ * validate with this): an SDP description for perfect negotiation, or one trickled ICE
+ * candidate (`null` = end of candidates). Added by the web client; see `PeerSignal` type.
+ */
+export const PeerSignal = z.union([
+  z.object({
+    description: z.object({
+      type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
+      sdp: z.string().max(Limits.signalDataMaxBytes).optional(),
+    }),
+  }),
+  z.object({
+    candidate: z
+      .object({
+        candidate: z.string().max(2048),
+        sdpMid: z.string().max(256).nullable().optional(),
+        sdpMLineIndex: z.number().int().min(0).nullable().optional(),
+        usernameFragment: z.string().max(256).nullable().optional(),
+      })
+      .nullable(),
+  }),
+]);
+
 /** `chat:send` payload. */
 export const ChatSend = z.strictObject({
   text: z
