@@ -4,7 +4,7 @@
  * A report that is missing counts as one failure: a runner that crashed before writing
  * its report must never look like a clean run.
  *
- * Usage: node --import tsx scripts/count-results.ts <vitest.json> <e2e.tap> [--no-e2e]
+ * Usage: node --import tsx scripts/count-results.ts vitest=<vitest.json> tap=<e2e.tap> …
  */
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -39,26 +39,23 @@ export function countTap(tap: string): Counts {
 }
 
 function main(): void {
-  const [vitestPath, tapPath, flag] = process.argv.slice(2);
+  // Arguments: `vitest=<file>` or `tap=<file>`, in any number. A listed file that does not
+  // exist counts as one failure (its runner crashed or never ran).
   const total: Counts = { passed: 0, failed: 0 };
-  const add = (c: Counts) => {
+  for (const arg of process.argv.slice(2)) {
+    const [kind, path] = arg.split(/=(.*)/s) as [string, string];
+    if (!existsSync(path)) {
+      console.error(`count-results: no report at ${path} (runner crashed or never ran)`);
+      total.failed += 1;
+      continue;
+    }
+    const text = readFileSync(path, 'utf8');
+    const c = kind === 'vitest' ? countVitest(JSON.parse(text) as VitestJson) : countTap(text);
     total.passed += c.passed;
     total.failed += c.failed;
-  };
-  if (vitestPath && existsSync(vitestPath)) {
-    add(countVitest(JSON.parse(readFileSync(vitestPath, 'utf8')) as VitestJson));
-  } else {
-    console.error('count-results: no Vitest report (runner crashed or never ran)');
-    add({ passed: 0, failed: 1 });
-  }
-  if (flag !== '--no-e2e') {
-    if (tapPath && existsSync(tapPath)) add(countTap(readFileSync(tapPath, 'utf8')));
-    else {
-      console.error('count-results: no e2e report (runner crashed or never ran)');
-      add({ passed: 0, failed: 1 });
-    }
   }
   process.stdout.write(`${total.passed} ${total.failed}\n`);
 }
 
-main();
+// Only when run as a script, so tests can import the counters.
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) main();

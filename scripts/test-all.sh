@@ -19,18 +19,25 @@ if [[ "${1:-}" == "--in-netns" ]]; then
   # `timeout` bounds a hung suite so CI always gets an answer.
   timeout --kill-after=20 600 npx vitest run --reporter=default --reporter=json \
     --outputFile.json="$OUT/vitest.json" </dev/null || rc=1
-  echo "== e2e (real Chromium, node:test)"
-  shopt -s nullglob
+  shopt -s nullglob globstar
+  # Node's own test runner: spec → terminal, tap → file for counting.
+  run_node_tests() { # <tap file> <timeout s> <files...>
+    local tap=$1 limit=$2
+    shift 2
+    timeout --kill-after=20 "$limit" node --import tsx --test --test-concurrency=1 \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$tap" "$@" </dev/null
+  }
+  node_unit=(scripts/*.test.ts bench/**/*.test.ts)
+  if ((${#node_unit[@]})); then
+    echo "== node:test unit tests (scripts, bench tools)"
+    run_node_tests "$OUT/node-unit.tap" 300 "${node_unit[@]}" || rc=1
+  fi
   e2e_files=(e2e/*.test.ts)
   if ((${#e2e_files[@]})); then
     # Concurrency 1: the journeys share two cores; several meshes at once would starve them.
-    # spec → terminal, tap → file for counting.
-    timeout --kill-after=20 900 node --import tsx --test --test-concurrency=1 \
-      --test-reporter=spec --test-reporter-destination=stdout \
-      --test-reporter=tap --test-reporter-destination="$OUT/e2e.tap" \
-      "${e2e_files[@]}" </dev/null || rc=1
-  else
-    echo "(no e2e tests found)"
+    echo "== e2e (real Chromium, node:test)"
+    run_node_tests "$OUT/e2e.tap" 900 "${e2e_files[@]}" || rc=1
   fi
   exit "$rc"
 fi
@@ -85,9 +92,14 @@ suites_rc=0
 "${UNSHARE[@]}" bash "$ROOT/scripts/test-all.sh" --in-netns "$OUT" || suites_rc=$?
 
 # ---------------------------------------------------------------- one combined count
-e2e_flag=""
-compgen -G "e2e/*.test.ts" >/dev/null || e2e_flag="--no-e2e"
-read -r vpass vfail < <(node --import tsx scripts/count-results.ts "$OUT/vitest.json" "$OUT/e2e.tap" $e2e_flag)
+# Every report the suites were expected to write; a missing one counts as a failure.
+reports=("vitest=$OUT/vitest.json")
+shopt -s nullglob globstar
+node_unit=(scripts/*.test.ts bench/**/*.test.ts)
+((${#node_unit[@]})) && reports+=("tap=$OUT/node-unit.tap")
+e2e_files=(e2e/*.test.ts)
+((${#e2e_files[@]})) && reports+=("tap=$OUT/e2e.tap")
+read -r vpass vfail < <(node --import tsx scripts/count-results.ts "${reports[@]}")
 ELAPSED=$(($(date +%s) - START))
 log "summary (${ELAPSED}s)"
 echo "suites exit code: ${suites_rc}"

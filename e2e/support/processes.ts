@@ -131,6 +131,7 @@ export async function waitForHttp(url: string, proc: Managed, timeoutMs = 30_000
     },
     { timeoutMs, intervalMs: 150 },
   ).catch((err: Error) => {
+    if (err instanceof FatalWaitError) throw err; // already carries the output
     throw new Error(`${err.message}\n--- output ---\n${proc.output().slice(-4000)}`);
   });
 }

@@ -1,0 +1,169 @@
+/**
+ * Web client benchmark (issue 3): join click → first decoded remote frame for a call of 2
+ * and for the 4th joiner of a room of 4 (p50/p95/max over ≥ 20 trials each), and the
+ * initial JavaScript size (gzip). Writes bench/results/web.json and prints a table.
+ *
+ * Run: `node --import tsx bench/web/main.ts [--trials N]` (needs `npm run build` first).
+ * It must run in a loopback-only network namespace; when started outside one it re-runs
+ * itself under `unshare -n` (root, or a system allowing user namespaces).
+ */
+import { spawnSync } from 'node:child_process';
+import { networkInterfaces, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
+import { launchBrowser, openParticipant, type Participant } from '../../e2e/support/browser.js';
+import { startServer } from '../../e2e/support/services.js';
+import { joinRoom, leaveRoom, waitForDecodedVideo, waitForRemoteTiles } from '../../e2e/support/call.js';
+import { clickJoinAndTimeFirstFrame, percentile, waitForPreview } from './first-frame.js';
+import { DEFAULT_DIST, initialJsSize } from './js-size.js';
+
+const log = (line: string) => process.stderr.write(`[bench:web] ${line}\n`);
+
+/** Re-runs this script inside `unshare -n` unless the only interface is loopback. */
+function ensureLoopbackNamespace(): void {
+  const outside = Object.values(networkInterfaces())
+    .flat()
+    .some((i) => i && !i.internal);
+  if (!outside) return;
+  const self = fileURLToPath(import.meta.url);
+  const root = process.getuid?.() === 0;
+  log('not in a loopback-only namespace: re-running under unshare -n');
+  const r = spawnSync(
+    'unshare',
+    [...(root ? [] : ['-r']), '-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, '--import', 'tsx', self, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  process.exit(r.status ?? 1);
+}
+
+/** Result of one scenario. */
+interface ScenarioTimes {
+  first: number[];
+  all: number[];
+  timeouts: number;
+}
+
+/**
+ * `hosts` participants sit in a room; a joiner repeatedly loads the page, clicks Join,
+ * is timed to its first decoded remote frame, and leaves again.
+ */
+async function runScenario(browser: Browser, base: string, hosts: number, trials: number, warmup: number): Promise<ScenarioTimes> {
+  const room = `bench-${hosts + 1}-${Date.now().toString(36)}`;
+  const people: Participant[] = [];
+  try {
+    for (let i = 0; i < hosts; i++) {
+      const p = await openParticipant(browser, `${base}/?debug=1`, `host${i + 1}`);
+      people.push(p);
+      await joinRoom(p.page, { room, nick: p.name });
+    }
+    // A steady room: everyone sees everyone before the first trial.
+    for (const p of people) {
+      const ids = await waitForRemoteTiles(p.page, hosts - 1);
+      for (const id of ids) await waitForDecodedVideo(p.page, id);
+    }
+    const joiner = await openParticipant(browser, 'about:blank', 'joiner');
+    people.push(joiner);
+    const out: ScenarioTimes = { first: [], all: [], timeouts: 0 };
+    for (let t = 0; t < warmup + trials; t++) {
+      const page: Page = joiner.page;
+      await page.goto(`${base}/?debug=1&room=${encodeURIComponent(room)}`, { waitUntil: 'load' });
+      await page.getByLabel('Name', { exact: true }).fill('joiner');
+      await page.getByLabel('Room', { exact: true }).fill(room);
+      await waitForPreview(page);
+      const timing = await clickJoinAndTimeFirstFrame(page, hosts);
+      const counted = t >= warmup;
+      if (counted) {
+        if (timing.first === null || timing.all === null) out.timeouts++;
+        if (timing.first !== null) out.first.push(timing.first);
+        if (timing.all !== null) out.all.push(timing.all);
+      }
+      log(`${hosts + 1}p trial ${t + 1 - warmup}${counted ? '' : ' (warm-up)'}: first ${timing.first?.toFixed(0)} ms, all ${timing.all?.toFixed(0)} ms`);
+      // Leave cleanly and let the hosts drop the joiner before the next trial.
+      await leaveRoom(page).catch(() => page.goto('about:blank'));
+      await waitForRemoteTiles(people[0]!.page, hosts - 1, 15_000);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return out;
+  } finally {
+    await Promise.all(people.map((p) => p.context.close().catch(() => undefined)));
+  }
+}
+
+/** Rows for one scenario's timings. */
+function timingRows(label: string, times: ScenarioTimes, trials: number, withTargets: boolean): ResultRow[] {
+  const p50 = percentile(times.first, 50);
+  const p95 = percentile(times.first, 95);
+  const max = times.first.length ? Math.max(...times.first) : null;
+  const target = (t: string, ok: boolean): Pick<ResultRow, 'target' | 'pass'> => (withTargets ? { target: t, pass: ok } : {});
+  const rows: ResultRow[] = [
+    { metric: `${label}: join → first remote frame p50`, value: p50, unit: 'ms', ...target('<= 150', p50 !== null && p50 <= 150) },
+    { metric: `${label}: join → first remote frame p95`, value: p95, unit: 'ms', ...target('<= 300', p95 !== null && p95 <= 300) },
+    {
+      metric: `${label}: join → first remote frame max`,
+      value: max,
+      unit: 'ms',
+      ...target('<= 1000', max !== null && max <= 1000 && times.timeouts === 0),
+      ...(times.timeouts ? { note: `${times.timeouts} of ${trials} trials saw no frame within 10 s` } : {}),
+    },
+  ];
+  if (!withTargets) {
+    rows.push({ metric: `${label}: join → frames from all p50`, value: percentile(times.all, 50), unit: 'ms' });
+    rows.push({ metric: `${label}: join → frames from all p95`, value: percentile(times.all, 95), unit: 'ms' });
+  }
+  rows.push({ metric: `${label}: trials`, value: trials, unit: 'count' });
+  return rows;
+}
+
+async function main(): Promise<void> {
+  ensureLoopbackNamespace();
+  const args = process.argv.slice(2);
+  const trialsArg = args.indexOf('--trials');
+  const trials = trialsArg >= 0 ? Number(args[trialsArg + 1]) : Number(process.env.BENCH_WEB_TRIALS ?? 20);
+  const started = Date.now();
+
+  const size = initialJsSize(DEFAULT_DIST);
+  const kb = (b: number) => Math.round((b / 1024) * 10) / 10;
+  log(`initial JS: ${size.chunks.map((c) => `${c.file} ${kb(c.gzipBytes)} KB`).join(', ')}`);
+
+  const server = await startServer();
+  const browser = await launchBrowser();
+  let two: ScenarioTimes;
+  let four: ScenarioTimes;
+  try {
+    two = await runScenario(browser, server.url, 1, trials, 2);
+    four = await runScenario(browser, server.url, 3, trials, 2);
+  } finally {
+    await browser.close().catch(() => undefined);
+    await server.stop();
+  }
+  const rows: ResultRow[] = [
+    ...timingRows('2 participants', two, trials, true),
+    ...timingRows('4th joiner of 4', four, trials, false),
+    {
+      metric: 'initial JS (gzip)',
+      value: kb(size.totalGzipBytes),
+      unit: 'KB',
+      target: '<= 60',
+      pass: size.totalGzipBytes <= 60 * 1024,
+      note: `${size.chunks.length} chunks: entry + static imports; ${kb(size.totalBytes)} KB raw; CSS ${kb(size.cssGzipBytes)} KB gzip (not counted)`,
+    },
+  ];
+  const path = writeResult({
+    name: 'web',
+    rows,
+    notes: [
+      'Timed in the joining page: performance.now() at the Join click → first remote <video> frame (rVFC/loadeddata/videoWidth>0).',
+      'Headless Chromium, fake 640x480@20 camera + fake mic, loopback-only namespace, in-memory room store; the joiner page is reloaded per trial and 2 warm-up trials are dropped.',
+      'The 4-participant run has no target in issue 3; shown for information (one Chromium runs all 4 pages on the shared cores).',
+    ],
+    meta: { cores: cpus().length, node: process.version, trials, durationS: Math.round((Date.now() - started) / 1000), chunks: size.chunks },
+  });
+  console.log(formatTable([{ name: 'web', rows }]));
+  log(`wrote ${path}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
