@@ -1,0 +1,242 @@
+import { schemas } from '@meshmeet/protocol';
+import type { PeerSignal } from '@meshmeet/protocol';
+import { TypedEmitter } from '../signaling/typed-emitter.js';
+import { PeerConnection, type IceRestartPolicy, type LocalMedia } from './peer-connection.js';
+import type { CreateMediaStream, RemoteMedia } from './peer-remote-streams.js';
+import { collectConnectionDetails, type ConnectionDetails } from './stats.js';
+
+/**
+ * The signaling the mesh needs, and nothing more: send a message to one peer, and hear
+ * messages from peers. The app adapts its socket.io client to this; tests use a bus.
+ */
+export interface MeshSignaling {
+  /** Sends `data` to peer `to`; a rejection is reported, not fatal. */
+  send(to: string, data: PeerSignal): Promise<void> | void;
+  /** Subscribes to messages from peers; returns an unsubscribe function. */
+  onSignal(listener: (from: string, data: unknown) => void): () => void;
+}
+
+/** Browser constructors, injectable so the engine runs under Node with fakes. */
+export interface MeshDeps {
+  createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
+  createMediaStream: CreateMediaStream;
+}
+
+/** Options of {@link Mesh}. */
+export interface MeshOptions {
+  /** Our participant id (from the join ack). */
+  selfId: string;
+  signaling: MeshSignaling;
+  /** ICE servers from the join ack (STUN, and TURN with short-lived credentials). */
+  iceServers: RTCIceServer[];
+  /** `relay` forces TURN. @default 'all' */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Camera + microphone; null joins receive-only. The mesh never stops its tracks. */
+  localStream: MediaStream | null;
+  deps?: Partial<MeshDeps>;
+  iceRestart?: Partial<IceRestartPolicy>;
+  /** See {@link PeerConnectionOptions.offerTimeoutMs}. */
+  offerTimeoutMs?: number;
+}
+
+/** Events of {@link Mesh}. Listeners that throw are reported and never affect a connection. */
+export interface MeshEvents {
+  /** A participant's camera or share stream changed. */
+  media: (peerId: string, media: RemoteMedia) => void;
+  /** A participant's connection state changed. */
+  connectionState: (peerId: string, state: RTCPeerConnectionState) => void;
+  /** A non-fatal problem (bad message, failed renegotiation, ICE restart gave up, …). */
+  error: (error: unknown, peerId: string | null) => void;
+}
+
+/** Signals from a peer we just removed are ignored for this long (they are in flight). */
+const REMOVED_TTL_MS = 30_000;
+
+/**
+ * A full mesh: one {@link PeerConnection} per remote participant.
+ *
+ * Invariant — who offers: the newcomer. The app calls `addPeer(id, {initiator: true})`
+ * for every member listed in its join ack, and `addPeer(id, {initiator: false})` on
+ * `peer:joined`. A signal from an unknown peer creates a responder. After that first
+ * exchange either side renegotiates freely (share, ICE restart); perfect negotiation
+ * settles glare.
+ *
+ * Invariant — who stops tracks: not the mesh. Local camera/mic/share tracks belong to
+ * the caller (`useLocalMedia`, `useScreenShare`); closing a connection ends only its
+ * remote tracks.
+ */
+export class Mesh extends TypedEmitter<MeshEvents> {
+  private readonly opts: MeshOptions;
+  private readonly deps: MeshDeps;
+  private readonly peers = new Map<string, PeerConnection>();
+  private readonly removed = new Map<string, number>();
+  private readonly remoteShare = new Map<string, { sharing: boolean; shareStreamId: string | null }>();
+  private local: LocalMedia;
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(options: MeshOptions) {
+    super((error, event) => console.error(`[meshmeet] mesh "${event}" listener threw`, error));
+    this.opts = options;
+    this.deps = {
+      createPeerConnection: (config) => new RTCPeerConnection(config),
+      createMediaStream: (tracks) => new MediaStream(tracks),
+      ...options.deps,
+    };
+    const stream = options.localStream;
+    this.local = {
+      audio: stream?.getAudioTracks()[0] ?? null,
+      video: stream?.getVideoTracks()[0] ?? null,
+      stream,
+      share: null,
+    };
+    this.unsubscribe = options.signaling.onSignal((from, data) => this.onSignal(from, data));
+  }
+
+  /** Our own id. */
+  get selfId(): string {
+    return this.opts.selfId;
+  }
+
+  /** Connects to a participant (idempotent). See the class invariant for `initiator`. */
+  addPeer(id: string, options: { initiator: boolean }): void {
+    if (this.closed || id === this.opts.selfId || this.peers.has(id)) return;
+    this.removed.delete(id);
+    const peer = new PeerConnection({
+      selfId: this.opts.selfId,
+      remoteId: id,
+      initiator: options.initiator,
+      config: {
+        iceServers: this.opts.iceServers,
+        iceTransportPolicy: this.opts.iceTransportPolicy ?? 'all',
+      },
+      local: this.local,
+      send: (data) => this.opts.signaling.send(id, data),
+      createPeerConnection: this.deps.createPeerConnection,
+      createMediaStream: this.deps.createMediaStream,
+      iceRestart: this.opts.iceRestart,
+      offerTimeoutMs: this.opts.offerTimeoutMs,
+    });
+    peer.on('media', (media) => this.emit('media', id, media));
+    peer.on('connectionState', (state) => this.emit('connectionState', id, state));
+    peer.on('error', (error) => this.emit('error', error, id));
+    const share = this.remoteShare.get(id);
+    if (share) peer.setRemoteShare(share.sharing, share.shareStreamId);
+    this.peers.set(id, peer);
+  }
+
+  /** Closes and forgets the connection to a participant who left. */
+  removePeer(id: string): void {
+    const peer = this.peers.get(id);
+    this.peers.delete(id);
+    this.remoteShare.delete(id);
+    this.removed.set(id, Date.now());
+    peer?.close();
+  }
+
+  /** Whether we hold a connection to `id`. */
+  has(id: string): boolean {
+    return this.peers.has(id);
+  }
+
+  /** Ids of the connected participants. */
+  peerIds(): string[] {
+    return [...this.peers.keys()];
+  }
+
+  /**
+   * Reconciles with a member list after a resumed reconnect: drops those gone, and
+   * connects to those we missed. Both we and a missed newcomer may then offer: that
+   * glare is exactly what perfect negotiation handles.
+   */
+  sync(memberIds: readonly string[]): void {
+    const wanted = new Set(memberIds);
+    for (const id of this.peerIds()) if (!wanted.has(id)) this.removePeer(id);
+    for (const id of memberIds) this.addPeer(id, { initiator: true });
+  }
+
+  /** Restarts ICE on every connection that is not connected (after signaling came back). */
+  restartStalled(): void {
+    for (const peer of this.peers.values()) {
+      if (peer.pc.connectionState !== 'connected') peer.restartIce();
+    }
+  }
+
+  /** What a participant announced about its share (from `peer:joined`/`peer:updated`). */
+  setRemoteShare(id: string, sharing: boolean, shareStreamId: string | null): void {
+    this.remoteShare.set(id, { sharing, shareStreamId });
+    this.peers.get(id)?.setRemoteShare(sharing, shareStreamId);
+  }
+
+  /**
+   * Sends another camera or microphone track to everyone (device switch), or `null` to
+   * send nothing. No renegotiation unless that kind was never sent before.
+   */
+  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    let stream = this.local.stream;
+    if (track && !stream) stream = this.deps.createMediaStream([]);
+    this.local = { ...this.local, [kind]: track, stream };
+    await Promise.all([...this.peers.values()].map((p) => p.setLocalTrack(kind, track, stream)));
+  }
+
+  /** Sends a screen share to everyone now and to everyone who joins later. */
+  startShare(stream: MediaStream): void {
+    this.local = { ...this.local, share: stream };
+    for (const peer of this.peers.values()) peer.setShare(stream);
+  }
+
+  /** Stops sending the share (renegotiates). The caller stops the share's tracks. */
+  stopShare(): void {
+    if (!this.local.share) return;
+    this.local = { ...this.local, share: null };
+    for (const peer of this.peers.values()) peer.setShare(null);
+  }
+
+  /** The stream being shared, if any. */
+  get share(): MediaStream | null {
+    return this.local.share;
+  }
+
+  /** Current remote streams of a participant. */
+  media(id: string): RemoteMedia | null {
+    return this.peers.get(id)?.media ?? null;
+  }
+
+  /** The raw connections by participant id (for e2e tests reading getStats). */
+  peerConnections(): Map<string, RTCPeerConnection> {
+    return new Map([...this.peers].map(([id, p]) => [id, p.pc]));
+  }
+
+  /** Connection details of one participant (RTT, bitrate, loss, route). */
+  async getStats(id: string): Promise<ConnectionDetails> {
+    const peer = this.peers.get(id);
+    if (!peer) throw new Error(`No connection to ${id}`);
+    return collectConnectionDetails(peer.pc);
+  }
+
+  /** Closes every connection and stops listening to signaling. Local tracks keep running. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    for (const id of this.peerIds()) this.removePeer(id);
+    this.removeAllListeners();
+  }
+
+  private onSignal(from: string, raw: unknown): void {
+    if (this.closed) return;
+    const parsed = schemas.PeerSignal.safeParse(raw);
+    if (!parsed.success) {
+      this.emit('error', new Error(`Dropped an invalid signal from ${from}`), from);
+      return;
+    }
+    if (!this.peers.has(from)) {
+      const removedAt = this.removed.get(from);
+      // A late message from someone who already left must not resurrect them.
+      if (removedAt !== undefined && Date.now() - removedAt < REMOVED_TTL_MS) return;
+      this.addPeer(from, { initiator: false });
+    }
+    const peer = this.peers.get(from);
+    if (peer) void peer.handleSignal(parsed.data as PeerSignal);
+  }
+}

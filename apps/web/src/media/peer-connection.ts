@@ -1,0 +1,423 @@
+import type { PeerSignal } from '@meshmeet/protocol';
+import { TypedEmitter } from '../signaling/typed-emitter.js';
+import { RemoteStreams, type CreateMediaStream, type RemoteMedia } from './peer-remote-streams.js';
+
+/** What this side sends: camera/mic tracks (either may be null) and an optional share. */
+export interface LocalMedia {
+  audio: MediaStreamTrack | null;
+  video: MediaStreamTrack | null;
+  /** Stream named in the SDP for camera + mic, so the receiver keeps them in lip sync. */
+  stream: MediaStream | null;
+  /** The screen share, sent on its own transceivers in its own stream. */
+  share: MediaStream | null;
+}
+
+/** When and how often a failed connection is restarted. */
+export interface IceRestartPolicy {
+  /** Restarts tried before giving up (reset once connected). @default 5 */
+  maxAttempts: number;
+  /** First delay; doubles each attempt. @default 1000 */
+  baseDelayMs: number;
+  /** Cap of the delay. @default 15000 */
+  maxDelayMs: number;
+  /** A `disconnected` state this long is treated like `failed`. @default 5000 */
+  disconnectedGraceMs: number;
+}
+
+/** Default {@link IceRestartPolicy}. */
+export const DEFAULT_ICE_RESTART: IceRestartPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 15_000,
+  disconnectedGraceMs: 5000,
+};
+
+/** Options of {@link PeerConnection}. */
+export interface PeerConnectionOptions {
+  selfId: string;
+  remoteId: string;
+  /** True on the newcomer's side: it creates its transceivers now and makes the first offer. */
+  initiator: boolean;
+  config: RTCConfiguration;
+  /** Local media at creation time; later changes go through the methods. */
+  local: LocalMedia;
+  /** Sends one message to the remote side through signaling. */
+  send: (data: PeerSignal) => Promise<void> | void;
+  createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
+  createMediaStream: CreateMediaStream;
+  iceRestart?: Partial<IceRestartPolicy>;
+  /** An offer unanswered this long (lost on the way) is rolled back and retried. @default 10000 */
+  offerTimeoutMs?: number;
+}
+
+/** Events of {@link PeerConnection}. */
+export interface PeerConnectionEvents {
+  /** The camera or share stream of the remote side changed. */
+  media: (media: RemoteMedia) => void;
+  /** `RTCPeerConnection.connectionState` changed. */
+  connectionState: (state: RTCPeerConnectionState) => void;
+  /** Something went wrong that did not close the connection (logged and shown in debug). */
+  error: (error: unknown) => void;
+}
+
+type Kind = 'audio' | 'video';
+
+/**
+ * One RTCPeerConnection to one remote participant, negotiated with MDN's "perfect
+ * negotiation" pattern so either side may renegotiate at any time:
+ * - the side with the lexicographically smaller id is *polite*: on glare it rolls back
+ *   its own offer and answers; the impolite side ignores the colliding offer;
+ * - inbound messages are handled one at a time, in order; ICE candidates that arrive
+ *   before a remote description are queued and added right after it is set;
+ * - `failed` (or `disconnected` for a while) triggers `restartIce()` with backoff.
+ *
+ * Who creates transceivers (so the first exchange never collides): the initiator
+ * (newcomer) adds an audio and a video transceiver at once — `sendrecv` with its
+ * tracks, `recvonly` when it has none, so receive-only joiners still get media — and
+ * its `negotiationneeded` sends the first offer. The responder adds nothing before
+ * that offer; it then attaches its camera/mic to the offer's first audio and video
+ * transceivers before answering, and adds its share (if any) only after answering.
+ *
+ * Track ownership: this class never stops a local track (the caller owns them);
+ * closing the connection ends the remote tracks.
+ */
+export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
+  /** The underlying connection (read-only use: stats, tests). */
+  readonly pc: RTCPeerConnection;
+  /** Polite side of perfect negotiation: the smaller id. */
+  readonly polite: boolean;
+  private readonly opts: PeerConnectionOptions;
+  private readonly restart: IceRestartPolicy;
+  private local: LocalMedia;
+  private readonly camera: Record<Kind, RTCRtpTransceiver | null> = { audio: null, video: null };
+  private readonly shareTransceivers = new Set<RTCRtpTransceiver>();
+  private readonly remote: RemoteStreams;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswerPending = false;
+  /** True once our tracks may be added freely (initiator: always; responder: after its first answer). */
+  private ready: boolean;
+  private inbound: Promise<void> = Promise.resolve();
+  private pendingCandidates: RTCIceCandidateInit[] = [];
+  private restartAttempts = 0;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private offerTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(options: PeerConnectionOptions) {
+    // A throwing listener of ours must not break negotiation: report and carry on.
+    super((error, event) => console.error(`[meshmeet] peer "${event}" listener threw`, error));
+    this.opts = options;
+    this.restart = { ...DEFAULT_ICE_RESTART, ...options.iceRestart };
+    this.local = { ...options.local };
+    this.polite = options.selfId < options.remoteId;
+    this.remote = new RemoteStreams(options.createMediaStream);
+    this.pc = options.createPeerConnection(options.config);
+    this.pc.addEventListener('negotiationneeded', () => void this.onNegotiationNeeded());
+    this.pc.addEventListener('icecandidate', (ev) => this.onIceCandidate(ev));
+    this.pc.addEventListener('track', (ev) => this.onTrack(ev));
+    this.pc.addEventListener('connectionstatechange', () => this.onConnectionState());
+    this.ready = options.initiator;
+    if (options.initiator) {
+      for (const kind of ['audio', 'video'] as const) {
+        const track = this.local[kind];
+        this.camera[kind] = this.pc.addTransceiver(track ?? kind, {
+          direction: track ? 'sendrecv' : 'recvonly',
+          streams: track && this.local.stream ? [this.local.stream] : [],
+        });
+      }
+      if (this.local.share) this.addShare(this.local.share);
+    }
+  }
+
+  /** The remote side's camera and share streams. */
+  get media(): RemoteMedia {
+    return this.remote.current;
+  }
+
+  /** Handles one message from the remote side; never throws (errors are emitted). */
+  handleSignal(data: PeerSignal): Promise<void> {
+    return this.enqueue(() => this.process(data));
+  }
+
+  /** Replaces the camera or microphone track (null = send nothing) without renegotiating. */
+  async setLocalTrack(kind: Kind, track: MediaStreamTrack | null, stream: MediaStream | null): Promise<void> {
+    this.local = { ...this.local, [kind]: track, stream };
+    await this.applyLocal(kind);
+  }
+
+  /** Starts sending a screen share (renegotiates), or queues it until our first answer. */
+  setShare(stream: MediaStream | null): void {
+    const old = this.local.share;
+    this.local = { ...this.local, share: stream };
+    if (!this.ready || this.closed || old === stream) return;
+    if (old) this.removeShare();
+    if (stream) this.addShare(stream);
+  }
+
+  /** What the remote announced about its share; regroups its tracks. */
+  setRemoteShare(sharing: boolean, shareStreamId: string | null): void {
+    this.remote.setShare(sharing, shareStreamId);
+    this.regroup();
+  }
+
+  /** Restarts ICE now (e.g. after our signaling came back), resetting the backoff. */
+  restartIce(): void {
+    if (this.closed) return;
+    this.restartAttempts = 0;
+    this.pc.restartIce();
+  }
+
+  /** Closes the connection. Local tracks are left running (their owner stops them). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimers();
+    this.pc.close();
+    this.removeAllListeners();
+  }
+
+  // ---- negotiation ------------------------------------------------------------------
+
+  private async onNegotiationNeeded(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      const description = this.pc.localDescription;
+      if (!description || this.closed) return;
+      this.sendSafely({ description: { type: description.type, sdp: description.sdp } });
+      if (description.type === 'offer') this.armOfferWatchdog(description.sdp);
+    } catch (error) {
+      this.emit('error', error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private async process(data: PeerSignal): Promise<void> {
+    if (this.closed) return;
+    if ('description' in data) {
+      const description = data.description;
+      const readyForOffer =
+        !this.makingOffer && (this.pc.signalingState === 'stable' || this.settingRemoteAnswerPending);
+      const offerCollision = description.type === 'offer' && !readyForOffer;
+      this.ignoreOffer = !this.polite && offerCollision;
+      if (this.ignoreOffer) return;
+      this.settingRemoteAnswerPending = description.type === 'answer';
+      try {
+        await this.pc.setRemoteDescription(description);
+      } finally {
+        this.settingRemoteAnswerPending = false;
+      }
+      if (description.type === 'answer') this.clearOfferWatchdog();
+      await this.flushCandidates();
+      if (description.type === 'offer') {
+        if (!this.ready) this.adoptCameraTransceivers();
+        await this.pc.setLocalDescription();
+        const answer = this.pc.localDescription;
+        if (answer && !this.closed) this.sendSafely({ description: { type: answer.type, sdp: answer.sdp } });
+        if (!this.ready) {
+          this.ready = true;
+          // Now that the first exchange is done our share may trigger its own offer.
+          if (this.local.share) this.addShare(this.local.share);
+        }
+      }
+      this.regroup();
+    } else if (data.candidate) {
+      if (!this.pc.remoteDescription) {
+        this.pendingCandidates.push(data.candidate);
+        return;
+      }
+      try {
+        await this.pc.addIceCandidate(data.candidate);
+      } catch (error) {
+        // Candidates of an offer we ignored are expected to fail.
+        if (!this.ignoreOffer) throw error;
+      }
+    }
+  }
+
+  private async flushCandidates(): Promise<void> {
+    const queued = this.pendingCandidates.splice(0);
+    for (const candidate of queued) {
+      try {
+        await this.pc.addIceCandidate(candidate);
+      } catch {
+        // Queued candidates may belong to an offer that lost a glare; nothing to do.
+      }
+    }
+  }
+
+  /** Responder only: use the offer's first audio/video transceivers for camera and mic. */
+  private adoptCameraTransceivers(): void {
+    const transceivers = this.pc.getTransceivers();
+    for (const kind of ['audio', 'video'] as const) {
+      if (this.camera[kind]) continue;
+      const t = transceivers.find(
+        (x) => x.receiver.track.kind === kind && x.direction !== 'stopped' && !this.shareTransceivers.has(x),
+      );
+      if (!t) continue;
+      this.camera[kind] = t;
+      void this.applyLocal(kind);
+    }
+  }
+
+  /**
+   * Puts the current local track on the camera transceiver. Switching or muting is a
+   * `replaceTrack` (no renegotiation); only going from "never sent" to sending flips
+   * the direction, which renegotiates once.
+   */
+  private async applyLocal(kind: Kind): Promise<void> {
+    const t = this.camera[kind];
+    if (!t || this.closed || t.direction === 'stopped') return;
+    const track = this.local[kind];
+    if (track && (t.direction === 'recvonly' || t.direction === 'inactive')) {
+      t.direction = t.direction === 'recvonly' ? 'sendrecv' : 'sendonly';
+      if (this.local.stream) t.sender.setStreams?.(this.local.stream);
+    }
+    try {
+      if (t.sender.track !== track) await t.sender.replaceTrack(track);
+    } catch (error) {
+      this.emit('error', error);
+    }
+  }
+
+  private addShare(stream: MediaStream): void {
+    for (const track of stream.getTracks()) {
+      const t = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      this.shareTransceivers.add(t);
+    }
+  }
+
+  /** Stops the share's transceivers: the m-lines get port 0 and may be reused later. */
+  private removeShare(): void {
+    for (const t of this.shareTransceivers) {
+      try {
+        t.stop();
+      } catch (error) {
+        this.emit('error', error);
+      }
+    }
+    this.shareTransceivers.clear();
+  }
+
+  // ---- events from the connection ---------------------------------------------------
+
+  private onIceCandidate(ev: RTCPeerConnectionIceEvent): void {
+    const c = ev.candidate;
+    // A null candidate only marks the end of gathering; the far side does not need it.
+    if (!c || !c.candidate) return;
+    this.sendSafely({
+      candidate: {
+        candidate: c.candidate,
+        sdpMid: c.sdpMid,
+        sdpMLineIndex: c.sdpMLineIndex,
+        usernameFragment: c.usernameFragment,
+      },
+    });
+  }
+
+  private onTrack(ev: RTCTrackEvent): void {
+    const { track, transceiver, streams } = ev;
+    this.remote.add({ track, transceiver, streamIds: streams.map((s) => s.id) });
+    track.addEventListener('ended', () => {
+      this.remote.delete(track.id);
+      this.regroup();
+    });
+    for (const stream of streams) {
+      // The sender removed the track from its stream (e.g. its share stopped).
+      stream.addEventListener('removetrack', (e) => {
+        if ((e as MediaStreamTrackEvent).track === track) this.regroup();
+      });
+    }
+    this.regroup();
+  }
+
+  private regroup(): void {
+    if (this.closed) return;
+    if (this.remote.regroup(this.pc.getTransceivers())) this.emit('media', this.remote.current);
+  }
+
+  private onConnectionState(): void {
+    if (this.closed) return;
+    const state = this.pc.connectionState;
+    this.emit('connectionState', state);
+    if (state === 'connected') {
+      this.restartAttempts = 0;
+      this.clearRestartTimer();
+    } else if (state === 'failed') {
+      this.scheduleRestart(this.backoff());
+    } else if (state === 'disconnected') {
+      // Often recovers by itself (a brief network blip); restart only if it lingers.
+      this.scheduleRestart(this.restart.disconnectedGraceMs);
+    }
+  }
+
+  private backoff(): number {
+    return Math.min(this.restart.baseDelayMs * 2 ** this.restartAttempts, this.restart.maxDelayMs);
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    if (this.restartTimer) return;
+    if (this.restartAttempts >= this.restart.maxAttempts) {
+      this.emit('error', new Error(`ICE restart gave up after ${this.restartAttempts} attempts`));
+      return;
+    }
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      const state = this.pc.connectionState;
+      if (this.closed || (state !== 'failed' && state !== 'disconnected')) return;
+      this.restartAttempts += 1;
+      this.pc.restartIce();
+      // If this attempt fails too, the next `failed` (or this check) schedules another.
+      this.scheduleRestart(this.backoff());
+    }, delayMs);
+  }
+
+  /** An offer lost on the way would leave us in have-local-offer forever: roll back and retry. */
+  private armOfferWatchdog(sdp: string): void {
+    this.clearOfferWatchdog();
+    this.offerTimer = setTimeout(() => {
+      this.offerTimer = null;
+      void this.enqueue(async () => {
+        if (this.closed || this.pc.signalingState !== 'have-local-offer') return;
+        if (this.pc.localDescription?.sdp !== sdp) return;
+        await this.pc.setLocalDescription({ type: 'rollback' });
+        // Rollback re-arms negotiationneeded for new transceivers; an ICE restart needs asking again.
+        if (this.pc.connectionState !== 'connected') this.pc.restartIce();
+      });
+    }, this.opts.offerTimeoutMs ?? 10_000);
+  }
+
+  private clearOfferWatchdog(): void {
+    if (this.offerTimer) clearTimeout(this.offerTimer);
+    this.offerTimer = null;
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+  }
+
+  private clearTimers(): void {
+    this.clearRestartTimer();
+    this.clearOfferWatchdog();
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.inbound.then(task).catch((error: unknown) => {
+      if (!this.closed) this.emit('error', error);
+    });
+    this.inbound = run;
+    return run;
+  }
+
+  private sendSafely(data: PeerSignal): void {
+    try {
+      Promise.resolve(this.opts.send(data)).catch((error: unknown) => this.emit('error', error));
+    } catch (error) {
+      this.emit('error', error);
+    }
+  }
+}
