@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FakeDir } from './fake-opfs.js';
+import { finalizeRecording } from './finalize.js';
+import { OpfsRecordingStore } from './opfs-store.js';
+import { loadTsEbml } from './seekable.js';
+import type { RecordingMeta } from './types.js';
+
+// A live-style WebM (no Duration, no Cues, unknown sizes), as MediaRecorder writes:
+// recorded by Chromium's MediaRecorder (canvas + oscillator, 2 s of VP8 + Opus, 500 ms timeslice).
+const LIVE = new URL('./__fixtures__/mediarecorder-2s.webm', import.meta.url);
+
+beforeAll(() => {
+  // ts-ebml returns `Buffer.concat(...).buffer`; Node pools small Buffers, so that
+  // ArrayBuffer would hold unrelated bytes. The browser `buffer` polyfill never pools.
+  (Buffer as unknown as { poolSize: number }).poolSize = 0;
+});
+
+const meta = (id: string, mimeType = 'video/webm;codecs=vp8,opus'): RecordingMeta => ({
+  id,
+  kind: 'screen',
+  room: 'r',
+  startedAt: 1,
+  mimeType,
+  state: 'recording',
+  bytes: 0,
+  durationMs: null,
+  seekable: false,
+});
+
+async function storeWithChunks(id: string, bytes: Uint8Array, chunkSize: number, mimeType?: string) {
+  const store = new OpfsRecordingStore(new FakeDir());
+  const w = await store.create(meta(id, mimeType));
+  for (let o = 0; o < bytes.length; o += chunkSize) await w.append(new Blob([bytes.slice(o, o + chunkSize)]));
+  return store;
+}
+
+/** Names of the Segment's children (level 1 in ts-ebml's schema) and the Duration. */
+async function segmentChildren(file: Blob): Promise<{ names: string[]; duration: number | null }> {
+  const { Decoder } = await loadTsEbml();
+  const elements = new Decoder().decode(await file.arrayBuffer());
+  const names = elements.filter((e) => e.level === 1 && !(e as { isEnd?: boolean }).isEnd).map((e) => e.name);
+  const d = elements.find((e) => e.name === 'Duration') as { value?: number } | undefined;
+  return { names, duration: d?.value ?? null };
+}
+
+describe('finalizeRecording (real ts-ebml)', () => {
+  it('writes Duration and Cues into a live WebM assembled from odd-sized chunks', async () => {
+    const raw = new Uint8Array(readFileSync(LIVE));
+    const before = await segmentChildren(new Blob([raw]));
+    expect(before.names).not.toContain('Cues');
+    expect(before.duration).toBeNull();
+
+    const store = await storeWithChunks('a', raw, 3001);
+    const done = await finalizeRecording(store, 'a');
+    expect(done).toMatchObject({ state: 'done', seekable: true });
+    expect(done.durationMs).toBeGreaterThan(1900);
+    expect(done.durationMs).toBeLessThan(2200);
+
+    const file = (await store.readFinal('a'))!;
+    expect(file.size).toBe(done.bytes);
+    const after = await segmentChildren(file);
+    expect(after.names).toEqual(expect.arrayContaining(['SeekHead', 'Info', 'Tracks', 'Cues', 'Cluster']));
+    expect(after.names.indexOf('Cues')).toBeLessThan(after.names.indexOf('Cluster'));
+    expect(after.duration).toBeGreaterThan(1900);
+    // Chunks are gone once the final file exists.
+    expect((await store.readChunks('a')).size).toBe(0);
+  });
+
+  it('recovers a recording cut mid-cluster (crash), keeping what was written', async () => {
+    const raw = new Uint8Array(readFileSync(LIVE));
+    const cut = raw.slice(0, Math.floor(raw.length * 0.6) + 7);
+    const store = await storeWithChunks('b', cut, 4096);
+    const done = await finalizeRecording(store, 'b');
+    expect(done.seekable).toBe(true);
+    expect(done.durationMs).toBeGreaterThan(500);
+    expect(done.durationMs).toBeLessThan(1900);
+  });
+
+  it('keeps the raw data, marked not seekable, when the WebM cannot be analysed', async () => {
+    const store = await storeWithChunks('c', new TextEncoder().encode('not a webm at all'), 5);
+    const done = await finalizeRecording(store, 'c', { fallbackDurationMs: 1234 });
+    expect(done).toMatchObject({ state: 'done', seekable: false, durationMs: 1234 });
+    expect(done.error).toBeTruthy();
+    expect(await (await store.readFinal('c'))!.text()).toBe('not a webm at all');
+  });
+
+  it('removes a recording with no data and reports it', async () => {
+    const store = await storeWithChunks('d', new Uint8Array(0), 1);
+    await expect(finalizeRecording(store, 'd')).rejects.toMatchObject({ code: 'FINALIZE_FAILED' });
+    expect(await store.get('d')).toBeNull();
+  });
+
+  it('stores MP4 as recorded', async () => {
+    const store = await storeWithChunks('e', new TextEncoder().encode('mp4-bytes'), 4, 'video/mp4');
+    const done = await finalizeRecording(store, 'e', { fallbackDurationMs: 3000 });
+    expect(done).toMatchObject({ state: 'done', durationMs: 3000, bytes: 9 });
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Finish a stored recording: turn its chunks into one seekable file.
+ *
+ * Used both at the end of a normal recording and to recover one abandoned by a
+ * crash; both start from what is on disk, so they cannot disagree. If the WebM
+ * cannot be made seekable (truncated header, unknown layout) the raw data is kept as
+ * the file, marked not seekable, rather than losing the recording.
+ */
+import { RecordingError } from './errors.js';
+import { formatFromMime } from './mime.js';
+import type { RecordingMeta, RecordingStore } from './types.js';
+
+/** Options of {@link finalizeRecording}. */
+export interface FinalizeOptions {
+  /** Duration measured while recording; used when the file itself cannot tell. */
+  fallbackDurationMs?: number | null;
+  /** Replaces the WebM analysis (tests). @default seekableParts from ./seekable */
+  makeSeekable?: (raw: Blob) => Promise<{ parts: Array<Blob | ArrayBuffer>; durationMs: number }>;
+}
+
+/**
+ * Finalize recording `id` in `store`.
+ *
+ * @returns the updated metadata (state `done`).
+ * @throws RecordingError `FINALIZE_FAILED` when nothing was recorded (the entry is removed).
+ */
+export async function finalizeRecording(
+  store: RecordingStore,
+  id: string,
+  options: FinalizeOptions = {},
+): Promise<RecordingMeta> {
+  const meta = await store.updateMeta(id, { state: 'finalizing' });
+  const raw = await store.readChunks(id);
+  if (raw.size === 0) {
+    await store.remove(id);
+    throw new RecordingError('FINALIZE_FAILED', 'Nothing was recorded');
+  }
+  const format = formatFromMime(meta.mimeType);
+  let durationMs = options.fallbackDurationMs ?? null;
+  let seekable = false;
+  let error: string | undefined;
+  let parts: Array<Blob | ArrayBuffer> = [raw];
+
+  if (format.container === 'webm') {
+    try {
+      const make = options.makeSeekable ?? (await import('./seekable.js')).seekableParts;
+      const result = await make(raw);
+      parts = result.parts;
+      durationMs = result.durationMs;
+      seekable = true;
+    } catch (err) {
+      // Keep the raw recording: playable from the start, just not seekable.
+      error = err instanceof Error ? err.message : String(err);
+      console.warn('[recording] could not make the file seekable', err);
+    }
+  } else {
+    // Chromium's MP4 recorder writes fragmented MP4, which players can seek through
+    // its fragment index; nothing to rewrite (see the report on ffprobe checks).
+    seekable = true;
+  }
+
+  let bytes: number;
+  try {
+    bytes = await store.writeFinal(id, parts);
+  } catch (err) {
+    await store.updateMeta(id, { state: 'failed', error: String((err as Error)?.message ?? err) }).catch(() => undefined);
+    throw RecordingError.fromStorage(err);
+  }
+  const done = await store.updateMeta(id, { state: 'done', bytes, durationMs, seekable, ...(error ? { error } : {}) });
+  // Only now is the raw data redundant; a crash before this line re-finalizes on reload.
+  await store.dropChunks(id).catch((err) => console.warn('[recording] could not delete chunks', err));
+  return done;
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { FakeDir } from './fake-opfs.js';
+import { MemoryRecordingStore } from './memory-store.js';
+import { OpfsRecordingStore } from './opfs-store.js';
+import type { RecordingMeta, RecordingStore } from './types.js';
+
+const meta = (id: string, startedAt = 1000): RecordingMeta => ({
+  id,
+  kind: 'screen',
+  room: 'r',
+  startedAt,
+  mimeType: 'video/webm;codecs=vp8,opus',
+  state: 'recording',
+  bytes: 0,
+  durationMs: null,
+  seekable: false,
+});
+const text = async (b: Blob | null) => (b ? new TextDecoder().decode(await b.arrayBuffer()) : null);
+
+// One contract, two stores: the memory fallback must behave like OPFS for the UI.
+describe.each([
+  ['opfs', () => new OpfsRecordingStore(new FakeDir()) as RecordingStore],
+  ['memory', () => new MemoryRecordingStore() as RecordingStore],
+])('%s store contract', (_name, make) => {
+  it('appends chunks in order and reads them back as one blob', async () => {
+    const store = make();
+    const w = await store.create(meta('a'));
+    // Not awaited one by one: order must still hold.
+    await Promise.all(['one-', 'two-', 'three'].map((s) => w.append(new Blob([s]))));
+    await w.append(new Blob([])); // empty chunks are ignored
+    expect(w.chunks).toBe(3);
+    expect(w.bytes).toBe(13);
+    expect(await text(await store.readChunks('a'))).toBe('one-two-three');
+  });
+
+  it('lists newest first, updates metadata, writes and reads the final file', async () => {
+    const store = make();
+    await store.create(meta('old', 1));
+    await store.create(meta('new', 2));
+    expect((await store.list()).map((m) => m.id)).toEqual(['new', 'old']);
+    const updated = await store.updateMeta('old', { state: 'done', durationMs: 1234 });
+    expect(updated).toMatchObject({ id: 'old', state: 'done', durationMs: 1234 });
+    expect((await store.get('old'))?.durationMs).toBe(1234);
+    expect(await store.readFinal('old')).toBeNull();
+    const n = await store.writeFinal('old', [new TextEncoder().encode('HEAD'), new Blob(['BODY'])]);
+    expect(n).toBe(8);
+    expect(await text(await store.readFinal('old'))).toBe('HEADBODY');
+  });
+
+  it('drops chunks and removes recordings', async () => {
+    const store = make();
+    const w = await store.create(meta('x'));
+    await w.append(new Blob(['data']));
+    await store.dropChunks('x');
+    expect((await store.readChunks('x')).size).toBe(0);
+    await store.remove('x');
+    expect(await store.get('x')).toBeNull();
+    expect(await store.list()).toEqual([]);
+  });
+});
+
+describe('OPFS store crash safety', () => {
+  it('keeps every chunk that was appended, even if the page dies right after', async () => {
+    const root = new FakeDir();
+    const w = await new OpfsRecordingStore(root).create(meta('crash'));
+    await w.append(new Blob(['aaa']));
+    await w.append(new Blob(['bbb']));
+    // "Reload": a new store over the same OPFS root sees both chunks and the metadata.
+    const reopened = new OpfsRecordingStore(root);
+    expect((await reopened.get('crash'))?.state).toBe('recording');
+    expect(await text(await reopened.readChunks('crash'))).toBe('aaabbb');
+  });
+
+  it('never leaves a writer open between chunks (Chromium commits only on close)', async () => {
+    const root = new FakeDir();
+    const w = await new OpfsRecordingStore(root).create(meta('open'));
+    await w.append(new Blob(['x']));
+    const dir = await (await root.getDirectoryHandle('recordings')).getDirectoryHandle('open');
+    for (const entry of dir.entries.values()) expect((entry as { openWriters?: number }).openWriters ?? 0).toBe(0);
+  });
+
+  it('skips entries whose metadata is missing or corrupt', async () => {
+    const root = new FakeDir();
+    const store = new OpfsRecordingStore(root);
+    await store.create(meta('good'));
+    const recordings = await root.getDirectoryHandle('recordings');
+    await recordings.getDirectoryHandle('junk', { create: true });
+    const bad = await (await recordings.getDirectoryHandle('bad', { create: true })).getFileHandle('meta.json', {
+      create: true,
+    });
+    const wr = await bad.createWritable();
+    await wr.write(new TextEncoder().encode('{not json'));
+    await wr.close();
+    expect((await store.list()).map((m) => m.id)).toEqual(['good']);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Recordings in the origin private file system (OPFS).
+ *
+ * Layout: `recordings/<id>/meta.json`, `recordings/<id>/chunk-<n>.bin` (one file per
+ * MediaRecorder chunk) and, once finalized, `recordings/<id>/final.<ext>`.
+ *
+ * Why one file per chunk: in Chromium a `FileSystemWritableFileStream` writes to a
+ * swap file that replaces the real file only on `close()`. Appending every chunk to
+ * one long-lived writable would lose everything on a crash; reopening it with
+ * `keepExistingData` copies the whole file each time (quadratic I/O). A small file per
+ * chunk, closed right away, is durable per chunk at constant cost and needs no worker.
+ * Memory stays flat: a chunk is released once written, and reading the recording back
+ * builds a Blob from disk-backed `File`s.
+ */
+import { RecordingError } from './errors.js';
+import type { ChunkWriter, RecordingMeta, RecordingStore } from './types.js';
+
+/** The subset of `FileSystemWritableFileStream` used here. */
+export interface WritableLike {
+  write(data: Blob | ArrayBuffer | ArrayBufferView): Promise<void>;
+  close(): Promise<void>;
+  abort?(reason?: unknown): Promise<void>;
+}
+/** The subset of `FileSystemFileHandle` used here. */
+export interface FileHandleLike {
+  getFile(): Promise<File>;
+  createWritable(options?: { keepExistingData?: boolean }): Promise<WritableLike>;
+}
+/** The subset of `FileSystemDirectoryHandle` used here (a fake implements it in tests). */
+export interface DirHandleLike {
+  getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<DirHandleLike>;
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<FileHandleLike>;
+  removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
+  keys(): AsyncIterable<string>;
+}
+
+const ROOT_DIR = 'recordings';
+const META = 'meta.json';
+const CHUNK_PREFIX = 'chunk-';
+const FINAL_PREFIX = 'final.';
+
+const chunkName = (n: number): string => `${CHUNK_PREFIX}${String(n).padStart(8, '0')}.bin`;
+
+async function collect(iter: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of iter) out.push(k);
+  return out;
+}
+
+/** Write `parts` to `handle`, streaming Blobs so big files never sit in memory. */
+async function writeParts(handle: FileHandleLike, parts: ReadonlyArray<Blob | ArrayBuffer | Uint8Array>): Promise<number> {
+  const writable = await handle.createWritable();
+  let bytes = 0;
+  try {
+    for (const part of parts) {
+      if (part instanceof Blob) {
+        const reader = part.stream().getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          await writable.write(value);
+          bytes += value.byteLength;
+        }
+      } else {
+        await writable.write(part);
+        bytes += part.byteLength;
+      }
+    }
+    await writable.close();
+  } catch (err) {
+    await writable.abort?.(err).catch(() => undefined);
+    throw RecordingError.fromStorage(err);
+  }
+  return bytes;
+}
+
+/** OPFS-backed {@link RecordingStore}. */
+export class OpfsRecordingStore implements RecordingStore {
+  readonly persistent = true;
+  readonly #root: Promise<DirHandleLike>;
+
+  /** @param origin - the OPFS root (`await navigator.storage.getDirectory()`), or a fake. */
+  constructor(origin: DirHandleLike) {
+    this.#root = origin.getDirectoryHandle(ROOT_DIR, { create: true });
+  }
+
+  async #dir(id: string, create = false): Promise<DirHandleLike> {
+    return (await this.#root).getDirectoryHandle(id, { create });
+  }
+
+  async #writeMeta(dir: DirHandleLike, meta: RecordingMeta): Promise<void> {
+    const handle = await dir.getFileHandle(META, { create: true });
+    await writeParts(handle, [new TextEncoder().encode(JSON.stringify(meta))]);
+  }
+
+  async create(meta: RecordingMeta): Promise<ChunkWriter> {
+    const dir = await this.#dir(meta.id, true);
+    await this.#writeMeta(dir, meta);
+    let bytes = 0;
+    let chunks = 0;
+    // Appends are chained so chunk files are numbered in arrival order even if a
+    // caller does not await each one.
+    let tail: Promise<void> = Promise.resolve();
+    return {
+      get bytes() {
+        return bytes;
+      },
+      get chunks() {
+        return chunks;
+      },
+      append(chunk: Blob): Promise<void> {
+        const run = tail.then(async () => {
+          if (chunk.size === 0) return;
+          const handle = await dir.getFileHandle(chunkName(chunks + 1), { create: true });
+          await writeParts(handle, [chunk]);
+          chunks += 1;
+          bytes += chunk.size;
+        });
+        // Keep the chain alive after a failure; the caller sees the rejection of `run`.
+        tail = run.catch(() => undefined);
+        return run;
+      },
+    };
+  }
+
+  async list(): Promise<RecordingMeta[]> {
+    const root = await this.#root;
+    const ids = await collect(root.keys());
+    const metas = await Promise.all(ids.map((id) => this.get(id)));
+    return metas.filter((m): m is RecordingMeta => m !== null).sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  async get(id: string): Promise<RecordingMeta | null> {
+    try {
+      const dir = await this.#dir(id);
+      const file = await (await dir.getFileHandle(META)).getFile();
+      const meta = JSON.parse(await file.text()) as RecordingMeta;
+      return meta && meta.id === id ? meta : null;
+    } catch {
+      // Missing or half-written metadata: not a recording we can show.
+      return null;
+    }
+  }
+
+  async updateMeta(id: string, patch: Partial<Omit<RecordingMeta, 'id'>>): Promise<RecordingMeta> {
+    const current = await this.get(id);
+    if (!current) throw new RecordingError('FINALIZE_FAILED', `Recording ${id} not found`);
+    const next = { ...current, ...patch, id };
+    await this.#writeMeta(await this.#dir(id), next);
+    return next;
+  }
+
+  async #chunkNames(dir: DirHandleLike): Promise<string[]> {
+    return (await collect(dir.keys())).filter((k) => k.startsWith(CHUNK_PREFIX)).sort();
+  }
+
+  async readChunks(id: string): Promise<Blob> {
+    const dir = await this.#dir(id);
+    const meta = await this.get(id);
+    const names = await this.#chunkNames(dir);
+    const files = await Promise.all(names.map(async (n) => (await dir.getFileHandle(n)).getFile()));
+    return new Blob(files, { type: meta?.mimeType ?? '' });
+  }
+
+  async writeFinal(id: string, parts: ReadonlyArray<Blob | ArrayBuffer | Uint8Array>): Promise<number> {
+    const dir = await this.#dir(id);
+    const meta = await this.get(id);
+    const ext = meta && /mp4/i.test(meta.mimeType) ? 'mp4' : 'webm';
+    return writeParts(await dir.getFileHandle(`${FINAL_PREFIX}${ext}`, { create: true }), parts);
+  }
+
+  async readFinal(id: string): Promise<Blob | null> {
+    const dir = await this.#dir(id);
+    const name = (await collect(dir.keys())).find((k) => k.startsWith(FINAL_PREFIX) && !k.endsWith('.crswap'));
+    if (!name) return null;
+    const meta = await this.get(id);
+    const file = await (await dir.getFileHandle(name)).getFile();
+    // Re-type: OPFS files carry no MIME type, the <video> element wants one.
+    return file.slice(0, file.size, meta?.mimeType.split(';')[0] ?? '');
+  }
+
+  async dropChunks(id: string): Promise<void> {
+    const dir = await this.#dir(id);
+    for (const name of await this.#chunkNames(dir)) await dir.removeEntry(name);
+  }
+
+  async remove(id: string): Promise<void> {
+    await (await this.#root).removeEntry(id, { recursive: true });
+  }
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryRecordingStore } from './memory-store.js';
+import { RecorderSession, type MediaRecorderLike, type RecorderState } from './recorder.js';
+import type { ChunkWriter } from './types.js';
+
+/**
+ * A MediaRecorder fake that follows the spec's event order: `stop()` queues a final
+ * `dataavailable`, then `stop`; pause/resume fire their events asynchronously.
+ */
+class FakeRecorder extends EventTarget implements MediaRecorderLike {
+  state: 'inactive' | 'recording' | 'paused' = 'inactive';
+  timeslice = 0;
+  start(timeslice?: number) {
+    this.timeslice = timeslice ?? 0;
+    this.state = 'recording';
+  }
+  emitChunk(text: string) {
+    const ev = new Event('dataavailable') as Event & { data: Blob };
+    ev.data = new Blob([text]);
+    this.dispatchEvent(ev);
+  }
+  stop() {
+    if (this.state === 'inactive') throw new DOMException('inactive', 'InvalidStateError');
+    this.state = 'inactive';
+    setTimeout(() => {
+      this.emitChunk('LAST');
+      this.dispatchEvent(new Event('stop'));
+    }, 0);
+  }
+  pause() {
+    this.state = 'paused';
+    setTimeout(() => this.dispatchEvent(new Event('pause')), 0);
+  }
+  resume() {
+    this.state = 'recording';
+    setTimeout(() => this.dispatchEvent(new Event('resume')), 0);
+  }
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+const slowWriter = (inner: ChunkWriter, delayMs: number): ChunkWriter => ({
+  get bytes() {
+    return inner.bytes;
+  },
+  get chunks() {
+    return inner.chunks;
+  },
+  append: async (b) => {
+    await new Promise((r) => setTimeout(r, delayMs));
+    await inner.append(b);
+  },
+});
+
+async function setup(writerWrap: (w: ChunkWriter) => ChunkWriter = (w) => w) {
+  const store = new MemoryRecordingStore();
+  const writer = writerWrap(
+    await store.create({
+      id: 'r',
+      kind: 'screen',
+      room: null,
+      startedAt: 0,
+      mimeType: 'video/webm',
+      state: 'recording',
+      bytes: 0,
+      durationMs: null,
+      seekable: false,
+    }),
+  );
+  let clock = 0;
+  const fake = new FakeRecorder();
+  const session = new RecorderSession({
+    stream: {} as MediaStream,
+    mimeType: 'video/webm',
+    writer,
+    createRecorder: () => fake,
+    now: () => clock,
+  });
+  const states: RecorderState[] = [];
+  session.on('state', (s) => states.push(s));
+  return { store, fake, session, states, advance: (ms: number) => (clock += ms) };
+}
+
+describe('RecorderSession', () => {
+  it('records with a 1 s timeslice and stores the final chunk before stop() resolves', async () => {
+    const { store, fake, session, states } = await setup((w) => slowWriter(w, 10));
+    session.start();
+    expect(fake.timeslice).toBe(1000);
+    fake.emitChunk('A');
+    fake.emitChunk('B');
+    await session.stop();
+    expect(await (await store.readChunks('r')).text()).toBe('ABLAST');
+    expect(session.state).toBe('stopped');
+    expect(states).toEqual(['recording', 'stopping', 'stopped']);
+  });
+
+  it('excludes paused time from the elapsed time', async () => {
+    const { fake, session, advance } = await setup();
+    session.start();
+    advance(1000);
+    session.pause();
+    await tick();
+    expect(session.state).toBe('paused');
+    advance(5000);
+    session.resume();
+    await tick();
+    advance(500);
+    expect(session.elapsedMs()).toBe(1500);
+    fake.emitChunk('x');
+    await session.stop();
+    expect(session.elapsedMs()).toBe(1500);
+  });
+
+  it('finishes when the browser stops the recorder by itself', async () => {
+    const { fake, session } = await setup();
+    session.start();
+    fake.stop(); // e.g. every track ended
+    await tick();
+    expect(session.state).toBe('stopped');
+    await expect(session.stop()).resolves.toBeUndefined();
+  });
+
+  it('turns a storage failure into STORAGE_FULL and stops', async () => {
+    const { fake, session } = await setup((w) => ({
+      ...w,
+      bytes: 0,
+      chunks: 0,
+      append: async () => {
+        throw new DOMException('full', 'QuotaExceededError');
+      },
+    }));
+    const errors: string[] = [];
+    session.on('error', (e) => errors.push(e.code));
+    session.start();
+    fake.emitChunk('A');
+    await tick();
+    await tick();
+    expect(errors).toEqual(['STORAGE_FULL']);
+    expect(session.state).toBe('failed');
+  });
+
+  it('a throwing listener does not break recording', async () => {
+    const { fake, session, store } = await setup();
+    session.on('progress', () => {
+      throw new Error('listener bug');
+    });
+    const orig = console.error;
+    console.error = () => undefined;
+    try {
+      session.start();
+      fake.emitChunk('A');
+      await session.stop();
+    } finally {
+      console.error = orig;
+    }
+    expect(await (await store.readChunks('r')).text()).toBe('ALAST');
+  });
+});

@@ -1,0 +1,267 @@
+/**
+ * The recording engine used by the UI: one recording at a time per page, screen or
+ * meeting, stored chunk by chunk, finalized into a seekable file. Framework-free; the
+ * `useRecording` composable mirrors its state into Vue refs.
+ *
+ * Track ownership: screen tracks are captured and stopped here; in a meeting
+ * recording the participants' tracks belong to the call and are never stopped here,
+ * only the compositor's own canvas and mixer tracks are.
+ */
+import { Emitter } from './emitter.js';
+import { RecordingError } from './errors.js';
+import { finalizeRecording } from './finalize.js';
+import { pickRecordingFormat, type RecordingFormat } from './mime.js';
+import { RecorderSession, type RecorderState } from './recorder.js';
+import { holdRecordingLock, scanForRecovery, type LocksLike, type RecoverableRecording } from './recovery.js';
+import type { RecordingKind, RecordingMeta, RecordingStore } from './types.js';
+import type { CompositorTile } from './meeting-compositor.js';
+
+/** A snapshot of the recording in progress, for display. */
+export interface ActiveRecording {
+  id: string;
+  kind: RecordingKind;
+  state: RecorderState | 'finalizing';
+  elapsedMs: number;
+  bytes: number;
+  mimeType: string;
+}
+
+/** Events of {@link RecordingManager}. */
+export interface RecordingManagerEvents extends Record<string, unknown> {
+  /** Something visible changed (state, progress, list). */
+  change: void;
+  /** A recording failed or could not start; show it. */
+  error: RecordingError;
+  /** A recording was finalized and is in the list. */
+  finished: RecordingMeta;
+}
+
+/** Options of {@link RecordingManager}. */
+export interface RecordingManagerOptions {
+  store: RecordingStore;
+  /** Web Locks, for crash detection across tabs. @default navigator.locks */
+  locks?: LocksLike;
+  /** @default MediaRecorder.isTypeSupported */
+  isTypeSupported?: (type: string) => boolean;
+  /** Chunk length in ms. @default 1000 */
+  timesliceMs?: number;
+}
+
+interface Running {
+  id: string;
+  kind: RecordingKind;
+  format: RecordingFormat;
+  session: RecorderSession;
+  release: () => void;
+  cleanup: () => Promise<void>;
+  finishing: Promise<RecordingMeta | null> | null;
+}
+
+const newId = (): string => `rec-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Runs recordings and manages the stored ones. */
+export class RecordingManager extends Emitter<RecordingManagerEvents> {
+  readonly store: RecordingStore;
+  readonly #opts: RecordingManagerOptions;
+  #running: Running | null = null;
+  #finalizing = false;
+
+  constructor(options: RecordingManagerOptions) {
+    super();
+    this.store = options.store;
+    this.#opts = options;
+  }
+
+  /** The recording in progress, or null. */
+  get active(): ActiveRecording | null {
+    const r = this.#running;
+    if (!r) return null;
+    return {
+      id: r.id,
+      kind: r.kind,
+      state: this.#finalizing ? 'finalizing' : r.session.state,
+      elapsedMs: r.session.elapsedMs(),
+      bytes: r.session.bytes,
+      mimeType: r.format.mimeType,
+    };
+  }
+
+  #locks(): LocksLike | undefined {
+    return this.#opts.locks ?? (globalThis.navigator as { locks?: LocksLike } | undefined)?.locks;
+  }
+
+  /** Record the screen (picker shown by the browser). */
+  async startScreen(options: { room: string | null; systemAudio?: boolean; microphone?: boolean }): Promise<void> {
+    this.#assertIdle();
+    const { captureScreen } = await import('./screen-capture.js');
+    const capture = await captureScreen(options);
+    // The user ending the capture (browser "Stop sharing" bar) ends the recording.
+    const onEnded = (): void => void this.stop();
+    capture.videoTrack.addEventListener('ended', onEnded);
+    await this.#start('screen', options.room, capture.stream, undefined, async () => {
+      capture.videoTrack.removeEventListener('ended', onEnded);
+      await capture.dispose();
+    }).catch(async (err) => {
+      capture.videoTrack.removeEventListener('ended', onEnded);
+      await capture.dispose();
+      throw err;
+    });
+  }
+
+  /** Record the call: a canvas grid of everyone plus mixed audio, no picker. */
+  async startMeeting(options: { room: string | null; getTiles: () => CompositorTile[]; width?: number; height?: number; fps?: number }): Promise<void> {
+    this.#assertIdle();
+    const { MeetingCompositor } = await import('./meeting-compositor.js');
+    const compositor = new MeetingCompositor(options);
+    compositor.start();
+    await this.#start('meeting', options.room, compositor.stream, 2_500_000, () => compositor.stop()).catch(async (err) => {
+      await compositor.stop();
+      throw err;
+    });
+  }
+
+  #assertIdle(): void {
+    if (this.#running) throw new RecordingError('ALREADY_RECORDING', 'A recording is already running');
+  }
+
+  async #start(
+    kind: RecordingKind,
+    room: string | null,
+    stream: MediaStream,
+    videoBitsPerSecond: number | undefined,
+    cleanup: () => Promise<void>,
+  ): Promise<void> {
+    const isSupported =
+      this.#opts.isTypeSupported ??
+      (typeof MediaRecorder !== 'undefined' ? (t: string) => MediaRecorder.isTypeSupported(t) : () => false);
+    const format = pickRecordingFormat(isSupported, stream.getAudioTracks().length > 0);
+    if (!format) throw new RecordingError('UNSUPPORTED', 'This browser cannot record video');
+    const id = newId();
+    const meta: RecordingMeta = {
+      id,
+      kind,
+      room,
+      startedAt: Date.now(),
+      mimeType: format.mimeType,
+      state: 'recording',
+      bytes: 0,
+      durationMs: null,
+      seekable: false,
+    };
+    // Lock first: from the moment the entry exists, other tabs must see it as live.
+    const release = await holdRecordingLock(this.#locks(), id);
+    let writer;
+    try {
+      writer = await this.store.create(meta);
+    } catch (err) {
+      release();
+      throw RecordingError.fromStorage(err);
+    }
+    const session = new RecorderSession({
+      stream,
+      mimeType: format.mimeType,
+      writer,
+      timesliceMs: this.#opts.timesliceMs ?? 1000,
+      ...(videoBitsPerSecond ? { videoBitsPerSecond } : {}),
+    });
+    const running: Running = { id, kind, format, session, release, cleanup, finishing: null };
+    session.on('state', (state) => {
+      // The browser may stop the recorder by itself (every track ended): finish then too.
+      if ((state === 'stopped' || state === 'failed') && this.#running === running) void this.stop();
+      this.emit('change', undefined);
+    });
+    session.on('progress', () => this.emit('change', undefined));
+    session.on('error', (err) => {
+      this.emit('error', err);
+      void this.stop();
+    });
+    try {
+      session.start();
+    } catch (err) {
+      release();
+      await this.store.remove(id).catch(() => undefined);
+      throw err;
+    }
+    this.#running = running;
+    this.emit('change', undefined);
+  }
+
+  /** Pause the recording in progress. */
+  pause(): void {
+    this.#running?.session.pause();
+  }
+
+  /** Resume a paused recording. */
+  resume(): void {
+    this.#running?.session.resume();
+  }
+
+  /**
+   * Stop and finalize. Resolves with the finished recording (null when nothing was
+   * recorded). Concurrent calls (Stop button and track `ended`) share one run.
+   */
+  stop(): Promise<RecordingMeta | null> {
+    const r = this.#running;
+    if (!r) return Promise.resolve(null);
+    r.finishing ??= this.#finish(r);
+    return r.finishing;
+  }
+
+  async #finish(r: Running): Promise<RecordingMeta | null> {
+    const elapsed = r.session.elapsedMs();
+    await r.session.stop();
+    await r.cleanup().catch((err) => console.warn('[recording] cleanup failed', err));
+    this.#finalizing = true;
+    this.emit('change', undefined);
+    try {
+      const meta = await finalizeRecording(this.store, r.id, { fallbackDurationMs: elapsed });
+      this.emit('finished', meta);
+      return meta;
+    } catch (err) {
+      const error = err instanceof RecordingError ? err : new RecordingError('FINALIZE_FAILED', String(err), { cause: err });
+      if (error.message !== 'Nothing was recorded') this.emit('error', error);
+      return null;
+    } finally {
+      r.release();
+      this.#finalizing = false;
+      this.#running = null;
+      this.emit('change', undefined);
+    }
+  }
+
+  /** Stored recordings, newest first. */
+  list(): Promise<RecordingMeta[]> {
+    return this.store.list();
+  }
+
+  /** Recordings abandoned by a crash or reload, to offer for recovery. */
+  findRecoverable(): Promise<RecoverableRecording[]> {
+    const own = new Set(this.#running ? [this.#running.id] : []);
+    return scanForRecovery(this.store, this.#locks(), own);
+  }
+
+  /** Finalize an abandoned recording from what was written. */
+  async recover(id: string): Promise<RecordingMeta> {
+    const release = await holdRecordingLock(this.#locks(), id);
+    try {
+      const meta = await finalizeRecording(this.store, id);
+      this.emit('finished', meta);
+      return meta;
+    } finally {
+      release();
+      this.emit('change', undefined);
+    }
+  }
+
+  /** The finished file of a recording. */
+  file(id: string): Promise<Blob | null> {
+    return this.store.readFinal(id);
+  }
+
+  /** Delete a recording (refused for the one in progress). */
+  async remove(id: string): Promise<void> {
+    if (this.#running?.id === id) throw new RecordingError('ALREADY_RECORDING', 'Stop the recording before deleting it');
+    await this.store.remove(id);
+    this.emit('change', undefined);
+  }
+}
