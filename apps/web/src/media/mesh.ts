@@ -1,9 +1,9 @@
 import { schemas } from '@meshmeet/protocol';
 import type { PeerSignal } from '@meshmeet/protocol';
-import { TypedEmitter } from '../signaling/typed-emitter.js';
-import { PeerConnection, type IceRestartPolicy, type LocalMedia } from './peer-connection.js';
-import type { CreateMediaStream, RemoteMedia } from './peer-remote-streams.js';
-import { collectConnectionDetails, type ConnectionDetails } from './stats.js';
+import { TypedEmitter } from '../signaling/typed-emitter';
+import { PeerConnection, type IceRestartPolicy, type LocalMedia } from './peer-connection';
+import type { CreateMediaStream, RemoteMedia } from './peer-remote-streams';
+import { collectConnectionDetails, type ConnectionDetails } from './stats';
 
 /**
  * The signaling the mesh needs, and nothing more: send a message to one peer, and hear

@@ -1,6 +1,6 @@
 import type { PeerSignal } from '@meshmeet/protocol';
-import { TypedEmitter } from '../signaling/typed-emitter.js';
-import { RemoteStreams, type CreateMediaStream, type RemoteMedia } from './peer-remote-streams.js';
+import { TypedEmitter } from '../signaling/typed-emitter';
+import { RemoteStreams, type CreateMediaStream, type RemoteMedia } from './peer-remote-streams';
 
 /** What this side sends: camera/mic tracks (either may be null) and an optional share. */
 export interface LocalMedia {

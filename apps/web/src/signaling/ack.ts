@@ -1,6 +1,6 @@
 import type { ErrorCode } from '@meshmeet/protocol';
 import type { z } from 'zod';
-import { SignalingError } from './signaling-error.js';
+import { SignalingError } from './signaling-error';
 
 /**
  * Checks an ack envelope `{ok:true,data}|{ok:false,error:{code,message}}` and its data.

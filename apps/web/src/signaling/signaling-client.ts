@@ -14,10 +14,11 @@ import type {
   ServerToClientEvents,
   SignalRelay,
 } from '@meshmeet/protocol';
-import { TypedEmitter } from './typed-emitter.js';
-import { SignalingError, toSignalingError } from './signaling-error.js';
-import { unwrapAck } from './ack.js';
-import { listenValidated } from './inbound.js';
+import type { z } from 'zod';
+import { TypedEmitter } from './typed-emitter';
+import { SignalingError, toSignalingError } from './signaling-error';
+import { unwrapAck } from './ack';
+import { listenValidated } from './inbound';
 
 /** Lifecycle of a {@link SignalingClient}; the same words the UI shows. */
 export type SignalingStatus = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
@@ -426,17 +427,17 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (this._status !== 'joined' || !this.socket?.connected) throw SignalingError.notConnected(event);
   }
 
-  private request<S extends import('zod').ZodType>(
+  private request<S extends z.ZodType>(
     event: keyof ClientToServerEvents,
     args: unknown[],
     schema: S,
     timeoutMs?: number,
-  ): Promise<import('zod').infer<S>>;
+  ): Promise<z.infer<S>>;
   private request(event: keyof ClientToServerEvents, args: unknown[], schema: null, timeoutMs?: number): Promise<null>;
   private request(
     event: keyof ClientToServerEvents,
     args: unknown[],
-    schema: import('zod').ZodType | null,
+    schema: z.ZodType | null,
     timeoutMs = this.options.ackTimeoutMs,
   ): Promise<unknown> {
     const socket = this.socket;
