@@ -21,10 +21,14 @@ export const ErrorCode = {
   NOT_IN_ROOM: 'NOT_IN_ROOM',
   /** `signal.to` is not a member of the sender's room. */
   PEER_NOT_FOUND: 'PEER_NOT_FOUND',
+  /** `signal.to` is in the room but reconnecting (within its resume grace); nothing was delivered. */
+  PEER_UNAVAILABLE: 'PEER_UNAVAILABLE',
   /** The resume token is unknown, expired or already used. */
   RESUME_FAILED: 'RESUME_FAILED',
   /** Too many events of this kind in a short time. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** HTTP only: no such route or resource. */
+  NOT_FOUND: 'NOT_FOUND',
   /** The server is shutting down or its store is unreachable; retry later. */
   UNAVAILABLE: 'UNAVAILABLE',
   /** Anything else; details are logged on the server, never sent. */

@@ -1,0 +1,134 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ErrorCode } from '@meshmeet/protocol';
+import type { Config } from './config.js';
+import { healthRoutes } from './http/health.routes.js';
+import { replyError } from './http/reply-error.js';
+import { roomRoutes } from './http/rooms.routes.js';
+import { registerStatic } from './http/static.js';
+import { createIceServerProvider } from './ice/ice-servers.js';
+import { loggerOptions } from './logger.js';
+import { Metrics } from './metrics.js';
+import { connectRedis, type RedisClients } from './redis.js';
+import { newNodeId } from './rooms/ids.js';
+import { MemoryRoomStore } from './rooms/memory-store.js';
+import { RedisRoomStore } from './rooms/redis-store.js';
+import { RoomService } from './rooms/room-service.js';
+import type { RoomStore } from './rooms/room-store.js';
+import { attachSignaling, createSocketServer } from './signaling/socket-server.js';
+import type { MeshServer } from './signaling/types.js';
+import { loadTls } from './tls.js';
+
+/** Everything {@link buildApp} made, for the entry point and for tests. */
+export interface MeshApp {
+  app: FastifyInstance;
+  io: MeshServer;
+  rooms: RoomService;
+  store: RoomStore;
+  nodeId: string;
+  /** Whether the web app is served from `WEB_DIST_DIR`. */
+  servesWeb: boolean;
+}
+
+/** Options for tests: a logger override. */
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+const QUIET_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
+
+/** Clients are asked to wait about this long before reconnecting after `server:shutdown`. */
+const RECONNECT_AFTER_MS = 1000;
+
+/**
+ * Builds the whole node — HTTP routes, socket.io, the room store and its housekeeping —
+ * without listening. `app.close()` runs the graceful shutdown: refuse new work, tell the
+ * clients, release their memberships into the resume grace window, then close Redis.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<MeshApp> {
+  const tls = await loadTls(config);
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    ...(tls ? { https: tls } : {}),
+    // Health probes and scrapes would drown the log.
+    logController: new LogController({ disableRequestLogging: (req) => QUIET_PATHS.test(req.url) }),
+  }) as unknown as FastifyInstance;
+
+  const nodeId = newNodeId();
+  const redis: RedisClients | null = config.redisUrl ? await connectRedis(config.redisUrl, app.log) : null;
+  const store: RoomStore = redis
+    ? new RedisRoomStore(redis.main, { prefix: config.redisPrefix, nodeId, nodeDeadAfterMs: config.nodeDeadAfterMs })
+    : new MemoryRoomStore(nodeId);
+  const metrics = new Metrics();
+  const iceServersFor = createIceServerProvider(config);
+  const io = createSocketServer(app.server, config, redis);
+  const rooms = new RoomService({
+    store,
+    io,
+    metrics,
+    log: app.log,
+    maxRoomSize: config.maxRoomSize,
+    resumeGraceMs: config.resumeGraceMs,
+    iceServersFor,
+  });
+  let closing = false;
+  attachSignaling(io, { config, rooms, metrics, log: app.log, isClosing: () => closing });
+  metrics.bind({ sockets: () => io.engine.clientsCount, totals: () => store.stats() });
+
+  app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status < 500) return replyError(reply, status, ErrorCode.INVALID_PAYLOAD, err.message);
+    req.log.error({ err }, 'request failed');
+    // Internals stay in the log; a store outage is worth telling apart from a bug.
+    if (redis && !redis.isReady()) return replyError(reply, 503, ErrorCode.UNAVAILABLE, 'Storage is unavailable; try again shortly');
+    return replyError(reply, 500, ErrorCode.INTERNAL, 'Internal server error');
+  });
+  await app.register(healthRoutes, {
+    metrics,
+    nodeId,
+    isClosing: () => closing,
+    redisState: () => (redis ? (redis.isReady() ? 'up' : 'down') : 'n/a'),
+  });
+  await app.register(roomRoutes, { store, maxRoomSize: config.maxRoomSize, iceServersFor, turnTtlS: config.turnTtlS });
+  const servesWeb = await registerStatic(app, config.webDistDir);
+
+  // Housekeeping: heartbeat, expired grace windows, dead nodes. The first run happens now,
+  // so a node starting after a crash clears the members its predecessor left behind.
+  const tickMs = Math.max(100, Math.min(1000, Math.floor(config.nodeDeadAfterMs / 3)));
+  let tickFailing = false;
+  const tick = async () => {
+    try {
+      await rooms.tick();
+      if (tickFailing) app.log.info('room housekeeping recovered');
+      tickFailing = false;
+    } catch (err) {
+      if (!tickFailing) app.log.warn({ err }, 'room housekeeping failed; retrying');
+      tickFailing = true;
+    }
+  };
+  await tick();
+  const timer = setInterval(() => void tick(), tickMs);
+  timer.unref();
+
+  app.addHook('preClose', async () => {
+    closing = true;
+    rooms.stopAccepting();
+    clearInterval(timer);
+    const local = [...io.sockets.sockets.values()];
+    io.local.emit('server:shutdown', { reconnectAfterMs: RECONNECT_AFTER_MS });
+    // Each disconnect queues the member's release (into its grace window) behind any join
+    // in flight; wait for all of them before Redis goes away.
+    const released = local.map((socket) => {
+      socket.disconnect(true);
+      return socket.data.queue;
+    });
+    await Promise.allSettled(released);
+    await Promise.allSettled([io.of('/').adapter.close()]);
+    io.engine.close();
+  });
+  app.addHook('onClose', async () => {
+    await store.close();
+    await redis?.close();
+  });
+
+  return { app, io, rooms, store, nodeId, servesWeb };
+}

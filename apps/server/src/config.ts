@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { schemas, type IceServer } from '@meshmeet/protocol';
+
+/**
+ * Server configuration, read once from the environment at boot (see `.env.example`).
+ * Every variable is validated; a wrong value stops the server with a message naming it.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset → rooms live in this process's memory (single node). */
+  redisUrl: string | null;
+  /** Every Redis key and pub/sub channel starts with this. */
+  redisPrefix: string;
+  /** `sharded` (Redis 7 SPUBLISH, per-socket channels) or `classic` (one PUBLISH channel seen by all nodes). */
+  adapter: 'sharded' | 'classic';
+  maxRoomSize: number;
+  iceServers: IceServer[];
+  turnUrls: string[];
+  turnSecret: string | null;
+  turnTtlS: number;
+  resumeGraceMs: number;
+  nodeDeadAfterMs: number;
+  webDistDir: string;
+  https: 'off' | 'self-signed' | 'files';
+  tlsCert: string | null;
+  tlsKey: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Token bucket for `signal`: sustained events per second and burst size, per socket. */
+  signalRatePerS: number;
+  signalBurst: number;
+  /** socket.io `maxHttpBufferSize`: larger frames close the connection. */
+  maxMessageBytes: number;
+  /** Origins allowed to connect cross-origin (dev setups); empty: same origin only. */
+  corsOrigins: string[];
+}
+
+/** Thrown by {@link loadConfig}; `variable` names the offending environment variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid ${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+/** The seed's public STUN server, used when ICE_SERVERS is unset. */
+export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: 'stun:stun.l.google.com:19302' }];
+
+const iceServersJson = z.string().transform((text, ctx) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of RTCIceServer objects' });
+    return z.NEVER;
+  }
+  const result = z.array(schemas.IceServer).safeParse(parsed);
+  if (!result.success) {
+    ctx.addIssue({ code: 'custom', message: `must be a JSON array of {urls, username?, credential?}: ${result.error.issues[0]?.message}` });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
+/** One entry per variable: the schema and the default (as the string a user would write). */
+const fields = {
+  PORT: [int(0, 65535), '7070'],
+  HOST: [z.string().min(1), '0.0.0.0'],
+  REDIS_URL: [z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(), undefined],
+  REDIS_PREFIX: [z.string().min(1).max(64).regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only'), 'meshmeet:'],
+  SOCKETIO_ADAPTER: [z.enum(['sharded', 'classic']), 'sharded'],
+  MAX_ROOM_SIZE: [int(2, 10_000), '8'],
+  ICE_SERVERS: [iceServersJson.optional(), undefined],
+  TURN_URLS: [z.string().optional(), undefined],
+  TURN_SECRET: [z.string().min(8, 'must be at least 8 characters').optional(), undefined],
+  TURN_TTL_S: [int(60, 7 * 24 * 3600), '3600'],
+  RESUME_GRACE_MS: [int(0, 300_000), '10000'],
+  NODE_DEAD_AFTER_MS: [int(300, 30_000), '15000'],
+  WEB_DIST_DIR: [z.string().min(1), 'apps/web/dist'],
+  HTTPS: [z.enum(['off', 'self-signed', 'files']), 'off'],
+  TLS_CERT: [z.string().optional(), undefined],
+  TLS_KEY: [z.string().optional(), undefined],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
+  SIGNAL_RATE_PER_S: [int(1, 100_000), '200'],
+  SIGNAL_BURST: [int(1, 100_000), '400'],
+  MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), String(128 * 1024)],
+  CORS_ORIGINS: [z.string().optional(), undefined],
+} as const;
+
+type FieldName = keyof typeof fields;
+
+function read<K extends FieldName>(env: NodeJS.ProcessEnv, name: K): z.output<(typeof fields)[K][0]> {
+  const [schema, fallback] = fields[name];
+  const raw = nonEmpty(env[name]) ?? fallback;
+  const result = (schema as z.ZodType).safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(name, result.error.issues.map((i) => i.message).join('; '));
+  }
+  return result.data as z.output<(typeof fields)[K][0]>;
+}
+
+/**
+ * Reads and validates the configuration. Throws {@link ConfigError} naming the first bad
+ * variable; the entry point prints it and exits, so a typo never starts a half-configured node.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const turnUrls = (read(env, 'TURN_URLS') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const url of turnUrls) {
+    if (!/^turns?:[^\s]+$/.test(url)) throw new ConfigError('TURN_URLS', `"${url}" is not a turn: or turns: URL`);
+  }
+  const turnSecret = read(env, 'TURN_SECRET') ?? null;
+  if (turnSecret && turnUrls.length === 0) throw new ConfigError('TURN_URLS', 'must list at least one URL when TURN_SECRET is set');
+  if (turnUrls.length > 0 && !turnSecret) throw new ConfigError('TURN_SECRET', 'is required when TURN_URLS is set');
+
+  const https = read(env, 'HTTPS');
+  const tlsCert = read(env, 'TLS_CERT') ?? null;
+  const tlsKey = read(env, 'TLS_KEY') ?? null;
+  if (https === 'files') {
+    if (!tlsCert) throw new ConfigError('TLS_CERT', 'is required when HTTPS=files');
+    if (!tlsKey) throw new ConfigError('TLS_KEY', 'is required when HTTPS=files');
+  }
+
+  const corsOrigins = (read(env, 'CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin like http://localhost:5173`);
+  }
+
+  return {
+    corsOrigins,
+    port: read(env, 'PORT'),
+    host: read(env, 'HOST'),
+    redisUrl: read(env, 'REDIS_URL') ?? null,
+    redisPrefix: read(env, 'REDIS_PREFIX'),
+    adapter: read(env, 'SOCKETIO_ADAPTER'),
+    maxRoomSize: read(env, 'MAX_ROOM_SIZE'),
+    iceServers: read(env, 'ICE_SERVERS') ?? DEFAULT_ICE_SERVERS,
+    turnUrls,
+    turnSecret,
+    turnTtlS: read(env, 'TURN_TTL_S'),
+    resumeGraceMs: read(env, 'RESUME_GRACE_MS'),
+    nodeDeadAfterMs: read(env, 'NODE_DEAD_AFTER_MS'),
+    webDistDir: read(env, 'WEB_DIST_DIR'),
+    https,
+    tlsCert,
+    tlsKey,
+    logLevel: read(env, 'LOG_LEVEL'),
+    signalRatePerS: read(env, 'SIGNAL_RATE_PER_S'),
+    signalBurst: read(env, 'SIGNAL_BURST'),
+    maxMessageBytes: read(env, 'MAX_MESSAGE_BYTES'),
+  };
+}

@@ -1,0 +1,67 @@
+import { Redis } from 'ioredis';
+import type { FastifyBaseLogger } from 'fastify';
+
+/** The Redis connections of one node. */
+export interface RedisClients {
+  /** Commands and scripts; also the adapter's publisher. Fails fast while disconnected. */
+  main: Redis;
+  /** The adapter's subscriber (a connection in subscribe mode can do nothing else). */
+  sub: Redis;
+  /** True while the command connection is usable (`/readyz`). */
+  isReady(): boolean;
+  /** Closes both connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the two connections and waits (up to `waitMs`) for the first to be ready. The node
+ * starts even if Redis is down: `/readyz` says 503 and joins answer `UNAVAILABLE` until it
+ * is back, and ioredis keeps reconnecting.
+ */
+export async function connectRedis(url: string, log: FastifyBaseLogger, waitMs = 5000): Promise<RedisClients> {
+  const main = new Redis(url, {
+    // A request made while Redis is away fails at once (the client gets UNAVAILABLE)
+    // instead of queueing behind a reconnect that may take minutes.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  });
+  // The subscriber keeps its offline queue: a subscription asked for during an outage must
+  // still happen when Redis returns (ioredis re-subscribes known channels on reconnect).
+  const sub = main.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  let down = false;
+  for (const [name, client] of [['main', main], ['sub', sub]] as const) {
+    client.on('error', (err: Error) => {
+      if (!down) log.warn({ err: err.message, connection: name }, 'redis connection error');
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) log.info({ connection: name }, 'redis connection ready');
+      down = false;
+    });
+  }
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      log.warn({ waitMs }, 'redis not ready yet; starting anyway (readyz answers 503)');
+      resolve();
+    }, waitMs);
+    const ready = () => {
+      if (main.status === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    main.once('ready', ready);
+    ready();
+  });
+  return {
+    main,
+    sub,
+    isReady: () => main.status === 'ready',
+    close: async () => {
+      await Promise.allSettled([main.quit(), sub.quit()]);
+      main.disconnect();
+      sub.disconnect();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Lua scripts of the Redis room store. Each runs atomically inside Redis, so every
+ * membership change is one indivisible step no matter how many nodes race.
+ *
+ * Key layout (P = `REDIS_PREFIX`, E = {@link encodeRoom}(room), ref = `E|id`):
+ * - `P r:E:m`     hash   member id → JSON `{p: Peer, s: socketId|'' , n: nodeId, t: tokenHash, g: graceDeadlineMs}`
+ * - `P r:E:pwd`   string the room's password record (absent: open room)
+ * - `P rooms`     set    E of every non-empty room (for metrics)
+ * - `P count`     string number of members in all rooms (for metrics)
+ * - `P tok:H`     string ref of the member whose resume token hashes to H
+ * - `P nodes`     zset   nodeId → last heartbeat (Redis clock, ms)
+ * - `P node:N`    set    refs of members bound to node N (so a dead node's members can be found)
+ * - `P grace`     zset   ref → grace deadline (ms) of members waiting to resume
+ *
+ * Keys are derived inside the scripts from `P`, so the scripts need a single Redis
+ * (standalone or a primary with replicas), not Redis Cluster.
+ *
+ * @module
+ */
+
+/** Shared helpers prepended to every script. */
+const HELPERS = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function split_ref(ref)
+  local at = string.find(ref, '|', 1, true)
+  return string.sub(ref, 1, at - 1), string.sub(ref, at + 1)
+end
+local function remove_member(P, enc, id)
+  local mkey = P .. 'r:' .. enc .. ':m'
+  local raw = redis.call('HGET', mkey, id)
+  if not raw then return false end
+  local m = cjson.decode(raw)
+  local ref = enc .. '|' .. id
+  redis.call('HDEL', mkey, id)
+  redis.call('DEL', P .. 'tok:' .. m.t)
+  redis.call('SREM', P .. 'node:' .. m.n, ref)
+  redis.call('ZREM', P .. 'grace', ref)
+  redis.call('DECR', P .. 'count')
+  if redis.call('HLEN', mkey) == 0 then
+    redis.call('DEL', mkey, P .. 'r:' .. enc .. ':pwd')
+    redis.call('SREM', P .. 'rooms', enc)
+  end
+  return m
+end
+`;
+
+/**
+ * ARGV: P, E, id, record, maxSize, expectPassword, createPassword, tokenHash, nodeId.
+ * Returns `{'ok', {otherRecords...}}`, `{'full'}` or `{'password', currentRecord}`.
+ * Password and capacity are checked in the same step as the insert, so two joiners can
+ * never both take the last place, and the first joiner's password wins atomically.
+ */
+export const JOIN = `${HELPERS}
+local P, enc, id = ARGV[1], ARGV[2], ARGV[3]
+local mkey = P .. 'r:' .. enc .. ':m'
+local pkey = P .. 'r:' .. enc .. ':pwd'
+local n = redis.call('HLEN', mkey)
+if n > 0 then
+  local pwd = redis.call('GET', pkey) or ''
+  if pwd ~= ARGV[6] then return {'password', pwd} end
+  if n >= tonumber(ARGV[5]) then return {'full'} end
+else
+  redis.call('DEL', pkey)
+  if ARGV[7] ~= '' then redis.call('SET', pkey, ARGV[7]) end
+  redis.call('SADD', P .. 'rooms', enc)
+end
+local others = redis.call('HVALS', mkey)
+local ref = enc .. '|' .. id
+redis.call('HSET', mkey, id, ARGV[4])
+redis.call('SET', P .. 'tok:' .. ARGV[8], ref)
+redis.call('SADD', P .. 'node:' .. ARGV[9], ref)
+redis.call('INCR', P .. 'count')
+return {'ok', others}
+`;
+
+/**
+ * ARGV: P, tokenHash, newTokenHash, socketId, nodeId.
+ * Returns false, or `{E, previousSocketId, selfRecord, {allRecords...}}`.
+ */
+export const RESUME = `${HELPERS}
+local P = ARGV[1]
+local tkey = P .. 'tok:' .. ARGV[2]
+local ref = redis.call('GET', tkey)
+if not ref then return false end
+local enc, id = split_ref(ref)
+local mkey = P .. 'r:' .. enc .. ':m'
+local raw = redis.call('HGET', mkey, id)
+if not raw then
+  redis.call('DEL', tkey)
+  return false
+end
+local m = cjson.decode(raw)
+local previous = m.s
+redis.call('DEL', tkey)
+redis.call('SET', P .. 'tok:' .. ARGV[3], ref)
+redis.call('SREM', P .. 'node:' .. m.n, ref)
+redis.call('SADD', P .. 'node:' .. ARGV[5], ref)
+redis.call('ZREM', P .. 'grace', ref)
+m.s = ARGV[4]
+m.n = ARGV[5]
+m.t = ARGV[3]
+m.g = 0
+local updated = cjson.encode(m)
+redis.call('HSET', mkey, id, updated)
+return {enc, previous, updated, redis.call('HVALS', mkey)}
+`;
+
+/** ARGV: P, E, id, socketId. Removes the member if bound to that socket; returns 1 or 0. */
+export const LEAVE = `${HELPERS}
+local P, enc, id = ARGV[1], ARGV[2], ARGV[3]
+local raw = redis.call('HGET', P .. 'r:' .. enc .. ':m', id)
+if not raw then return 0 end
+if cjson.decode(raw).s ~= ARGV[4] then return 0 end
+remove_member(P, enc, id)
+return 1
+`;
+
+/** ARGV: P, E, id, socketId, graceMs. Returns 'grace', 'removed' or 'stale'. */
+export const DISCONNECT = `${HELPERS}
+local P, enc, id = ARGV[1], ARGV[2], ARGV[3]
+local mkey = P .. 'r:' .. enc .. ':m'
+local raw = redis.call('HGET', mkey, id)
+if not raw then return 'stale' end
+local m = cjson.decode(raw)
+if m.s ~= ARGV[4] then return 'stale' end
+local grace = tonumber(ARGV[5])
+if grace <= 0 then
+  remove_member(P, enc, id)
+  return 'removed'
+end
+m.s = ''
+m.g = now_ms() + grace
+redis.call('HSET', mkey, id, cjson.encode(m))
+redis.call('ZADD', P .. 'grace', m.g, enc .. '|' .. id)
+return 'grace'
+`;
+
+/** ARGV: P, E, id, socketId, patchJson. Returns the updated peer JSON or false. */
+export const UPDATE = `${HELPERS}
+local P, enc, id = ARGV[1], ARGV[2], ARGV[3]
+local mkey = P .. 'r:' .. enc .. ':m'
+local raw = redis.call('HGET', mkey, id)
+if not raw then return false end
+local m = cjson.decode(raw)
+if m.s ~= ARGV[4] then return false end
+for k, v in pairs(cjson.decode(ARGV[5])) do m.p[k] = v end
+redis.call('HSET', mkey, id, cjson.encode(m))
+return cjson.encode(m.p)
+`;
+
+/**
+ * ARGV: P, nodeId, deadAfterMs, forceReap ('1' on start-up), budget.
+ * Heartbeats this node, removes members whose grace expired, and removes the members of
+ * nodes whose heartbeat is older than deadAfterMs. Returns a flat list `E, id, reason, ...`.
+ *
+ * A node reaps others only if its own previous heartbeat is recent: after a Redis outage
+ * every heartbeat is stale, and the first node back must not take its live peers for dead.
+ * At most `budget` members go per call, so one tick never blocks Redis for long.
+ */
+export const TICK = `${HELPERS}
+local P, self, deadAfter, budget = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
+local nodes = P .. 'nodes'
+local now = now_ms()
+local prev = redis.call('ZSCORE', nodes, self)
+redis.call('ZADD', nodes, now, self)
+local out = {}
+for _, ref in ipairs(redis.call('ZRANGEBYSCORE', P .. 'grace', '-inf', now, 'LIMIT', 0, budget)) do
+  local enc, id = split_ref(ref)
+  local raw = redis.call('HGET', P .. 'r:' .. enc .. ':m', id)
+  if raw and cjson.decode(raw).s == '' then
+    remove_member(P, enc, id)
+    table.insert(out, enc); table.insert(out, id); table.insert(out, 'disconnected')
+  else
+    redis.call('ZREM', P .. 'grace', ref)
+  end
+  budget = budget - 1
+end
+local mayReap = ARGV[4] == '1' or (prev and now - tonumber(prev) <= deadAfter / 2)
+if mayReap and budget > 0 then
+  for _, node in ipairs(redis.call('ZRANGEBYSCORE', nodes, '-inf', now - deadAfter, 'LIMIT', 0, 5)) do
+    if node ~= self and budget > 0 then
+      local idx = P .. 'node:' .. node
+      for _, ref in ipairs(redis.call('SPOP', idx, budget)) do
+        local enc, id = split_ref(ref)
+        local raw = redis.call('HGET', P .. 'r:' .. enc .. ':m', id)
+        if raw and cjson.decode(raw).n == node then
+          remove_member(P, enc, id)
+          table.insert(out, enc); table.insert(out, id); table.insert(out, 'node-down')
+        end
+        budget = budget - 1
+      end
+      if redis.call('SCARD', idx) == 0 then
+        redis.call('ZREM', nodes, node)
+        redis.call('DEL', idx)
+      end
+    end
+  end
+end
+return out
+`;

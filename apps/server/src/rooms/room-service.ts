@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  DEFAULT_MEDIA_STATE,
+  ErrorCode,
+  Limits,
+  jsonByteLength,
+  type ChatMessage,
+  type IceServer,
+  type JoinResult,
+  type Peer,
+  type SignalSend,
+} from '@meshmeet/protocol';
+import { AppError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { Binding, MeshServer, MeshSocket } from '../signaling/types.js';
+import { hashToken, newPeerId, newResumeToken } from './ids.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
+
+/** Dependencies and settings of {@link RoomService}. */
+export interface RoomServiceOptions {
+  store: RoomStore;
+  io: MeshServer;
+  metrics: Metrics;
+  log: FastifyBaseLogger;
+  maxRoomSize: number;
+  resumeGraceMs: number;
+  /** ICE servers (with fresh TURN credentials) for one participant. */
+  iceServersFor: (id: string) => IceServer[];
+}
+
+/** A fresh `room:join` after schema validation. */
+export interface FreshJoin {
+  room: string;
+  nick: string;
+  password?: string | undefined;
+  state?: Partial<Peer> | undefined;
+}
+
+/** socket.io room that carries a meshmeet room's broadcasts. */
+export function roomChannel(room: string): string {
+  return `r:${encodeRoom(room)}`;
+}
+
+/**
+ * Room logic: joins, resumes, leaves, relays and chat, on top of a {@link RoomStore}.
+ * Identity comes only from `socket.data.binding`, which only this class sets.
+ */
+export class RoomService {
+  private closing = false;
+  private readonly unreleased: { b: Binding; socketId: string }[] = [];
+
+  constructor(private readonly o: RoomServiceOptions) {}
+
+  /** Refuses new joins from now on (graceful shutdown). */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
+  /** `room:join` without a token: a new id in the named room. */
+  async join(socket: MeshSocket, req: FreshJoin): Promise<JoinResult> {
+    this.assertOpen();
+    if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
+    const peer: Peer = { ...DEFAULT_MEDIA_STATE, ...req.state, id: newPeerId(), nick: req.nick };
+    const token = newResumeToken();
+    const channel = roomChannel(req.room);
+    // Subscribe before the member becomes visible, so no broadcast about a later joiner can
+    // slip between our insert and our subscription (such events may precede the ack).
+    await socket.join(channel);
+    try {
+      const members = await this.insert(socket, req, peer, hashToken(token));
+      socket.data.binding = { room: req.room, channel, id: peer.id, nick: peer.nick };
+      socket.to(channel).emit('peer:joined', peer);
+      this.o.metrics.joins.inc({ kind: 'fresh' });
+      return this.result(req.room, peer, members, token, false);
+    } catch (err) {
+      await socket.leave(channel);
+      throw err;
+    }
+  }
+
+  /** `room:join {resumeToken}`: takes back an id within its grace window, maybe on another node. */
+  async resume(socket: MeshSocket, resumeToken: string): Promise<JoinResult> {
+    this.assertOpen();
+    if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
+    const token = newResumeToken();
+    const outcome = await this.db(() =>
+      this.o.store.resume({ tokenHash: hashToken(resumeToken), newTokenHash: hashToken(token), socketId: socket.id }),
+    );
+    if (!outcome) throw new AppError(ErrorCode.RESUME_FAILED, 'The session expired; join the room again');
+    const channel = roomChannel(outcome.room);
+    await socket.join(channel);
+    socket.data.binding = { room: outcome.room, channel, id: outcome.self.id, nick: outcome.self.nick };
+    if (outcome.previousSocketId && outcome.previousSocketId !== socket.id) {
+      // The old connection may still look alive (its node has not noticed the drop yet): close it.
+      this.o.io.in(outcome.previousSocketId).disconnectSockets(true);
+    }
+    this.o.metrics.joins.inc({ kind: 'resume' });
+    return this.result(outcome.room, outcome.self, outcome.members, token, true);
+  }
+
+  /** `room:leave`: gone at once, peers see `peer:left {reason: 'left'}`. */
+  async leave(socket: MeshSocket): Promise<void> {
+    const b = this.bound(socket);
+    const removed = await this.db(() => this.o.store.leave(b.room, b.id, socket.id));
+    socket.data.binding = null;
+    await socket.leave(b.channel);
+    if (removed) this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'left' });
+  }
+
+  /** The socket closed: the member waits out its grace window (or goes now without one). */
+  async disconnected(socket: MeshSocket): Promise<void> {
+    const b = socket.data.binding;
+    if (!b) return;
+    socket.data.binding = null;
+    await this.release(b, socket.id);
+  }
+
+  private async release(b: Binding, socketId: string): Promise<void> {
+    try {
+      const outcome = await this.o.store.disconnect(b.room, b.id, socketId, this.o.resumeGraceMs);
+      if (outcome === 'removed') this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'disconnected' });
+    } catch (err) {
+      // The store is unreachable: retry on the next tick, or the member would stay bound to a
+      // dead socket on a live node, where no reaper would ever find it.
+      this.o.log.warn({ err, room: b.room, id: b.id }, 'could not release a member; will retry');
+      this.unreleased.push({ b, socketId });
+    }
+  }
+
+  /** `peer:update`: changes the caller's own state and tells the others. */
+  async update(socket: MeshSocket, patch: PeerPatch): Promise<void> {
+    const b = this.bound(socket);
+    const peer = await this.db(() => this.o.store.update(b.room, b.id, socket.id, patch));
+    if (!peer) throw AppError.notInRoom();
+    if (patch.nick !== undefined) b.nick = patch.nick;
+    socket.to(b.channel).emit('peer:updated', { ...patch, id: b.id });
+  }
+
+  /** `signal`: to the target's socket only, with `from` taken from the sender's binding. */
+  async relay(socket: MeshSocket, msg: SignalSend): Promise<void> {
+    const started = performance.now();
+    const b = this.bound(socket);
+    if (jsonByteLength(msg.data) > Limits.signalDataMaxBytes) {
+      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `signal data must be at most ${Limits.signalDataMaxBytes} bytes of JSON`);
+    }
+    if (msg.to === b.id) throw AppError.invalid('to: cannot signal yourself');
+    const target = await this.db(() => this.o.store.getMember(b.room, msg.to));
+    if (!target) throw new AppError(ErrorCode.PEER_NOT_FOUND, 'No such participant in your room');
+    if (!target.socketId) throw new AppError(ErrorCode.PEER_UNAVAILABLE, 'That participant is reconnecting; try again shortly');
+    const payload = { from: b.id, data: msg.data };
+    // A local target gets it directly; a remote one through the adapter, which (sharded,
+    // dynamic-private) publishes on the target socket's own channel: only its node hears it.
+    const local = this.o.io.sockets.sockets.get(target.socketId);
+    if (local) local.emit('signal', payload);
+    else this.o.io.to(target.socketId).emit('signal', payload);
+    this.o.metrics.relays.inc();
+    this.o.metrics.relayLatency.observe((performance.now() - started) / 1000);
+  }
+
+  /** `chat:send`: to everyone in the room, the sender included. */
+  async chat(socket: MeshSocket, text: string): Promise<ChatMessage> {
+    const b = this.bound(socket);
+    const message: ChatMessage = { id: randomBytes(9).toString('base64url'), from: b.id, nick: b.nick, text, at: Date.now() };
+    this.o.io.to(b.channel).emit('chat:message', message);
+    return message;
+  }
+
+  /** Housekeeping (liveness, expired grace, dead nodes); tells rooms about removed members. */
+  async tick(): Promise<Removal[]> {
+    for (const { b, socketId } of this.unreleased.splice(0)) await this.release(b, socketId);
+    const removed = await this.o.store.tick();
+    for (const r of removed) this.o.io.to(roomChannel(r.room)).emit('peer:left', { id: r.id, reason: r.reason });
+    return removed;
+  }
+
+  /** Inserts the member, verifying the room password outside the atomic step (scrypt is slow). */
+  private async insert(socket: MeshSocket, req: FreshJoin, peer: Peer, tokenHash: string): Promise<Peer[]> {
+    let expect: string | null = null;
+    let create: string | null = null;
+    let fresh: string | null = null; // our own hash of req.password, made at most once
+    const room = req.room;
+    if (req.password) {
+      const info = await this.db(() => this.o.store.info(room));
+      if (info?.password) expect = create = await this.checkPassword(req.password, info.password);
+      else create = fresh = await hashPassword(req.password);
+    }
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const outcome = await this.db(() =>
+        this.o.store.join({ room, peer, socketId: socket.id, tokenHash, maxSize: this.o.maxRoomSize, expectPassword: expect, createPassword: create }),
+      );
+      if (outcome.kind === 'ok') return outcome.members;
+      if (outcome.kind === 'full') throw new AppError(ErrorCode.ROOM_FULL, `The room is full (${this.o.maxRoomSize} participants)`);
+      // The room's password is not what we checked against: it was created or emptied meanwhile.
+      if (outcome.current === null) {
+        expect = null;
+        create = req.password ? (fresh ??= await hashPassword(req.password)) : null;
+      } else {
+        if (!req.password) throw new AppError(ErrorCode.BAD_PASSWORD, 'This room needs a password');
+        expect = create = await this.checkPassword(req.password, outcome.current);
+      }
+    }
+    throw AppError.unavailable();
+  }
+
+  private async checkPassword(password: string, record: string): Promise<string> {
+    if (await verifyPassword(password, record)) return record;
+    throw new AppError(ErrorCode.BAD_PASSWORD, 'Wrong room password');
+  }
+
+  private result(room: string, self: Peer, members: Peer[], token: string, resumed: boolean): JoinResult {
+    return {
+      room,
+      self,
+      members,
+      iceServers: this.o.iceServersFor(self.id),
+      resumeToken: token,
+      resumeGraceMs: this.o.resumeGraceMs,
+      resumed,
+    };
+  }
+
+  private bound(socket: MeshSocket) {
+    const b = socket.data.binding;
+    if (!b) throw AppError.notInRoom();
+    return b;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new AppError(ErrorCode.UNAVAILABLE, 'The server is shutting down; reconnect to another');
+  }
+
+  /** Store failures (Redis down) surface as `UNAVAILABLE`, never as a crash or a hang. */
+  private async db<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.o.log.warn({ err }, 'room store operation failed');
+      throw AppError.unavailable(err);
+    }
+  }
+}

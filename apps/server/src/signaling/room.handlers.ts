@@ -1,0 +1,47 @@
+import { schemas } from '@meshmeet/protocol';
+import type { RoomService } from '../rooms/room-service.js';
+import { enqueue, safeHandler, type HandlerContext } from './safe-handler.js';
+import type { MeshSocket } from './types.js';
+
+/**
+ * Membership events: `room:join` (fresh or resume), `room:leave`, `peer:update`, and the
+ * socket's own disconnect. Handlers validate, call the service and ack; nothing else.
+ */
+export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx: HandlerContext): void {
+  socket.on(
+    'room:join',
+    safeHandler(socket, ctx, {
+      event: 'room:join',
+      schema: schemas.JoinRequest,
+      limit: 'control',
+      serial: true,
+      run: (s, req) => ('resumeToken' in req ? rooms.resume(s, req.resumeToken) : rooms.join(s, req)),
+    }),
+  );
+
+  socket.on(
+    'room:leave',
+    safeHandler(socket, ctx, {
+      event: 'room:leave',
+      limit: 'control',
+      serial: true,
+      run: (s) => rooms.leave(s),
+    }),
+  );
+
+  socket.on(
+    'peer:update',
+    safeHandler(socket, ctx, {
+      event: 'peer:update',
+      schema: schemas.PeerUpdate,
+      limit: 'control',
+      serial: true,
+      run: (s, patch) => rooms.update(s, patch),
+    }),
+  );
+
+  socket.on('disconnect', () => {
+    // After any join still in flight, so a member inserted a moment ago is released too.
+    void enqueue(socket, () => rooms.disconnected(socket));
+  });
+}

@@ -1,0 +1,104 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { ErrorCode, Events, PROTOCOL_VERSION, fail, schemas } from '@meshmeet/protocol';
+import type { Config } from '../config.js';
+import type { RedisClients } from '../redis.js';
+import type { RoomService } from '../rooms/room-service.js';
+import { TokenBucket } from './rate-limit.js';
+import { registerRelayHandlers } from './relay.handlers.js';
+import { registerRoomHandlers } from './room.handlers.js';
+import { splitAck, type HandlerContext } from './safe-handler.js';
+import type { MeshServer, MeshSocket } from './types.js';
+
+/** Client → server event names; anything else is answered `UNKNOWN_EVENT`. */
+const KNOWN_EVENTS = new Set<unknown>([Events.join, Events.leave, Events.update, Events.signal, Events.chatSend]);
+
+/** Error attached to a refused handshake; socket.io clients read it as `err.data`. */
+function handshakeError(code: ErrorCode, message: string): Error & { data: { code: ErrorCode; message: string } } {
+  return Object.assign(new Error(message), { data: { code, message } });
+}
+
+/**
+ * Creates the socket.io server on the app's HTTP server. With Redis, nodes share rooms
+ * through the sharded Redis adapter in `dynamic-private` mode (or the classic one when
+ * configured): see ARCHITECTURE.md for why.
+ */
+export function createSocketServer(httpServer: HttpServer, config: Config, redis: RedisClients | null): MeshServer {
+  const io: MeshServer = new Server(httpServer, {
+    // A frame larger than this closes the connection before it is parsed.
+    maxHttpBufferSize: config.maxMessageBytes,
+    // Notice dead connections within ~20 s so their members enter the resume grace window.
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+    serveClient: false,
+    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins } : undefined,
+  });
+  if (redis) {
+    const channelPrefix = `${config.redisPrefix}sio`;
+    io.adapter(
+      config.adapter === 'sharded'
+        ? createShardedAdapter(redis.main, redis.sub, { channelPrefix, subscriptionMode: 'dynamic-private' })
+        : createAdapter(redis.main, redis.sub, { key: channelPrefix }),
+    );
+  }
+  return io;
+}
+
+/** Options of {@link attachSignaling}. */
+export interface SignalingOptions extends HandlerContext {
+  config: Config;
+  rooms: RoomService;
+  /** True while the node is shutting down: new connections are refused. */
+  isClosing: () => boolean;
+}
+
+/** Checks the handshake and wires every event of each new socket. */
+export function attachSignaling(io: MeshServer, o: SignalingOptions): void {
+  io.use((socket, next) => {
+    if (o.isClosing()) return next(handshakeError(ErrorCode.UNAVAILABLE, 'The server is shutting down; try another'));
+    const auth = schemas.HandshakeAuth.safeParse(socket.handshake.auth);
+    if (!auth.success || auth.data.v !== PROTOCOL_VERSION) {
+      const got = auth.success ? `version ${auth.data.v}` : 'no version';
+      return next(
+        handshakeError(
+          ErrorCode.UNSUPPORTED_VERSION,
+          `This server speaks protocol version ${PROTOCOL_VERSION} (sent as auth: {v: ${PROTOCOL_VERSION}}); the client sent ${got}. Reload the page to update.`,
+        ),
+      );
+    }
+    next();
+  });
+
+  io.on('connection', (socket: MeshSocket) => {
+    socket.data.binding = null;
+    socket.data.queue = Promise.resolve();
+    socket.data.limits = {
+      signal: new TokenBucket(o.config.signalRatePerS, o.config.signalBurst),
+      control: new TokenBucket(10, 30),
+      chat: new TokenBucket(5, 20),
+      unknown: new TokenBucket(10, 30),
+    };
+    registerRoomHandlers(socket, o.rooms, o);
+    registerRelayHandlers(socket, o.rooms, o);
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const { ack } = splitAck(args);
+      const answer = socket.data.limits.unknown!.take()
+        ? fail(ErrorCode.UNKNOWN_EVENT, `Unknown event "${String(event).slice(0, 64)}"`)
+        : fail(ErrorCode.RATE_LIMITED, 'Too many unknown events; slow down');
+      o.metrics.errors.inc({ code: answer.error.code });
+      try {
+        ack?.(answer);
+      } catch (err) {
+        o.log.warn({ err }, 'ack callback threw');
+      }
+    });
+    // Also the listener for a client event literally named "error": without one, Node's
+    // EventEmitter would throw it. The argument is whatever the client sent.
+    socket.on('error', (err: unknown) => {
+      const detail = err instanceof Error ? err.message : typeof err;
+      o.log.debug({ detail, socket: socket.id }, 'socket error');
+    });
+  });
+}

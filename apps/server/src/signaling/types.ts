@@ -1,0 +1,28 @@
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@meshmeet/protocol';
+import type { TokenBucket } from './rate-limit.js';
+
+/** Where a socket sits once it joined: set only by the server, never from a payload. */
+export interface Binding {
+  room: string;
+  /** socket.io room of the meshmeet room (see {@link roomChannel}). */
+  channel: string;
+  id: string;
+  nick: string;
+}
+
+/** Per-socket server state (`socket.data`). */
+export interface SocketData {
+  binding: Binding | null;
+  /** Membership operations of one socket run one after another (join, leave, disconnect). */
+  queue: Promise<unknown>;
+  limits: Record<string, TokenBucket>;
+}
+
+/** Events between nodes (none: everything goes through rooms and socket ids). */
+export type InterServerEvents = Record<string, never>;
+
+/** The typed socket.io server. */
+export type MeshServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** The typed server-side socket. */
+export type MeshSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
