@@ -1,0 +1,149 @@
+import { cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { formatTable, writeResult, type BenchResult, type ResultRow } from '../lib/results.js';
+import { VARIANTS, type VariantKey } from './cluster.js';
+import type { BenchContext, ScenarioResult } from './context.js';
+import { WorkerPool } from './pool.js';
+import { killAllStarted, startRedis, type Managed } from './procs.js';
+import { joinsScenario } from './scenario-joins.js';
+import { memoryScenario } from './scenario-memory.js';
+import { relayScenario } from './scenario-relay.js';
+
+/**
+ * Signaling server benchmark: relay latency and throughput, joins, memory per
+ * participant; on the memory store and on Redis, one node and two. Writes
+ * `bench/results/signaling.json` and prints a table.
+ *
+ *   node --import tsx bench/signaling/main.ts [--quick] [--variants memory-1,redis-1,redis-2]
+ *        (--quick: smaller and shorter, memory-1 and redis-2 only unless --variants is given)
+ *        [--scenarios relay,joins,memory] [--workers 2]
+ */
+
+const SCENARIOS = {
+  relay: relayScenario,
+  joins: joinsScenario,
+  memory: memoryScenario,
+} as const;
+type ScenarioKey = keyof typeof SCENARIOS;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    // Default: all variants; --quick keeps the two ends (memory 1 node, redis 2 nodes).
+    variants: { type: 'string' },
+    scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+    workers: { type: 'string', default: '2' },
+  },
+});
+
+function pickList<K extends string>(raw: string, allowed: readonly K[], what: string): K[] {
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const v of list) if (!allowed.includes(v as K)) throw new Error(`unknown ${what} "${v}" (choose from ${allowed.join(', ')})`);
+  return list as K[];
+}
+
+function openFileLimit(): number {
+  const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return !m || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+}
+
+function hasRedis(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const quick = args.quick!;
+  let variants = pickList(args.variants ?? (quick ? 'memory-1,redis-2' : Object.keys(VARIANTS).join(',')), Object.keys(VARIANTS) as VariantKey[], 'variant');
+  const scenarios = pickList(args.scenarios!, Object.keys(SCENARIOS) as ScenarioKey[], 'scenario');
+  const workers = Math.max(1, Number(args.workers));
+  const notes: string[] = [];
+
+  // 10,000 participants need 10,000 descriptors in the server and spread over the generators.
+  const fdLimit = openFileLimit();
+  if (scenarios.includes('memory') && !quick && fdLimit < 10_000 + 1_000) {
+    notes.push(`open-file limit is ${fdLimit}: raise it (ulimit -n) or the 10,000-participant step fails; scripts/bench.sh does this`);
+  }
+  if (variants.some((v) => VARIANTS[v].redis) && !hasRedis()) {
+    notes.push('redis-server not found: Redis variants skipped (scripts/bench.sh installs it)');
+    variants = variants.filter((v) => !VARIANTS[v].redis);
+  }
+
+  let redis: Managed | null = null;
+  const pool = WorkerPool.start(workers);
+  const rows: ResultRow[] = [];
+  const details: Record<string, Record<string, unknown>> = {};
+  try {
+    if (variants.some((v) => VARIANTS[v].redis)) redis = await startRedis();
+    const ctx: BenchContext = { pool, redis, quick, log, serverEnv: {} };
+    for (const variant of variants) {
+      for (const scenario of scenarios) {
+        log(`[signaling] ${scenario} on ${VARIANTS[variant].label}`);
+        let res: ScenarioResult;
+        try {
+          res = await SCENARIOS[scenario](ctx, variant);
+        } catch (e) {
+          const msg = (e as Error).message;
+          log(`  FAILED: ${msg}`);
+          res = {
+            rows: [{ variant: VARIANTS[variant].label, metric: `${scenario} scenario`, value: null, unit: '', target: 'runs', pass: false, note: msg.split('\n')[0]! }],
+            details: { error: (e as Error).stack },
+            notes: [],
+          };
+        }
+        rows.push(...res.rows);
+        notes.push(...res.notes.map((n) => `${VARIANTS[variant].label}: ${n}`));
+        (details[variant] ??= {})[scenario] = res.details;
+      }
+    }
+  } finally {
+    await pool.stop();
+    await redis?.stop();
+  }
+
+  const cpu = cpus();
+  notes.push(
+    `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}) shared by the server node(s), ${redis ? 'redis-server, ' : ''}and ${workers} generator processes`,
+  );
+  const result: BenchResult = {
+    name: 'signaling',
+    rows,
+    notes,
+    meta: {
+      quick,
+      workers,
+      cores: cpu.length,
+      cpu: cpu[0]?.model.trim(),
+      node: process.version,
+      openFileLimit: fdLimit,
+      durationS: Math.round((Date.now() - started) / 1000),
+      finishedAt: new Date().toISOString(),
+      details,
+    },
+  };
+  const path = writeResult(result);
+  log(`[signaling] done in ${result.meta!.durationS} s; wrote ${path}`);
+  console.log(formatTable([result]));
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killAllStarted();
+    process.exit(130);
+  });
+}
+
+main().catch((e: unknown) => {
+  killAllStarted();
+  console.error(e);
+  process.exit(1);
+});

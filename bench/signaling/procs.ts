@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { RESULTS_DIR } from '../lib/results.js';
+
+/**
+ * Starting and watching the processes under test: signaling server nodes and a
+ * private redis-server, all on ephemeral loopback ports. Every process is stopped
+ * by its own pid; nothing here touches processes the bench did not start.
+ */
+
+/** Repository root (bench/signaling/../..). */
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+const LOG_DIR = join(RESULTS_DIR, 'logs');
+
+/** Asks the kernel for a free loopback port (tiny race until the user binds it; fine for a bench). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+/** A process started by the bench. */
+export interface Managed {
+  proc: ChildProcess;
+  pid: number;
+  /** Base URL for servers (`http://127.0.0.1:port`), `redis://…` for Redis. */
+  url: string;
+  port: number;
+  /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves when the process exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Every process the bench started and that has not exited yet. */
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every process the bench started that is still running (used on Ctrl-C). */
+export function killAllStarted(): void {
+  for (const p of live) p.kill('SIGKILL');
+}
+
+function manage(proc: ChildProcess, url: string, port: number): Managed {
+  live.add(proc);
+  const exited = new Promise<void>((r) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) r();
+    else proc.once('exit', () => r());
+  });
+  void exited.then(() => live.delete(proc));
+  return {
+    proc,
+    pid: proc.pid!,
+    url,
+    port,
+    async stop(graceMs = 3000) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+function logStream(name: string): NodeJS.WritableStream {
+  mkdirSync(LOG_DIR, { recursive: true });
+  return createWriteStream(join(LOG_DIR, `${name}.log`));
+}
+
+/** Starts a foreground redis-server without persistence on a free port and waits for PING. */
+export async function startRedis(): Promise<Managed> {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '10000'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = logStream('redis');
+  proc.stdout!.pipe(log);
+  proc.stderr!.pipe(log);
+  const m = manage(proc, `redis://127.0.0.1:${port}`, port);
+  await waitUntil(async () => (await redisCommand(port, 'PING')).startsWith('+PONG'), 5000, 'redis-server did not answer PING');
+  return m;
+}
+
+/** Sends one inline Redis command over a raw TCP socket and returns the raw reply (enough for PING/INFO). */
+export function redisCommand(port: number, command: string): Promise<string> {
+  return new Promise((res) => {
+    import('node:net').then(({ connect }) => {
+      const sock = connect(port, '127.0.0.1');
+      let buf = '';
+      const done = (): void => {
+        sock.destroy();
+        res(buf);
+      };
+      sock.on('error', () => res(''));
+      sock.on('data', (d) => {
+        buf += d.toString();
+        // Bulk replies start with $<len>; wait until that many bytes arrived.
+        const m = /^\$(\d+)\r\n/.exec(buf);
+        if (!m || buf.length >= m[0].length + Number(m[1])) done();
+      });
+      sock.write(command + '\r\n');
+      setTimeout(done, 2000).unref();
+    });
+  });
+}
+
+/** Options of one signaling server node. */
+export interface ServerOptions {
+  /** Label used for the log file name. */
+  name: string;
+  redisUrl?: string;
+  redisPrefix?: string;
+  maxRoomSize?: number;
+  /** Extra environment (e.g. rate-limit settings), applied last. */
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts `node --import tsx apps/server/src/server.ts` (node directly, not npx, so
+ * the pid we hold is the server's own and its RSS/CPU can be read from /proc).
+ * Resolves once `GET /healthz` answers 200.
+ */
+export async function startServer(opts: ServerOptions): Promise<Managed> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    ICE_SERVERS: '[]',
+    MAX_ROOM_SIZE: String(opts.maxRoomSize ?? 8),
+    NODE_ENV: 'production',
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl, REDIS_PREFIX: opts.redisPrefix ?? 'bench:' } : {}),
+    ...opts.env,
+  };
+  if (!opts.redisUrl) delete env.REDIS_URL;
+  // BENCH_SERVER_ENTRY lets one benchmark another build of the server (e.g. a branch checkout).
+  const entry = process.env.BENCH_SERVER_ENTRY ?? 'apps/server/src/server.ts';
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = logStream(opts.name);
+  proc.stdout!.pipe(log);
+  proc.stderr!.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  const m = manage(proc, url, port);
+  let exitInfo = '';
+  proc.once('exit', (code, sig) => (exitInfo = `exited early (code ${code}, signal ${sig}); see bench/results/logs/${opts.name}.log`));
+  try {
+    await waitUntil(async () => {
+      if (exitInfo) throw new Error(`server ${opts.name} ${exitInfo}`);
+      const r = await fetch(`${url}/healthz`).catch(() => null);
+      return r?.status === 200;
+    }, 30_000, `server ${opts.name} did not answer /healthz within 30 s`);
+  } catch (e) {
+    await m.stop(500);
+    throw e;
+  }
+  return m;
+}
+
+/** Resident set size of a process in bytes (VmRSS from /proc). */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the ")" of the command name; utime and stime are fields 14 and 15 (1-based).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+/** USER_HZ: 100 on every Linux build we run on. */
+const CLOCK_TICKS = 100;
+
+/** Polls `check` every 50 ms until it returns true; throws `message` after `timeoutMs`. */
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, message: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(message);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
