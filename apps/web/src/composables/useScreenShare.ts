@@ -1,0 +1,88 @@
+/**
+ * Screen sharing to the call (issue 4, item 7), on top of `useCall().startShare`.
+ *
+ * Track ownership: this composable captures the display stream and is the only one
+ * that stops its tracks. `useCall` sends it to everyone (and to later joiners) and
+ * takes the share down when the track ends; we stop the tracks on the button, when
+ * the browser ends the capture, when the call ends, and when the share is replaced.
+ */
+import { ref, shallowRef, watch, getCurrentScope, onScopeDispose, type Ref, type ShallowRef } from 'vue';
+import type { UseCallReturn } from './useCall';
+import { RecordingError } from '../recording/errors';
+import { getDisplayStream } from '../recording/screen-capture';
+
+/** What {@link useScreenShare} returns. */
+export interface UseScreenShareReturn {
+  /** The stream being shared, or null. */
+  stream: Readonly<ShallowRef<MediaStream | null>>;
+  /** True while sharing. */
+  sharing: Readonly<Ref<boolean>>;
+  /** Picking or starting is in progress. */
+  busy: Readonly<Ref<boolean>>;
+  /** Why the last start failed (cancelled picker, unsupported…), or null. */
+  error: Ref<RecordingError | null>;
+  /** Show the browser's picker and share the choice with everyone. */
+  start(): Promise<void>;
+  /** Stop sharing (also done automatically when the browser ends the capture). */
+  stop(): Promise<void>;
+}
+
+const stream = shallowRef<MediaStream | null>(null);
+const sharing = ref(false);
+const busy = ref(false);
+const error = ref<RecordingError | null>(null);
+let onEnded: (() => void) | null = null;
+
+/** Screen sharing state, shared page-wide (one share per page). */
+export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
+  async function stop(): Promise<void> {
+    const s = stream.value;
+    if (!s) return;
+    if (onEnded) s.getVideoTracks()[0]?.removeEventListener('ended', onEnded);
+    onEnded = null;
+    stream.value = null;
+    sharing.value = false;
+    try {
+      await call.stopShare();
+    } catch (err) {
+      console.warn('[share] stopShare failed', err);
+    } finally {
+      s.getTracks().forEach((t) => t.stop());
+    }
+  }
+
+  async function start(): Promise<void> {
+    if (busy.value) return;
+    busy.value = true;
+    error.value = null;
+    try {
+      const s = await getDisplayStream(true);
+      await stop(); // Replace an earlier share.
+      stream.value = s;
+      sharing.value = true;
+      // "Stop sharing" in the browser's own bar ends the track (no event from stop()).
+      onEnded = () => void stop();
+      s.getVideoTracks()[0]?.addEventListener('ended', onEnded);
+      await call.startShare(s);
+    } catch (err) {
+      error.value =
+        err instanceof RecordingError ? err : new RecordingError('RECORDER_FAILED', String((err as Error)?.message ?? err), { cause: err });
+      await stop();
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  if (getCurrentScope()) {
+    // Leaving the call ends the share: release the capture.
+    const stopWatch = watch(
+      () => call.status.value,
+      (status) => {
+        if (status === 'left' || status === 'idle' || status === 'error') void stop();
+      },
+    );
+    onScopeDispose(stopWatch);
+  }
+
+  return { stream, sharing, busy, error, start, stop };
+}

@@ -1,0 +1,147 @@
+/**
+ * Strings of the recording and screen-sharing UI, English and 简体中文.
+ *
+ * Kept apart from the main catalogs (owned by the web UI) so the recording feature
+ * can be changed alone; it follows the app's locale through `useI18n()`. Labels
+ * marked "test name" are relied on by end-to-end tests (issue 4, item 8).
+ */
+import { format, useI18n } from './index';
+
+const en = {
+  'rec.recordScreen': 'Record screen', // test name
+  'rec.recordMeeting': 'Record meeting', // test name
+  'rec.stop': 'Stop recording', // test name
+  'rec.pause': 'Pause recording',
+  'rec.resume': 'Resume recording',
+  'rec.finalizing': 'Saving recording…',
+  'rec.paused': 'Paused',
+  'rec.status': 'Recording {time} · {size}',
+  'rec.options': 'Recording options',
+  'rec.systemAudio': 'Include tab or system audio',
+  'rec.microphone': 'Include my microphone',
+  'rec.memoryWarning':
+    'This browser has no private file storage: the recording is kept in memory (about {rate} per minute) and is lost if the page closes. Keep recordings short.',
+  'rec.saved': 'Recording saved ({time}).',
+  'share.start': 'Share screen', // test name
+  'share.stop': 'Stop sharing', // test name
+  'share.sharing': 'You are sharing your screen',
+  'consent.self': 'You are recording',
+  'consent.peer': '{name} is recording',
+  'recovery.title': 'Unfinished recording found',
+  'recovery.body': 'A recording from {when} ({size}) was interrupted. Recover it from what was saved?',
+  'recovery.recover': 'Recover recording',
+  'recovery.discard': 'Discard',
+  'recovery.working': 'Recovering…',
+  'panel.title': 'Recordings',
+  'panel.empty': 'No recordings yet. Use "Record screen" or "Record meeting".',
+  'panel.download': 'Download', // test name
+  'panel.delete': 'Delete',
+  'panel.play': 'Play',
+  'panel.hide': 'Hide player',
+  'panel.storage': 'Storage: {used} used, {free} free',
+  'panel.storageUnknown': 'Storage use unknown',
+  'panel.notSeekable': 'Could not add seeking information; the file plays from the start.',
+  'panel.kind.screen': 'Screen',
+  'panel.kind.meeting': 'Meeting',
+  'panel.inProgress': 'Recording…',
+  'panel.interrupted': 'Interrupted',
+  'panel.memoryOnly': 'Recordings are kept in memory only and disappear when you close this page.',
+  'panel.confirmDelete': 'Delete this recording?',
+  'err.PERMISSION_DENIED': 'Screen capture was cancelled or blocked. Choose a screen, window or tab, or allow screen capture in the browser settings.',
+  'err.NO_DEVICE': 'Nothing could be captured. Check that a screen or microphone is available, then try again.',
+  'err.DEVICE_BUSY': 'The screen or microphone is in use by another application. Close it and try again.',
+  'err.UNSUPPORTED': 'This browser cannot capture or record video. Use a recent Chrome, Edge or Firefox.',
+  'err.STORAGE_FULL': 'Browser storage is full. Delete old recordings in the Recordings panel and try again.',
+  'err.ALREADY_RECORDING': 'A recording is already running. Stop it first.',
+  'err.RECORDER_FAILED': 'Recording stopped unexpectedly. What was recorded so far has been saved.',
+  'err.FINALIZE_FAILED': 'The recording could not be saved completely.',
+  'err.NOT_IN_CALL': 'Join a call to record the meeting.',
+  'err.dismiss': 'Dismiss',
+} as const;
+
+/** Keys of the recording catalog. */
+export type RecordingMessageKey = keyof typeof en;
+
+const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
+  'rec.recordScreen': '录制屏幕',
+  'rec.recordMeeting': '录制会议',
+  'rec.stop': '停止录制',
+  'rec.pause': '暂停录制',
+  'rec.resume': '继续录制',
+  'rec.finalizing': '正在保存录制…',
+  'rec.paused': '已暂停',
+  'rec.status': '录制中 {time} · {size}',
+  'rec.options': '录制选项',
+  'rec.systemAudio': '包含标签页或系统声音',
+  'rec.microphone': '包含我的麦克风',
+  'rec.memoryWarning': '此浏览器没有私有文件存储：录制内容保存在内存中（每分钟约 {rate}），关闭页面即丢失。请尽量缩短录制。',
+  'rec.saved': '录制已保存（{time}）。',
+  'share.start': '共享屏幕',
+  'share.stop': '停止共享',
+  'share.sharing': '你正在共享屏幕',
+  'consent.self': '你正在录制',
+  'consent.peer': '{name} 正在录制',
+  'recovery.title': '发现未完成的录制',
+  'recovery.body': '{when} 的一段录制（{size}）被中断。要用已保存的内容恢复吗？',
+  'recovery.recover': '恢复录制',
+  'recovery.discard': '丢弃',
+  'recovery.working': '正在恢复…',
+  'panel.title': '录制列表',
+  'panel.empty': '还没有录制。使用"录制屏幕"或"录制会议"。',
+  'panel.download': '下载',
+  'panel.delete': '删除',
+  'panel.play': '播放',
+  'panel.hide': '隐藏播放器',
+  'panel.storage': '存储：已用 {used}，可用 {free}',
+  'panel.storageUnknown': '存储用量未知',
+  'panel.notSeekable': '无法写入跳转信息，文件只能从头播放。',
+  'panel.kind.screen': '屏幕',
+  'panel.kind.meeting': '会议',
+  'panel.inProgress': '录制中…',
+  'panel.interrupted': '已中断',
+  'panel.memoryOnly': '录制只保存在内存中，关闭页面后即消失。',
+  'panel.confirmDelete': '删除这段录制？',
+  'err.PERMISSION_DENIED': '屏幕捕获被取消或阻止。请选择一个屏幕、窗口或标签页，或在浏览器设置中允许屏幕捕获。',
+  'err.NO_DEVICE': '没有可捕获的内容。请确认有可用的屏幕或麦克风后重试。',
+  'err.DEVICE_BUSY': '屏幕或麦克风正被其他应用占用。请关闭该应用后重试。',
+  'err.UNSUPPORTED': '此浏览器无法捕获或录制视频。请使用新版 Chrome、Edge 或 Firefox。',
+  'err.STORAGE_FULL': '浏览器存储已满。请在录制列表中删除旧录制后重试。',
+  'err.ALREADY_RECORDING': '已有录制在进行。请先停止。',
+  'err.RECORDER_FAILED': '录制意外停止。已录制的内容已保存。',
+  'err.FINALIZE_FAILED': '录制未能完整保存。',
+  'err.NOT_IN_CALL': '加入通话后才能录制会议。',
+  'err.dismiss': '关闭',
+};
+
+/** Both catalogs, for tests that check every key is translated. */
+export const recordingMessages = { en, 'zh-CN': zhCN } as const;
+
+/** Translate a recording key in the app's current locale (reactive in templates). */
+export function rt(key: RecordingMessageKey, params?: Readonly<Record<string, string | number>>): string {
+  const { locale } = useI18n();
+  const catalog: Readonly<Record<RecordingMessageKey, string>> = locale.value === 'zh-CN' ? zhCN : en;
+  return format(catalog[key] ?? en[key], params);
+}
+
+/** `1.5 MB`-style sizes for the recording UI. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null || !Number.isFinite(bytes)) return '–';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** `m:ss` or `h:mm:ss` for durations. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return '–';
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
