@@ -1,0 +1,492 @@
+/**
+ * Test doubles for the mesh engine's unit tests (Node has no WebRTC): tracks, streams,
+ * and an RTCPeerConnection that models the parts of JSEP the engine relies on —
+ * signaling states, implicit rollback, mids, transceiver directions, `track` and
+ * `negotiationneeded` events, ICE credentials and candidate checks, and an operations
+ * chain that serialises SLD/SRD/addIceCandidate as browsers do. The "SDP" is JSON.
+ * Real-browser behaviour is proven by the e2e tests; these fakes prove the logic.
+ */
+
+let nextId = 1;
+const uid = (p: string) => `${p}${nextId++}`;
+const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+
+/** A MediaStreamTrack stand-in. */
+export class FakeTrack extends EventTarget {
+  readonly id = uid('track-');
+  readyState: MediaStreamTrackState = 'live';
+  enabled = true;
+  constructor(readonly kind: 'audio' | 'video', readonly label = kind) {
+    super();
+  }
+  stop(): void {
+    this.readyState = 'ended';
+  }
+  /** Ends the track as the browser would (fires `ended`). */
+  end(): void {
+    this.readyState = 'ended';
+    this.dispatchEvent(new Event('ended'));
+  }
+}
+
+/** A MediaStream stand-in. */
+export class FakeStream extends EventTarget {
+  readonly id: string;
+  private tracks: FakeTrack[];
+  constructor(tracks: FakeTrack[] = [], id = uid('stream-')) {
+    super();
+    this.tracks = [...tracks];
+    this.id = id;
+  }
+  getTracks(): FakeTrack[] {
+    return [...this.tracks];
+  }
+  getAudioTracks(): FakeTrack[] {
+    return this.tracks.filter((t) => t.kind === 'audio');
+  }
+  getVideoTracks(): FakeTrack[] {
+    return this.tracks.filter((t) => t.kind === 'video');
+  }
+  addTrack(t: FakeTrack): void {
+    if (!this.tracks.includes(t)) this.tracks.push(t);
+  }
+}
+
+/** Casts a fake to the DOM type the engine expects. */
+export const asTrack = (t: FakeTrack) => t as unknown as MediaStreamTrack;
+/** Casts a fake to the DOM type the engine expects. */
+export const asStream = (s: FakeStream) => s as unknown as MediaStream;
+/** `createMediaStream` for the engine. */
+export const createFakeStream = (tracks: MediaStreamTrack[]) =>
+  new FakeStream(tracks as unknown as FakeTrack[]) as unknown as MediaStream;
+
+type Dir = RTCRtpTransceiverDirection;
+interface MLine {
+  mid: string;
+  kind: 'audio' | 'video';
+  direction: Dir;
+  port0: boolean;
+  streamIds: string[];
+}
+interface FakeSdp {
+  ufrag: string;
+  mlines: MLine[];
+}
+
+const sends = (d: Dir | null | undefined) => d === 'sendrecv' || d === 'sendonly';
+const recvs = (d: Dir | null | undefined) => d === 'sendrecv' || d === 'recvonly';
+const dir = (send: boolean, recv: boolean): Dir =>
+  send && recv ? 'sendrecv' : send ? 'sendonly' : recv ? 'recvonly' : 'inactive';
+
+/** An RTCRtpTransceiver stand-in. */
+export class FakeTransceiver {
+  mid: string | null = null;
+  currentDirection: Dir | null = null;
+  /** Direction we put in our last local description (for negotiation-needed). */
+  negotiated: Dir | null = null;
+  fromRemoteOffer = false;
+  provisional = false;
+  receiving = false;
+  readonly receiver: { track: FakeTrack };
+  readonly sender: {
+    track: FakeTrack | null;
+    streams: FakeStream[];
+    replaceTrack: (t: FakeTrack | null) => Promise<void>;
+    setStreams: (...s: FakeStream[]) => void;
+  };
+  constructor(
+    readonly kind: 'audio' | 'video',
+    public direction: Dir,
+    track: FakeTrack | null,
+    streams: FakeStream[],
+    private readonly owner: FakePeerConnection,
+  ) {
+    this.receiver = { track: new FakeTrack(kind, 'remote') };
+    const sender = {
+      track,
+      streams,
+      replaceTrack: async (t: FakeTrack | null) => {
+        await tick();
+        sender.track = t;
+      },
+      setStreams: (...s: FakeStream[]) => {
+        sender.streams = s;
+      },
+    };
+    this.sender = sender;
+  }
+  stop(): void {
+    this.direction = 'stopped';
+    this.sender.track = null;
+    this.owner.updateNegotiationNeeded();
+  }
+}
+
+/** Every FakePeerConnection made, for assertions. */
+export const fakeConnections: FakePeerConnection[] = [];
+
+/** An RTCPeerConnection stand-in (see the file comment for what it models). */
+export class FakePeerConnection extends EventTarget {
+  signalingState: RTCSignalingState = 'stable';
+  connectionState: RTCPeerConnectionState = 'new';
+  localDescription: { type: RTCSdpType; sdp: string } | null = null;
+  remoteDescription: { type: RTCSdpType; sdp: string } | null = null;
+  readonly added: RTCIceCandidateInit[] = [];
+  readonly signalingLog: RTCSignalingState[] = [];
+  restartCount = 0;
+  stats = new Map<string, Record<string, unknown>>();
+  private readonly transceivers: FakeTransceiver[] = [];
+  private ufrag = uid('u');
+  private remoteUfrag: string | null = null;
+  private restartPending = false;
+  private needed = false;
+  private chain: Promise<unknown> = Promise.resolve();
+  private stableLocal: FakePeerConnection['localDescription'] = null;
+  private stableRemote: FakePeerConnection['remoteDescription'] = null;
+  private nextMid = 0;
+  private readonly remoteStreams = new Map<string, FakeStream>();
+
+  constructor(readonly config: RTCConfiguration) {
+    super();
+    fakeConnections.push(this);
+  }
+
+  getConfiguration(): RTCConfiguration {
+    return this.config;
+  }
+  getTransceivers(): FakeTransceiver[] {
+    return [...this.transceivers];
+  }
+  getSenders() {
+    return this.transceivers.map((t) => t.sender);
+  }
+
+  addTransceiver(trackOrKind: FakeTrack | 'audio' | 'video', init: RTCRtpTransceiverInit = {}): FakeTransceiver {
+    const track = typeof trackOrKind === 'string' ? null : trackOrKind;
+    const kind = typeof trackOrKind === 'string' ? trackOrKind : trackOrKind.kind;
+    const t = new FakeTransceiver(kind, init.direction ?? 'sendrecv', track, (init.streams ?? []) as unknown as FakeStream[], this);
+    // The engine assigns `direction`; route the setter through negotiation-needed.
+    proxyDirection(t);
+    this.transceivers.push(t);
+    this.updateNegotiationNeeded();
+    return t;
+  }
+
+  restartIce(): void {
+    this.restartCount++;
+    this.restartPending = true;
+    this.updateNegotiationNeeded();
+  }
+
+  setLocalDescription(desc?: { type: RTCSdpType }): Promise<void> {
+    return this.op(() => {
+      if (desc?.type === 'rollback') return this.rollback();
+      const type = desc?.type ?? (this.signalingState === 'have-remote-offer' ? 'answer' : 'offer');
+      if (type === 'offer') this.makeOffer();
+      else this.makeAnswer();
+    });
+  }
+
+  setRemoteDescription(desc: { type: RTCSdpType; sdp?: string }): Promise<void> {
+    return this.op(() => {
+      if (desc.type === 'rollback') return this.rollback();
+      if (desc.type === 'offer') {
+        if (this.signalingState === 'have-local-offer') this.rollback(); // implicit rollback (JSEP)
+        if (this.signalingState !== 'stable') throw domError('InvalidStateError', 'SRD(offer) in ' + this.signalingState);
+        this.applyRemoteOffer(desc.sdp ?? '');
+      } else {
+        if (this.signalingState !== 'have-local-offer') throw domError('InvalidStateError', 'SRD(answer) in ' + this.signalingState);
+        this.applyRemoteAnswer(desc.sdp ?? '');
+      }
+      this.remoteDescription = { type: desc.type, sdp: desc.sdp ?? '' };
+    });
+  }
+
+  addIceCandidate(c: RTCIceCandidateInit): Promise<void> {
+    return this.op(() => {
+      if (!this.remoteDescription) throw domError('InvalidStateError', 'no remote description');
+      if (c.usernameFragment && c.usernameFragment !== this.remoteUfrag) throw domError('OperationError', 'unknown ufrag');
+      this.added.push(c);
+      if (this.signalingState === 'stable' && this.connectionState !== 'connected') this.setConnectionState('connected');
+    });
+  }
+
+  getStats(): Promise<Map<string, Record<string, unknown>>> {
+    return Promise.resolve(this.stats);
+  }
+
+  close(): void {
+    this.signalingState = 'closed';
+    this.connectionState = 'closed';
+    for (const t of this.transceivers) t.receiver.track.stop();
+  }
+
+  /** Test control: pretend ICE reached `state`. */
+  setConnectionState(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.dispatchEvent(new Event('connectionstatechange'));
+  }
+
+  /** Called by transceivers; fires `negotiationneeded` once the operations chain is idle. */
+  updateNegotiationNeeded(): void {
+    this.chain = this.chain.then(async () => {
+      await tick();
+      if (this.signalingState !== 'stable' || this.needed || !this.isNegotiationNeeded()) return;
+      this.needed = true;
+      this.dispatchEvent(new Event('negotiationneeded'));
+    });
+  }
+
+  private isNegotiationNeeded(): boolean {
+    if (this.restartPending) return true;
+    return this.transceivers.some((t) =>
+      t.mid === null ? t.direction !== 'stopped' : t.direction === 'stopped' ? t.currentDirection !== 'stopped' : t.direction !== t.negotiated,
+    );
+  }
+
+  private op(fn: () => void): Promise<void> {
+    const run = this.chain.then(async () => {
+      await tick();
+      if (this.signalingState === 'closed') throw domError('InvalidStateError', 'closed');
+      fn();
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private setSignaling(state: RTCSignalingState): void {
+    this.signalingState = state;
+    this.signalingLog.push(state);
+    this.dispatchEvent(new Event('signalingstatechange'));
+    if (state === 'stable') {
+      this.needed = false;
+      this.stableLocal = this.localDescription;
+      this.stableRemote = this.remoteDescription;
+      this.updateNegotiationNeeded();
+    }
+  }
+
+  private describe(mlines: MLine[]): string {
+    return JSON.stringify({ ufrag: this.ufrag, mlines } satisfies FakeSdp);
+  }
+
+  private makeOffer(): void {
+    if (this.signalingState !== 'stable' && this.signalingState !== 'have-local-offer') {
+      throw domError('InvalidStateError', 'offer in ' + this.signalingState);
+    }
+    if (this.restartPending) {
+      this.ufrag = uid('u');
+      this.restartPending = false;
+    }
+    for (const t of this.transceivers) {
+      if (t.mid === null && t.direction !== 'stopped') {
+        t.mid = String(this.nextMid++);
+        t.provisional = true;
+      }
+    }
+    const mlines = this.transceivers
+      .filter((t) => t.mid !== null)
+      .map((t) => {
+        t.negotiated = t.direction;
+        return this.mline(t, t.direction === 'stopped' ? 'inactive' : t.direction);
+      });
+    this.localDescription = { type: 'offer', sdp: this.describe(mlines) };
+    this.setSignaling('have-local-offer');
+    this.gather();
+  }
+
+  private makeAnswer(): void {
+    if (this.signalingState !== 'have-remote-offer') throw domError('InvalidStateError', 'answer in ' + this.signalingState);
+    const offer = JSON.parse(this.remoteDescription?.sdp ?? '{}') as FakeSdp;
+    const mlines = offer.mlines.map((m) => {
+      const t = this.byMid(m.mid)!;
+      if (m.port0 || t.direction === 'stopped') {
+        t.direction = 'stopped';
+        t.currentDirection = 'stopped';
+        return this.mline(t, 'inactive');
+      }
+      const d = dir(sends(t.direction) && recvs(m.direction), recvs(t.direction) && sends(m.direction));
+      t.currentDirection = d;
+      t.negotiated = t.direction;
+      t.fromRemoteOffer = false;
+      return this.mline(t, d);
+    });
+    this.localDescription = { type: 'answer', sdp: this.describe(mlines) };
+    this.setSignaling('stable');
+    this.gather();
+  }
+
+  private applyRemoteOffer(sdp: string): void {
+    const offer = JSON.parse(sdp) as FakeSdp;
+    this.remoteUfrag = offer.ufrag;
+    const fire: Array<[FakeTransceiver, MLine]> = [];
+    for (const m of offer.mlines) {
+      let t = this.byMid(m.mid);
+      if (!t) {
+        t = new FakeTransceiver(m.kind, 'recvonly', null, [], this);
+        proxyDirection(t);
+        t.mid = m.mid;
+        t.fromRemoteOffer = true;
+        this.nextMid = Math.max(this.nextMid, Number(m.mid) + 1);
+        this.transceivers.push(t);
+      }
+      if (m.port0) {
+        t.direction = 'stopped';
+        t.currentDirection = 'stopped';
+        t.receiver.track.stop();
+        continue;
+      }
+      if (sends(m.direction) && !t.receiving) fire.push([t, m]);
+      t.receiving = sends(m.direction);
+    }
+    this.setSignaling('have-remote-offer');
+    for (const [t, m] of fire) this.fireTrack(t, m);
+  }
+
+  private applyRemoteAnswer(sdp: string): void {
+    const answer = JSON.parse(sdp) as FakeSdp;
+    this.remoteUfrag = answer.ufrag;
+    const fire: Array<[FakeTransceiver, MLine]> = [];
+    for (const m of answer.mlines) {
+      const t = this.byMid(m.mid);
+      if (!t) continue;
+      t.provisional = false;
+      if (m.port0 || t.direction === 'stopped') {
+        t.currentDirection = 'stopped';
+        continue;
+      }
+      t.currentDirection = dir(sends(t.direction) && recvs(m.direction), recvs(t.direction) && sends(m.direction));
+      if (sends(m.direction) && !t.receiving) fire.push([t, m]);
+      t.receiving = sends(m.direction);
+    }
+    this.setSignaling('stable');
+    for (const [t, m] of fire) this.fireTrack(t, m);
+  }
+
+  private rollback(): void {
+    if (this.signalingState === 'have-local-offer') {
+      for (const t of this.transceivers) {
+        if (t.provisional) {
+          t.mid = null;
+          t.provisional = false;
+          t.negotiated = null;
+        }
+      }
+    } else if (this.signalingState === 'have-remote-offer') {
+      for (const t of this.transceivers.filter((x) => x.fromRemoteOffer)) {
+        this.transceivers.splice(this.transceivers.indexOf(t), 1);
+      }
+    } else {
+      throw domError('InvalidStateError', 'rollback in ' + this.signalingState);
+    }
+    this.localDescription = this.stableLocal;
+    this.remoteDescription = this.stableRemote;
+    this.setSignaling('stable');
+  }
+
+  private mline(t: FakeTransceiver, direction: Dir): MLine {
+    return {
+      mid: t.mid!,
+      kind: t.kind,
+      direction,
+      port0: t.direction === 'stopped',
+      streamIds: t.sender.streams.map((s) => s.id),
+    };
+  }
+
+  private fireTrack(t: FakeTransceiver, m: MLine): void {
+    const streams = m.streamIds.map((id) => {
+      let s = this.remoteStreams.get(id);
+      if (!s) this.remoteStreams.set(id, (s = new FakeStream([], id)));
+      s.addTrack(t.receiver.track);
+      return s;
+    });
+    const ev = Object.assign(new Event('track'), { track: t.receiver.track, transceiver: t, streams, receiver: t.receiver });
+    this.dispatchEvent(ev);
+  }
+
+  private gather(): void {
+    const ufrag = this.ufrag;
+    void tick().then(() => {
+      if (this.signalingState === 'closed') return;
+      const candidate = { candidate: `candidate:1 1 udp 1 127.0.0.1 ${9000 + nextId++} typ host`, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: ufrag };
+      this.dispatchEvent(Object.assign(new Event('icecandidate'), { candidate }));
+    });
+  }
+
+  private byMid(mid: string): FakeTransceiver | undefined {
+    return this.transceivers.find((t) => t.mid === mid);
+  }
+}
+
+/** Routes `t.direction = x` through negotiation-needed, as the real setter does. */
+function proxyDirection(t: FakeTransceiver): void {
+  let value = t.direction;
+  Object.defineProperty(t, 'direction', {
+    get: () => value,
+    set: (d: Dir) => {
+      const changed = d !== value;
+      value = d;
+      if (changed) (t as unknown as { owner: FakePeerConnection }).owner.updateNegotiationNeeded();
+    },
+  });
+}
+
+function domError(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+/** `createPeerConnection` for the engine. */
+export const createFakePeerConnection = (config: RTCConfiguration) =>
+  new FakePeerConnection(config) as unknown as RTCPeerConnection;
+
+/** Waits until queued timers and microtasks have run a few rounds (real timers). */
+export async function settle(rounds = 30): Promise<void> {
+  for (let i = 0; i < rounds; i++) await tick();
+}
+
+/** One message seen on a {@link FakeSignalingBus}. */
+export interface BusMessage {
+  from: string;
+  to: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Relays signals between meshes like the server would: JSON round trip, in order per
+ * sender, delivered on a later tick. `log` keeps everything for assertions.
+ */
+export class FakeSignalingBus {
+  readonly log: BusMessage[] = [];
+  private readonly listeners = new Map<string, Set<(from: string, data: unknown) => void>>();
+  /** When set, messages for which it returns true are dropped (a lossy network). */
+  drop: ((m: BusMessage) => boolean) | null = null;
+
+  /** The MeshSignaling of participant `id`. */
+  endpoint(id: string) {
+    return {
+      send: async (to: string, data: unknown) => {
+        const m: BusMessage = { from: id, to, data: JSON.parse(JSON.stringify(data)) as Record<string, unknown> };
+        this.log.push(m);
+        if (this.drop?.(m)) return;
+        await tick();
+        for (const l of this.listeners.get(to) ?? []) l(id, m.data);
+      },
+      onSignal: (listener: (from: string, data: unknown) => void) => {
+        let set = this.listeners.get(id);
+        if (!set) this.listeners.set(id, (set = new Set()));
+        set.add(listener);
+        return () => set.delete(listener);
+      },
+    };
+  }
+
+  /** Descriptions only, as `from:type` strings, in send order. */
+  descriptions(): string[] {
+    return this.log
+      .filter((m) => 'description' in m.data)
+      .map((m) => `${m.from}:${(m.data.description as { type: string }).type}`);
+  }
+}
