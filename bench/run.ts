@@ -75,7 +75,7 @@ function runOne(spec: BenchSpec, quick: boolean): Promise<Outcome> {
       cwd: ROOT,
       stdio: 'inherit',
       detached: true,
-      env: { ...process.env, ...(quick ? { BENCH_QUICK: '1' } : {}) },
+      env: { ...process.env, BENCH_ORCHESTRATED: '1', ...(quick ? { BENCH_QUICK: '1' } : {}) },
     });
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -21,6 +21,8 @@ export type VariantKey = keyof typeof VARIANTS;
 export interface Cluster {
   variant: VariantKey;
   label: string;
+  /** True when the nodes use Redis. */
+  redis: boolean;
   nodes: Managed[];
   urls: string[];
   /** Sum of the nodes' CPU time so far, ms. */
@@ -63,6 +65,7 @@ export async function startCluster(variant: VariantKey, redis: Managed | null, e
   return {
     variant,
     label: v.label,
+    redis: v.redis,
     nodes,
     urls: nodes.map((n) => n.url),
     cpuMs: () => nodes.reduce((s, n) => s + cpuMs(n.pid), 0),

@@ -132,7 +132,8 @@ async function main(): Promise<void> {
   };
   const path = writeResult(result);
   log(`[signaling] done in ${result.meta!.durationS} s; wrote ${path}`);
-  console.log(formatTable([result]));
+  // Under bench/run.ts the combined table follows; printing this one too would repeat it.
+  if (!process.env.BENCH_ORCHESTRATED) console.log(formatTable([result]));
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

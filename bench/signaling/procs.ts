@@ -192,3 +192,20 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Cumulative CPU jiffies of the whole machine (all cores), from /proc/stat. */
+export interface MachineCpu {
+  busy: number;
+  steal: number;
+  total: number;
+}
+
+/** Reads the machine-wide CPU counters; diff two readings for utilisation. */
+export function machineCpu(): MachineCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = v.slice(0, 8).reduce((s, x) => s + x, 0);
+  const idle = v[3]! + v[4]!;
+  return { busy: total - idle, steal: v[7]!, total };
+}

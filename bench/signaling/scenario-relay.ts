@@ -1,6 +1,7 @@
 import type { ResultRow } from '../lib/results.js';
 import { planRooms, startCluster, type Cluster, type VariantKey } from './cluster.js';
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
+import { cpuMs, machineCpu } from './procs.js';
 import { concat, mergeCounts, round, summarize } from './stats.js';
 
 /**
@@ -35,6 +36,11 @@ export interface RelayStep {
   serverCpu: number;
   /** Generator CPU, % of one core (summed over workers). */
   generatorCpu: number;
+  /** redis-server CPU, % of one core (Redis variants). */
+  redisCpu: number | null;
+  /** Whole machine busy, % of all cores (100 = every core busy), and stolen by the hypervisor. */
+  machineBusy: number;
+  machineSteal: number;
   /** The generators sent fewer than 98 % of the planned relays on time. */
   generatorBound: boolean;
 }
@@ -43,10 +49,19 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
   // Server CPU is sampled over the send window only: the drain that follows is idle
   // time and would make a saturated server look half busy.
   const cpu0 = cluster.cpuMs();
+  const redis0 = ctx.redis && cluster.redis ? cpuMs(ctx.redis.pid) : NaN;
+  const m0 = machineCpu();
   const t0 = performance.now();
   let serverCpu = NaN;
+  let redisCpu = NaN;
+  let machine = { busy: NaN, steal: NaN };
   const sampler = setTimeout(() => {
-    serverCpu = ((cluster.cpuMs() - cpu0) / (performance.now() - t0)) * 100;
+    const wall = performance.now() - t0;
+    serverCpu = ((cluster.cpuMs() - cpu0) / wall) * 100;
+    if (!Number.isNaN(redis0)) redisCpu = ((cpuMs(ctx.redis!.pid) - redis0) / wall) * 100;
+    const m1 = machineCpu();
+    const total = m1.total - m0.total;
+    machine = { busy: ((m1.busy - m0.busy) / total) * 100, steal: ((m1.steal - m0.steal) / total) * 100 };
   }, durationMs);
   const replies = await ctx.pool.broadcast({
     cmd: 'relay',
@@ -78,12 +93,17 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     ackP99: round(ack.p99, 3),
     serverCpu: round(serverCpu, 1),
     generatorCpu: round((replies.reduce((s, r) => s + r.cpuMs, 0) / durationMs) * 100, 1),
+    redisCpu: Number.isNaN(redisCpu) ? null : round(redisCpu, 1),
+    machineBusy: round(machine.busy, 1),
+    machineSteal: round(machine.steal, 1),
     generatorBound: sent < planned * 0.98 || lateMs > durationMs * 0.05,
   };
   ctx.log(
     `  relay ${String(rate).padStart(6)}/s: p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, lost ${res.lost}/${sent}` +
       `${Object.keys(res.ackErrors).length ? `, ack errors ${describeCounts(res.ackErrors)}` : ''}` +
-      `, server CPU ${res.serverCpu}%, generators ${res.generatorCpu}%${res.generatorBound ? ' (generator could not keep the rate)' : ''}`,
+      `; CPU % of one core: server ${res.serverCpu}, generators ${res.generatorCpu}${res.redisCpu !== null ? `, redis ${res.redisCpu}` : ''}` +
+      `; machine ${res.machineBusy}% busy${res.machineSteal > 0.5 ? ` (${res.machineSteal}% stolen)` : ''}` +
+      `${res.generatorBound ? ' (generator could not keep the rate)' : ''}`,
   );
   return res;
 }
@@ -144,11 +164,20 @@ export async function relayScenario(ctx: BenchContext, variant: VariantKey): Pro
         value: s.p99,
         unit: 'ms',
         ...(isTarget ? { target: `<= ${TARGET_P99_MS}`, pass: s.p99 <= TARGET_P99_MS && s.lost === 0 } : {}),
-        ...(isTarget && s.p99 > TARGET_P99_MS ? { note: `server CPU ${s.serverCpu}%, generators ${s.generatorCpu}% of one core on a 2-core machine` } : {}),
+        ...(isTarget && s.p99 > TARGET_P99_MS
+          ? {
+              note:
+                `CPU % of one core: server ${s.serverCpu}, generators ${s.generatorCpu}${s.redisCpu !== null ? `, redis ${s.redisCpu}` : ''}; ` +
+                `machine ${s.machineBusy}% busy (all cores)`,
+            }
+          : {}),
       });
     }
     const s5 = at(TARGET_RATE);
-    if (s5) rows.push({ variant: label, metric: `server CPU @ ${TARGET_RATE}/s`, value: s5.serverCpu, unit: '% of 1 core' });
+    if (s5) {
+      rows.push({ variant: label, metric: `server CPU @ ${TARGET_RATE}/s${cluster.nodes.length > 1 ? ' (both nodes)' : ''}`, value: s5.serverCpu, unit: '% of 1 core' });
+      rows.push({ variant: label, metric: `machine CPU busy @ ${TARGET_RATE}/s`, value: s5.machineBusy, unit: '% of all cores' });
+    }
     const fixedSteps = steps.filter((s) => fixed.includes(s.rate));
     const lost = fixedSteps.reduce((n, s) => n + s.lost + s.misrouted, 0);
     const errs = mergeCounts(fixedSteps.map((s) => s.ackErrors));
