@@ -72,6 +72,8 @@ local ref = enc .. '|' .. id
 redis.call('HSET', mkey, id, ARGV[4])
 redis.call('SET', P .. 'tok:' .. ARGV[8], ref)
 redis.call('SADD', P .. 'node:' .. ARGV[9], ref)
+-- A node that never ticked must still be findable by the reaper if it dies.
+redis.call('ZADD', P .. 'nodes', 'NX', now_ms(), ARGV[9])
 redis.call('INCR', P .. 'count')
 return {'ok', others}
 `;
@@ -98,6 +100,7 @@ redis.call('DEL', tkey)
 redis.call('SET', P .. 'tok:' .. ARGV[3], ref)
 redis.call('SREM', P .. 'node:' .. m.n, ref)
 redis.call('SADD', P .. 'node:' .. ARGV[5], ref)
+redis.call('ZADD', P .. 'nodes', 'NX', now_ms(), ARGV[5])
 redis.call('ZREM', P .. 'grace', ref)
 m.s = ARGV[4]
 m.n = ARGV[5]

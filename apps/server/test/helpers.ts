@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@meshmeet/protocol';
+import { buildApp, type MeshApp } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+
+/** A typed test client. */
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Repository root (the child servers run from there, as in production). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SERVER_ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+
+/** A key prefix no other test file uses. */
+export function uniquePrefix(): string {
+  return `t${randomBytes(4).toString('hex')}:`;
+}
+
+/** Configuration for an in-process test node: loopback, ephemeral port, no STUN, quiet. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ICE_SERVERS: '[]', LOG_LEVEL: 'silent', WEB_DIST_DIR: '/nonexistent' }),
+    ...overrides,
+  };
+}
+
+/** An in-process node listening on an ephemeral port. */
+export interface TestNode extends MeshApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts a node in this process. */
+export async function startNode(overrides: Partial<Config> = {}): Promise<TestNode> {
+  const mesh = await buildApp(testConfig(overrides), { logger: false });
+  const url = await mesh.app.listen({ port: 0, host: '127.0.0.1' });
+  return { ...mesh, url, close: () => mesh.app.close() };
+}
+
+/** Connects a socket.io client (WebSocket only, no automatic reconnection). */
+export function connect(url: string, auth: unknown = { v: PROTOCOL_VERSION }): Promise<Client> {
+  const socket: Client = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: auth as object });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Emits an event with an ack and resolves with the ack (rejects after `timeoutMs`). */
+export function request<T = unknown>(socket: Client, event: string, ...args: unknown[]): Promise<Ack<T>> {
+  const timed = socket.timeout(5000) as unknown as { emit(ev: string, ...a: unknown[]): void };
+  return new Promise((resolve, reject) => {
+    timed.emit(event, ...args, (err: Error | null, ack: Ack<T>) => (err ? reject(err) : resolve(ack)));
+  });
+}
+
+/** Like {@link request} but throws unless the ack is ok; returns its data. */
+export async function requestOk<T = unknown>(socket: Client, event: string, ...args: unknown[]): Promise<T> {
+  const ack = await request<T>(socket, event, ...args);
+  if (!ack.ok) throw new Error(`${event} failed: ${ack.error.code} ${ack.error.message}`);
+  return ack.data;
+}
+
+/** Records every event of one name a socket receives. */
+export function record<E extends keyof ServerToClientEvents>(socket: Client, event: E): Parameters<ServerToClientEvents[E]>[0][] {
+  const seen: Parameters<ServerToClientEvents[E]>[0][] = [];
+  socket.on(event, ((payload: Parameters<ServerToClientEvents[E]>[0]) => seen.push(payload)) as never);
+  return seen;
+}
+
+/** Polls `check` until it returns true (or throws with `what` after `timeoutMs`). */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A server started as its own process (`tsx apps/server/src/server.ts`), as in production. */
+export interface ChildNode {
+  url: string;
+  proc: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the real entry point in a child process with `env` and waits for its `listening` line. */
+export function spawnNode(env: Record<string, string>): Promise<ChildNode> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ICE_SERVERS: '[]', LOG_LEVEL: 'info', WEB_DIST_DIR: '/nonexistent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const onData = () => {
+      const m = /meshmeet listening on (\S+?)"/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout!.off('data', onData);
+      resolve({
+        url: m[1]!,
+        proc,
+        output: () => out,
+        stop: async () => {
+          if (proc.exitCode === null) proc.kill('SIGTERM');
+          return exited;
+        },
+      });
+    };
+    proc.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before listening:\n${out}`));
+    });
+  });
+}

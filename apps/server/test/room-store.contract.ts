@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MEDIA_STATE, type Peer } from '@meshmeet/protocol';
+import type { JoinInput, RoomStore } from '../src/rooms/room-store.js';
+import { sleep } from './helpers.js';
+
+/** Builds a fresh, empty store for one test. */
+export type StoreFactory = () => Promise<RoomStore>;
+
+let seq = 0;
+function peer(nick = `p${++seq}`): Peer {
+  return { ...DEFAULT_MEDIA_STATE, id: `id${++seq}x`, nick };
+}
+
+function joinInput(room: string, p: Peer, extra: Partial<JoinInput> = {}): JoinInput {
+  return {
+    room,
+    peer: p,
+    socketId: `sock-${p.id}`,
+    tokenHash: `tok-${p.id}`,
+    maxSize: 8,
+    expectPassword: null,
+    createPassword: null,
+    ...extra,
+  };
+}
+
+const ids = (peers: Peer[]) => peers.map((p) => p.id).sort();
+
+/**
+ * The behaviour every {@link RoomStore} must have, run against each implementation
+ * (the socket.io redis-adapter's shared test suite is the model).
+ */
+export function roomStoreContract(name: string, makeStore: StoreFactory): void {
+  describe(`RoomStore contract: ${name}`, () => {
+    it('joins return the others; lists hold everyone', async () => {
+      const store = await makeStore();
+      const a = peer('Ann');
+      const b = peer('李雷');
+      expect(await store.join(joinInput('r1', a))).toEqual({ kind: 'ok', members: [] });
+      expect(await store.join(joinInput('r1', b))).toEqual({ kind: 'ok', members: [a] });
+      expect(ids(await store.list('r1'))).toEqual(ids([a, b]));
+      expect(await store.getMember('r1', b.id)).toMatchObject({ peer: b, socketId: `sock-${b.id}` });
+      expect(await store.info('r1')).toEqual({ size: 2, password: null });
+      expect(await store.stats()).toEqual({ rooms: 1, members: 2 });
+    });
+
+    it('keeps rooms apart, whatever their names look like', async () => {
+      const store = await makeStore();
+      const names = ['a', 'a:m', 'a|b', '*', '{a}', 'r:YQ:m', '会议室', 'a b', 'A'];
+      for (const n of names) await store.join(joinInput(n, peer(n)));
+      for (const n of names) {
+        const list = await store.list(n);
+        expect(list.map((p) => p.nick)).toEqual([n]);
+      }
+      expect((await store.stats()).rooms).toBe(names.length);
+      expect(await store.list('unknown')).toEqual([]);
+      expect(await store.info('unknown')).toBeNull();
+    });
+
+    it('loses no member when 100 join at the same moment', async () => {
+      const store = await makeStore();
+      const peers = Array.from({ length: 100 }, () => peer());
+      const outcomes = await Promise.all(peers.map((p) => store.join(joinInput('crowd', p, { maxSize: 1000 }))));
+      expect(outcomes.every((o) => o.kind === 'ok')).toBe(true);
+      expect(ids(await store.list('crowd'))).toEqual(ids(peers));
+    });
+
+    it('never lets concurrent joiners exceed the capacity', async () => {
+      const store = await makeStore();
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.join(joinInput('small', peer(), { maxSize: 8 }))));
+      expect(outcomes.filter((o) => o.kind === 'ok')).toHaveLength(8);
+      expect(outcomes.filter((o) => o.kind === 'full')).toHaveLength(12);
+      expect(await store.list('small')).toHaveLength(8);
+    });
+
+    it('stores the first joiner’s password and checks the expectation of later ones', async () => {
+      const store = await makeStore();
+      await store.join(joinInput('locked', peer(), { createPassword: 'REC1' }));
+      expect(await store.join(joinInput('locked', peer(), { createPassword: 'OTHER' }))).toEqual({ kind: 'password', current: 'REC1' });
+      expect((await store.join(joinInput('locked', peer(), { expectPassword: 'REC1', createPassword: 'REC1' }))).kind).toBe('ok');
+      expect((await store.info('locked'))?.password).toBe('REC1');
+      // An open room stays open: a joiner's createPassword only applies to a new room.
+      await store.join(joinInput('open', peer()));
+      expect(await store.join(joinInput('open', peer(), { createPassword: 'X' }))).toMatchObject({ kind: 'ok' });
+      expect((await store.info('open'))?.password).toBeNull();
+    });
+
+    it('removes a member only for its own socket, and the room with its last member', async () => {
+      const store = await makeStore();
+      const a = peer();
+      const b = peer();
+      await store.join(joinInput('r', a, { createPassword: 'PW' }));
+      await store.join(joinInput('r', b, { expectPassword: 'PW' }));
+      expect(await store.leave('r', a.id, 'someone-else')).toBe(false);
+      expect(await store.leave('r', a.id, `sock-${a.id}`)).toBe(true);
+      expect(await store.leave('r', a.id, `sock-${a.id}`)).toBe(false);
+      expect(ids(await store.list('r'))).toEqual([b.id]);
+      expect(await store.disconnect('r', b.id, `sock-${b.id}`, 0)).toBe('removed');
+      expect(await store.info('r')).toBeNull();
+      expect(await store.stats()).toEqual({ rooms: 0, members: 0 });
+      // The password went with the room: a new first joiner sets its own.
+      await store.join(joinInput('r', peer()));
+      expect((await store.info('r'))?.password).toBeNull();
+    });
+
+    it('keeps a disconnected member for its grace window, then removes it', async () => {
+      const store = await makeStore();
+      const a = peer();
+      const b = peer();
+      await store.join(joinInput('g', a));
+      await store.join(joinInput('g', b));
+      expect(await store.disconnect('g', a.id, 'not-its-socket', 200)).toBe('stale');
+      expect(await store.disconnect('g', a.id, `sock-${a.id}`, 200)).toBe('grace');
+      expect(await store.getMember('g', a.id)).toMatchObject({ socketId: null });
+      expect(await store.tick()).toEqual([]);
+      expect(await store.list('g')).toHaveLength(2);
+      await sleep(260);
+      expect(await store.tick()).toEqual([{ room: 'g', id: a.id, reason: 'disconnected' }]);
+      expect(ids(await store.list('g'))).toEqual([b.id]);
+      // Its token died with it.
+      expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'n', socketId: 's' })).toBeNull();
+    });
+
+    it('resumes with the token: same id, new socket, rotated token, grace cancelled', async () => {
+      const store = await makeStore();
+      const a = peer();
+      const b = peer();
+      await store.join(joinInput('res', a));
+      await store.join(joinInput('res', b));
+      await store.disconnect('res', a.id, `sock-${a.id}`, 150);
+      const outcome = await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'tok2', socketId: 'sock-new' });
+      expect(outcome).toEqual({ room: 'res', self: a, members: [b], previousSocketId: null });
+      expect(await store.getMember('res', a.id)).toMatchObject({ socketId: 'sock-new' });
+      await sleep(200);
+      expect(await store.tick()).toEqual([]);
+      expect(await store.list('res')).toHaveLength(2);
+      // The old token is spent; the new one works, and reports the socket it replaces.
+      expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'x', socketId: 'y' })).toBeNull();
+      const again = await store.resume({ tokenHash: 'tok2', newTokenHash: 'tok3', socketId: 'sock-3' });
+      expect(again?.previousSocketId).toBe('sock-new');
+      // The replaced socket can no longer act for the member.
+      expect(await store.disconnect('res', a.id, 'sock-new', 0)).toBe('stale');
+      expect(await store.update('res', a.id, 'sock-new', { mic: true })).toBeNull();
+    });
+
+    it('updates one member’s state without touching the others', async () => {
+      const store = await makeStore();
+      const a = peer();
+      const b = peer();
+      await store.join(joinInput('u', a));
+      await store.join(joinInput('u', b));
+      const updated = await store.update('u', a.id, `sock-${a.id}`, { mic: true, shareStreamId: 'abc', nick: 'Änne' });
+      expect(updated).toEqual({ ...a, mic: true, shareStreamId: 'abc', nick: 'Änne' });
+      expect(await store.update('u', a.id, `sock-${a.id}`, { shareStreamId: null })).toMatchObject({ shareStreamId: null, mic: true });
+      expect((await store.getMember('u', b.id))?.peer).toEqual(b);
+      expect(await store.update('u', a.id, 'wrong-socket', { cam: true })).toBeNull();
+    });
+  });
+}

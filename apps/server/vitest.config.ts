@@ -1,0 +1,17 @@
+import { defineProject } from 'vitest/config';
+
+/**
+ * Server tests: unit tests beside the code (`src/**\/*.test.ts`), contract and
+ * integration tests in `test/`. The global setup starts a private redis-server on a free
+ * loopback port (or uses REDIS_URL) for every file; files isolate themselves by key prefix.
+ */
+export default defineProject({
+  test: {
+    name: '@meshmeet/server',
+    environment: 'node',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
