@@ -1,0 +1,141 @@
+/**
+ * Helpers of the recording journeys: driving the recording UI by its names, saving a
+ * download, and checking files with ffprobe/ffmpeg the way a user's player would.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { waitFor } from './support/processes.js';
+
+const run = promisify(execFile);
+
+/** A temp dir for downloaded recordings (left for inspection; the OS cleans /tmp). */
+export const DOWNLOADS = mkdtempSync(join(tmpdir(), 'meshmeet-rec-e2e-'));
+
+/** What ffprobe says about a file. */
+export interface ProbeResult {
+  /** format duration in seconds; NaN when ffprobe prints N/A. */
+  duration: number;
+  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number }>;
+  /** The compact line the issue asks for, for the report. */
+  compact: string;
+}
+
+/** ffprobe a file (duration + streams). */
+export async function probe(path: string): Promise<ProbeResult> {
+  const { stdout } = await run('ffprobe', [
+    '-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name,width,height', '-of', 'json', path,
+  ]);
+  const json = JSON.parse(stdout) as { format?: { duration?: string }; streams?: ProbeResult['streams'] };
+  const compact = (
+    await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name,width,height', '-of', 'compact', path])
+  ).stdout.trim();
+  return { duration: Number(json.format?.duration ?? NaN), streams: json.streams ?? [], compact };
+}
+
+/** Decode every frame; returns ffmpeg's error output ('' = decodes cleanly). */
+export async function decodeErrors(path: string): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { maxBuffer: 10_000_000 });
+  return stderr.trim();
+}
+
+/** Mean volume (dB) of the audio stream, to tell real mixed audio from silence. */
+export async function meanVolume(path: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-i', path, '-map', '0:a:0', '-af', 'volumedetect', '-f', 'null', '-'], {
+    maxBuffer: 10_000_000,
+  });
+  const m = /mean_volume:\s*(-?[\d.]+|-inf) dB/.exec(stderr);
+  return m ? Number(m[1] === '-inf' ? -Infinity : m[1]) : -Infinity;
+}
+
+/** Remember every display stream the page captures, so a test can end its track. */
+export async function instrumentDisplayCapture(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const md = navigator.mediaDevices;
+    if (!md?.getDisplayMedia) return;
+    const original = md.getDisplayMedia.bind(md);
+    const seen: MediaStream[] = [];
+    (window as unknown as { __displayStreams: MediaStream[] }).__displayStreams = seen;
+    md.getDisplayMedia = async (options?: DisplayMediaStreamOptions) => {
+      const s = await original(options);
+      seen.push(s);
+      return s;
+    };
+  });
+}
+
+/**
+ * "The user stopped sharing": per spec `track.stop()` fires no `ended`, so the test
+ * dispatches the event the browser would (TESTING.md, Screen capture).
+ */
+export async function endLastDisplayCapture(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const list = (window as unknown as { __displayStreams?: MediaStream[] }).__displayStreams ?? [];
+    const track = list[list.length - 1]?.getVideoTracks()[0];
+    if (!track) throw new Error('no display capture to end');
+    track.dispatchEvent(new Event('ended'));
+  });
+}
+
+/** Click a button by its exact accessible name. */
+export async function clickButton(page: Page, name: string, timeout = 15_000): Promise<void> {
+  await page.getByRole('button', { name, exact: true }).first().click({ timeout });
+}
+
+/** Wait until a button with that exact name is visible. */
+export async function waitButton(page: Page, name: string, timeout = 30_000): Promise<void> {
+  await page.getByRole('button', { name, exact: true }).first().waitFor({ state: 'visible', timeout });
+}
+
+/** Start a screen recording; resolves when the recorder is running (status shown). */
+export async function startScreenRecording(page: Page): Promise<number> {
+  await clickButton(page, 'Record screen');
+  await page.getByTestId('recording-status').waitFor({ state: 'visible', timeout: 20_000 });
+  await waitButton(page, 'Stop recording');
+  return Date.now();
+}
+
+/** Stop the recording and wait until it is saved (the Record buttons come back). */
+export async function stopRecording(page: Page): Promise<number> {
+  const at = Date.now();
+  await clickButton(page, 'Stop recording');
+  await waitButton(page, 'Record screen', 60_000);
+  return at;
+}
+
+/** Open the recordings panel (the call view's "Recordings" control) if it is not open. */
+export async function openRecordingsPanel(page: Page): Promise<void> {
+  const panel = page.getByTestId('recordings-panel');
+  if (!(await panel.isVisible().catch(() => false))) {
+    await page.getByRole('button', { name: 'Recordings', exact: true }).first().click();
+  }
+  await panel.waitFor({ state: 'visible', timeout: 20_000 });
+}
+
+/** Number of finished recordings listed in the panel. */
+export async function recordingCount(page: Page): Promise<number> {
+  return page.getByTestId('recording-item').count();
+}
+
+/**
+ * Download the newest recording (first in the panel) through its "Download" control and
+ * save it; returns the saved path and the file name the page suggested.
+ */
+export async function downloadNewest(page: Page, expectCount: number, label: string): Promise<{ path: string; suggested: string }> {
+  await openRecordingsPanel(page);
+  await waitFor(`${expectCount} recording(s) in the panel`, async () => (await recordingCount(page)) >= expectCount, {
+    timeoutMs: 30_000,
+  });
+  const item = page.getByTestId('recording-item').first();
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    item.getByRole('button', { name: 'Download', exact: true }).click(),
+  ]);
+  const suggested = download.suggestedFilename();
+  const path = join(DOWNLOADS, `${label}-${suggested}`);
+  await download.saveAs(path);
+  return { path, suggested };
+}

@@ -1,0 +1,190 @@
+/**
+ * Issue 4, "Show it": screen and meeting recordings that are seekable, finish on
+ * `ended`, survive a participant leaving and a reload; the recording notice; screen
+ * sharing to the call, late joiners included. Real Chromium, fake capture devices,
+ * files checked with ffprobe/ffmpeg.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
+import { joinRoom, leaveRoom, selfId, waitForRemoteTiles } from './support/call.js';
+import { waitFor } from './support/processes.js';
+import {
+  clickButton,
+  decodeErrors,
+  downloadNewest,
+  endLastDisplayCapture,
+  instrumentDisplayCapture,
+  meanVolume,
+  probe,
+  startScreenRecording,
+  stopRecording,
+  waitButton,
+} from './recording-support.js';
+
+const NAME_RE = /^meshmeet-[^/]+-\d{8}-\d{6}\.webm$/;
+
+/** The recording notices a page shows, as text lines. */
+async function notices(page: import('playwright-core').Page): Promise<string[]> {
+  const el = page.getByTestId('recording-notice');
+  if (!(await el.isVisible().catch(() => false))) return [];
+  return (await el.innerText()).split('\n').map((s) => s.trim()).filter(Boolean);
+}
+
+describe('recording', { timeout: 420_000 }, () => {
+  let fx: Fixture;
+  before(async () => {
+    fx = await createFixture();
+  });
+  after(async () => {
+    await fx?.close();
+  });
+
+  test('screen recording of ~3 s downloads as a seekable WebM of that length; ended also finishes a file', async () => {
+    const a = await fx.open('Rita');
+    await instrumentDisplayCapture(a.page);
+    await a.page.reload();
+    await joinRoom(a.page, { room: uniqueRoom('rec'), nick: 'Rita' });
+
+    const started = await startScreenRecording(a.page);
+    await new Promise((r) => setTimeout(r, 3000));
+    const stopped = await stopRecording(a.page);
+    const recordedS = (stopped - started) / 1000;
+
+    const first = await downloadNewest(a.page, 1, 'screen');
+    assert.match(first.suggested, NAME_RE);
+    const p1 = await probe(first.path);
+    console.log(`# screen ${recordedS.toFixed(2)} s recorded → ${p1.compact.replace(/\n/g, ' ')}`);
+    assert.ok(Number.isFinite(p1.duration), `ffprobe duration is ${p1.duration} (not seekable)`);
+    assert.ok(Math.abs(p1.duration - recordedS) <= 0.5, `duration ${p1.duration} s vs recorded ${recordedS.toFixed(2)} s`);
+    assert.ok(p1.streams.some((s) => s.codec_type === 'video' && (s.width ?? 0) > 0), 'has a video stream');
+    assert.equal(await decodeErrors(first.path), '', 'decodes without errors');
+
+    // The user ends the capture from the browser: `ended` on the display track.
+    await startScreenRecording(a.page);
+    await new Promise((r) => setTimeout(r, 2000));
+    await endLastDisplayCapture(a.page);
+    await waitButton(a.page, 'Record screen', 60_000);
+    const second = await downloadNewest(a.page, 2, 'ended');
+    const p2 = await probe(second.path);
+    console.log(`# ended → ${p2.compact.replace(/\n/g, ' ')}`);
+    assert.ok(p2.duration > 1.2 && p2.duration < 4, `duration after ended: ${p2.duration}`);
+    assert.equal(await decodeErrors(second.path), '');
+  });
+
+  test('meeting recording of a 3-person call has video + audio, shows the notice to all, survives a leave', async () => {
+    const room = uniqueRoom('meet');
+    const [ann, ben, cat] = await Promise.all(['Ann', 'Ben', 'Cat'].map((n) => fx.open(n)));
+    for (const p of [ann!, ben!, cat!]) await joinRoom(p.page, { room, nick: p.name });
+    for (const p of [ann!, ben!, cat!]) await waitForRemoteTiles(p.page, 2);
+
+    await clickButton(ann!.page, 'Record meeting');
+    await waitButton(ann!.page, 'Stop recording');
+    const t0 = Date.now();
+    await waitFor('Ann sees "You are recording"', async () => (await notices(ann!.page)).includes('You are recording'), {
+      timeoutMs: 10_000,
+    });
+    for (const p of [ben!, cat!]) {
+      await waitFor(`${p.name} sees "Ann is recording"`, async () => (await notices(p.page)).includes('Ann is recording'), {
+        timeoutMs: 10_000,
+      });
+    }
+
+    await new Promise((r) => setTimeout(r, 3000));
+    await leaveRoom(cat!.page); // mid-recording
+    await waitForRemoteTiles(ann!.page, 1);
+    await new Promise((r) => setTimeout(r, 2000));
+    const stoppedAt = await stopRecordingMeeting(ann!.page);
+    const recordedS = (stoppedAt - t0) / 1000;
+
+    await waitFor('notice clears for Ben', async () => (await notices(ben!.page)).length === 0, { timeoutMs: 10_000 });
+    await waitFor('notice clears for Ann', async () => (await notices(ann!.page)).length === 0, { timeoutMs: 10_000 });
+
+    const file = await downloadNewest(ann!.page, 1, 'meeting');
+    const p = await probe(file.path);
+    console.log(`# meeting ${recordedS.toFixed(2)} s → ${p.compact.replace(/\n/g, ' ')}`);
+    assert.ok(p.streams.some((s) => s.codec_type === 'video' && (s.width ?? 0) > 0), 'video stream');
+    assert.ok(p.streams.some((s) => s.codec_type === 'audio'), 'audio stream');
+    assert.ok(Math.abs(p.duration - recordedS) <= 1, `duration ${p.duration} vs ~${recordedS.toFixed(2)}`);
+    assert.equal(await decodeErrors(file.path), '');
+    const volume = await meanVolume(file.path);
+    console.log(`# meeting mean volume ${volume} dB`);
+    assert.ok(volume > -60, `mixed audio is not silent (mean ${volume} dB)`);
+    for (const p2 of [ann!, ben!]) await leaveRoom(p2.page);
+  });
+
+  test('reload during a recording offers recovery, and the recovered file decodes', async () => {
+    const room = uniqueRoom('crash');
+    const a = await fx.open('Rex');
+    await joinRoom(a.page, { room, nick: 'Rex' });
+    await startScreenRecording(a.page);
+    await new Promise((r) => setTimeout(r, 3500));
+    await a.page.reload({ waitUntil: 'domcontentloaded' });
+    await joinRoom(a.page, { room, nick: 'Rex' });
+    await waitButton(a.page, 'Recover recording', 20_000);
+    await clickButton(a.page, 'Recover recording');
+    const file = await downloadNewest(a.page, 1, 'recovered');
+    const p = await probe(file.path);
+    console.log(`# recovered → ${p.compact.replace(/\n/g, ' ')}`);
+    assert.ok(Number.isFinite(p.duration) && p.duration >= 1.5, `recovered duration ${p.duration}`);
+    assert.equal(await decodeErrors(file.path), '');
+    await leaveRoom(a.page);
+  });
+
+  test('a screen share reaches the other participant and a late joiner', async () => {
+    const room = uniqueRoom('share');
+    const [sam, tia] = await Promise.all(['Sam', 'Tia'].map((n) => fx.open(n)));
+    for (const p of [sam!, tia!]) await joinRoom(p.page, { room, nick: p.name });
+    await waitForRemoteTiles(tia!.page, 1);
+    const samId = await selfId(sam!.page);
+    await clickButton(sam!.page, 'Share screen');
+    await waitButton(sam!.page, 'Stop sharing');
+    await waitForShareFrames(tia!.page, samId);
+
+    const uma = await fx.open('Uma');
+    await joinRoom(uma.page, { room, nick: 'Uma' });
+    await waitForShareFrames(uma.page, samId);
+
+    await clickButton(sam!.page, 'Stop sharing');
+    await waitButton(sam!.page, 'Share screen');
+    for (const p of [tia!, uma]) {
+      await waitFor(`${p.name}: share tile removed`, async () => (await shareTiles(p.page, samId)) === 0, { timeoutMs: 10_000 });
+    }
+  });
+});
+
+/** Stop a meeting recording and wait until it is saved. */
+async function stopRecordingMeeting(page: import('playwright-core').Page): Promise<number> {
+  const at = Date.now();
+  await clickButton(page, 'Stop recording');
+  await waitButton(page, 'Record meeting', 60_000);
+  return at;
+}
+
+async function shareTiles(page: import('playwright-core').Page, peerId: string): Promise<number> {
+  return page.locator(`[data-testid="share-tile"][data-peer-id="${peerId}"]`).count();
+}
+
+/** The share tile of `peerId` shows decoded frames: videoWidth > 0 and frames keep coming. */
+async function waitForShareFrames(page: import('playwright-core').Page, peerId: string): Promise<void> {
+  const frames = () =>
+    page
+      .locator(`[data-testid="share-tile"][data-peer-id="${peerId}"] video`)
+      .first()
+      .evaluate((v) => {
+        const el = v as HTMLVideoElement;
+        return { w: el.videoWidth, n: el.getVideoPlaybackQuality().totalVideoFrames };
+      })
+      .catch(() => ({ w: 0, n: 0 }));
+  let prev = { w: 0, n: 0 };
+  await waitFor(
+    `share frames from ${peerId}`,
+    async () => {
+      const now = await frames();
+      const ok = now.w > 0 && now.n > prev.n && prev.n > 0;
+      prev = now;
+      return ok;
+    },
+    { timeoutMs: 30_000, intervalMs: 700 },
+  );
+}
