@@ -16,7 +16,7 @@ export class FakeTrack extends EventTarget {
   readonly id = uid('track-');
   readyState: MediaStreamTrackState = 'live';
   enabled = true;
-  constructor(readonly kind: 'audio' | 'video', readonly label = kind) {
+  constructor(readonly kind: 'audio' | 'video', readonly label: string = kind) {
     super();
   }
   stop(): void {
