@@ -243,6 +243,28 @@ describe('signaling client: reconnection', () => {
     expect(srv.sockets).toHaveLength(2);
   });
 
+  it('keeps trying when a closing node refuses the reconnect with UNAVAILABLE', async () => {
+    const srv = await scripted((s) => {
+      s.on('room:join', (p: { resumeToken?: string }, ack: Ack) =>
+        ack({ ok: true, data: joinResult('ann', { resumed: Boolean(p.resumeToken) }) }),
+      );
+    });
+    let handshakes = 0;
+    srv.io.use((_s, next) => {
+      handshakes += 1;
+      if (handshakes === 2) return next(Object.assign(new Error('closing'), { data: { code: 'UNAVAILABLE' } }));
+      next();
+    });
+    const c = client(srv.url);
+    const resumed: string[] = [];
+    c.on('resumed', (r) => resumed.push(r.self.id));
+    await c.join({ room: 'r', nick: 'Ann' });
+    srv.sockets[0]!.conn.close();
+    await waitFor(() => resumed.length === 1, 5000);
+    expect(handshakes).toBe(3);
+    expect(c.status).toBe('joined');
+  });
+
   it('leave() tells the server and ends in status left', async () => {
     const srv = await scripted((s) => {
       s.on('room:join', (_p: unknown, ack: Ack) => ack({ ok: true, data: joinResult('ann') }));

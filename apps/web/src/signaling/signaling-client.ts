@@ -102,6 +102,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private shutdownDelayMs: number | null = null;
   private resuming = false;
+  private refusedReconnects = 0;
 
   constructor(options: SignalingClientOptions = {}) {
     super((error, event) => console.error(`[meshmeet] signaling "${event}" listener threw`, error));
@@ -277,7 +278,15 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   private onConnectError(err: Error): void {
     if (this._status !== 'reconnecting' || this.socket?.active) return;
-    this.fatal(handshakeError(err));
+    const error = handshakeError(err);
+    if (error.code === ErrorCode.UNAVAILABLE) {
+      // A node that is shutting down refuses handshakes; another (or a restarted) node
+      // will take us, and our resume token stays valid for the grace period.
+      this.refusedReconnects += 1;
+      this.scheduleReconnect(Math.min(500 * 2 ** this.refusedReconnects, 5000) + Math.random() * 500);
+      return;
+    }
+    this.fatal(error);
   }
 
   private scheduleReconnect(delayMs: number): void {
@@ -292,6 +301,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private async onReconnect(): Promise<void> {
     if (this._status !== 'reconnecting' || this.resuming || !this.resumeToken || !this.fresh) return;
     this.resuming = true;
+    this.refusedReconnects = 0;
     this.held = [];
     this.shutdownDelayMs = null;
     try {
