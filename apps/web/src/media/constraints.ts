@@ -55,7 +55,7 @@ export interface MediaSettings {
 }
 
 /** Settings of a first visit. */
-export const DEFAULT_SETTINGS: Readonly<MediaSettings> = Object.freeze({
+export const DEFAULT_SETTINGS: Readonly<MediaSettings> = Object.freeze<MediaSettings>({
   video: { deviceId: null, resolution: '720p', frameRate: 30, facingMode: null },
   audio: { deviceId: null, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
   speakerId: null,

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { setLocale } from './index';
+import { callErrorMessage, toCodedError } from './errors';
+
+describe('callErrorMessage', () => {
+  it('explains a full room and a wrong password', () => {
+    setLocale('en');
+    expect(callErrorMessage({ code: 'ROOM_FULL', message: 'x' })).toMatch(/room is full/);
+    expect(callErrorMessage({ code: 'BAD_PASSWORD', message: 'x' })).toMatch(/Wrong password/);
+  });
+
+  it('maps client network failures to one message', () => {
+    expect(callErrorMessage({ code: 'CONNECT_FAILED', message: 'xhr poll error' })).toMatch(/Cannot reach the server/);
+    expect(callErrorMessage({ code: 'TIMEOUT', message: '' })).toMatch(/Cannot reach the server/);
+  });
+
+  it("shows the server's message for codes without a dedicated text", () => {
+    expect(callErrorMessage({ code: 'INVALID_PAYLOAD', message: 'Name must not be empty' })).toContain('Name must not be empty');
+    expect(callErrorMessage({ code: 'SOMETHING_NEW', message: 'try later' })).toBe('Something went wrong: try later');
+  });
+
+  it('follows the language', () => {
+    setLocale('zh-CN');
+    expect(callErrorMessage({ code: 'ROOM_FULL', message: '' })).toContain('房间已满');
+    setLocale('en');
+  });
+});
+
+describe('toCodedError', () => {
+  it('keeps code and message of coded errors and wraps anything else', () => {
+    expect(toCodedError(Object.assign(new Error('full'), { code: 'ROOM_FULL' }))).toEqual({ code: 'ROOM_FULL', message: 'full' });
+    expect(toCodedError('boom')).toEqual({ code: 'INTERNAL', message: 'boom' });
+  });
+});
