@@ -110,7 +110,7 @@ export function spawnNode(env: Record<string, string>): Promise<ChildNode> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
     const onData = () => {
-      const m = /meshmeet listening on (\S+?)"/.exec(out);
+      const m = /meshmeet listening on (https?:\/\/[^\s"]+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.stdout!.off('data', onData);

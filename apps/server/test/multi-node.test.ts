@@ -1,0 +1,152 @@
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Redis } from 'ioredis';
+import type { JoinResult, Peer, PeerLeft } from '@meshmeet/protocol';
+import {
+  connect,
+  record,
+  request,
+  requestOk,
+  sleep,
+  spawnNode,
+  startNode,
+  uniquePrefix,
+  waitFor,
+  type ChildNode,
+  type Client,
+  type TestNode,
+} from './helpers.js';
+
+const open: Client[] = [];
+async function client(url: string): Promise<Client> {
+  const c = await connect(url);
+  open.push(c);
+  return c;
+}
+afterEach(() => {
+  for (const c of open.splice(0)) c.close();
+});
+
+async function userlist(url: string, room: string): Promise<{ id: string; nick: string }[]> {
+  return (await fetch(`${url}/userlist?room=${encodeURIComponent(room)}`)).json() as Promise<{ id: string; nick: string }[]>;
+}
+
+describe('two nodes in one process sharing Redis', () => {
+  let n1: TestNode;
+  let n2: TestNode;
+  beforeAll(async () => {
+    const shared = { redisUrl: inject('redisUrl'), redisPrefix: uniquePrefix(), resumeGraceMs: 3000, nodeDeadAfterMs: 5000 };
+    n1 = await startNode(shared);
+    n2 = await startNode(shared);
+  });
+  afterAll(async () => {
+    await n2.close();
+    await n1.close().catch(() => undefined);
+  });
+
+  it('lists, signals, chats and updates across nodes', async () => {
+    const a = await client(n1.url);
+    const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'cross', nick: 'A' });
+    const joinedAtA = record(a, 'peer:joined');
+    const b = await client(n2.url);
+    const rb = await requestOk<JoinResult>(b, 'room:join', { room: 'cross', nick: 'B' });
+    expect(rb.members).toEqual([ra.self]);
+    await waitFor('peer:joined across nodes', () => joinedAtA.length === 1);
+    expect((await userlist(n1.url, 'cross')).map((m) => m.nick).sort()).toEqual(['A', 'B']);
+    const atB = record(b, 'signal');
+    await requestOk(a, 'signal', { to: rb.self.id, data: { description: { type: 'offer', sdp: 'x' } } });
+    await waitFor('signal across nodes', () => atB.length === 1);
+    expect(atB[0]).toEqual({ from: ra.self.id, data: { description: { type: 'offer', sdp: 'x' } } });
+    const chatAtA = record(a, 'chat:message');
+    const updAtA = record(a, 'peer:updated');
+    await requestOk(b, 'chat:send', { text: 'über' });
+    await requestOk(b, 'peer:update', { mic: true });
+    await waitFor('chat and update across nodes', () => chatAtA.length === 1 && updAtA.length === 1);
+    expect(updAtA[0]).toEqual({ id: rb.self.id, mic: true });
+  });
+
+  it('resumes on the other node after a graceful shutdown; peers see no leave', async () => {
+    const a = await client(n1.url);
+    const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'move', nick: 'A' });
+    const b = await client(n2.url);
+    const rb = await requestOk<JoinResult>(b, 'room:join', { room: 'move', nick: 'B' });
+    const left = record(b, 'peer:left');
+    const joined = record(b, 'peer:joined');
+    const shutdown = new Promise((r) => a.once('server:shutdown', r));
+    const closed = n1.close();
+    expect(await shutdown).toEqual({ reconnectAfterMs: expect.any(Number) });
+    await closed;
+    const a2 = await client(n2.url);
+    const r2 = await requestOk<JoinResult>(a2, 'room:join', { resumeToken: ra.resumeToken });
+    expect(r2).toMatchObject({ resumed: true, self: ra.self, members: [rb.self] });
+    await sleep(300);
+    expect(left).toEqual([]);
+    expect(joined).toEqual([]);
+  });
+});
+
+describe('two server processes sharing Redis', () => {
+  const prefix = uniquePrefix();
+  let nodes: ChildNode[] = [];
+  beforeAll(async () => {
+    const env = {
+      REDIS_URL: inject('redisUrl'),
+      REDIS_PREFIX: prefix,
+      MAX_ROOM_SIZE: '200',
+      RESUME_GRACE_MS: '0',
+      NODE_DEAD_AFTER_MS: '1500',
+      LOG_LEVEL: 'warn',
+    };
+    nodes = await Promise.all([spawnNode(env), spawnNode(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  it('100 simultaneous joins over two processes: both list exactly 100; 100 disconnects: the room is gone', async () => {
+    const sockets = await Promise.all(Array.from({ length: 100 }, (_, i) => client(nodes[i % 2]!.url)));
+    const joinedEvents = sockets.map((s) => record(s, 'peer:joined'));
+    const results = await Promise.all(sockets.map((s, i) => requestOk<JoinResult>(s, 'room:join', { room: 'crowd', nick: `p${i}` })));
+    const allIds = results.map((r) => r.self.id).sort();
+    expect(new Set(allIds).size).toBe(100);
+    for (const node of nodes) expect((await userlist(node.url, 'crowd')).map((m) => m.id).sort()).toEqual(allIds);
+    // Every participant learns of the 99 others: from its join ack or from peer:joined.
+    await waitFor('every member knows every other', () =>
+      results.every((r, i) => new Set([...r.members, ...joinedEvents[i]!].map((p: Peer) => p.id)).size === 99),
+    );
+    for (const s of sockets) s.close();
+    await waitFor('room gone on both nodes', async () => {
+      const infos = await Promise.all(nodes.map(async (n) => (await fetch(`${n.url}/api/rooms/crowd`)).json()));
+      return infos.every((i: { exists: boolean; size: number }) => !i.exists && i.size === 0);
+    });
+    for (const node of nodes) expect(await userlist(node.url, 'crowd')).toEqual([]);
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      expect(await redis.keys(`${prefix}r:*`)).toEqual([]);
+      expect(await redis.get(`${prefix}count`)).toBe('0');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('kill -9 of one node: its members vanish from the other within NODE_DEAD_AFTER_MS', async () => {
+    const [victim, survivor] = nodes as [ChildNode, ChildNode];
+    const onVictim = await Promise.all(Array.from({ length: 5 }, () => client(victim.url)));
+    const onSurvivor = await Promise.all(Array.from({ length: 3 }, () => client(survivor.url)));
+    const victimIds = (await Promise.all(onVictim.map((s, i) => requestOk<JoinResult>(s, 'room:join', { room: 'crash', nick: `v${i}` })))).map((r) => r.self.id);
+    const survivorIds = (await Promise.all(onSurvivor.map((s, i) => requestOk<JoinResult>(s, 'room:join', { room: 'crash', nick: `s${i}` })))).map((r) => r.self.id);
+    const leftAtSurvivor: PeerLeft[] = record(onSurvivor[0]!, 'peer:left');
+    expect(await userlist(survivor.url, 'crash')).toHaveLength(8);
+    const killedAt = Date.now();
+    victim.proc.kill('SIGKILL');
+    await waitFor('victim members reaped', async () => (await userlist(survivor.url, 'crash')).length === 3, 10_000);
+    const elapsed = Date.now() - killedAt;
+    // NODE_DEAD_AFTER_MS=1500 plus one housekeeping period (500 ms) plus polling slack.
+    expect(elapsed).toBeLessThan(1500 + 500 + 1000);
+    expect((await userlist(survivor.url, 'crash')).map((m) => m.id).sort()).toEqual([...survivorIds].sort());
+    await waitFor('peer:left node-down', () => leftAtSurvivor.length === 5);
+    expect(leftAtSurvivor.every((l) => l.reason === 'node-down')).toBe(true);
+    expect(leftAtSurvivor.map((l) => l.id).sort()).toEqual([...victimIds].sort());
+    // The survivor still serves.
+    expect(await request(onSurvivor[1]!, 'signal', { to: survivorIds[2], data: {} })).toEqual({ ok: true, data: null });
+  });
+});
