@@ -6,7 +6,8 @@ import { formatTable, writeResult, type BenchResult, type ResultRow } from '../l
 import { VARIANTS, type VariantKey } from './cluster.js';
 import type { BenchContext, ScenarioResult } from './context.js';
 import { WorkerPool } from './pool.js';
-import { killAllStarted, startRedis, type Managed } from './procs.js';
+import { killAllStarted, machineCpu, startRedis, type Managed } from './procs.js';
+import { round } from './stats.js';
 import { joinsScenario } from './scenario-joins.js';
 import { memoryScenario } from './scenario-memory.js';
 import { relayScenario } from './scenario-relay.js';
@@ -78,6 +79,17 @@ async function main(): Promise<void> {
     variants = variants.filter((v) => !VARIANTS[v].redis);
   }
 
+  // Anything else running skews every figure on 2 cores: measure it and say so.
+  const m0 = machineCpu();
+  await new Promise((r) => setTimeout(r, 1000));
+  const m1 = machineCpu();
+  const busyBefore = round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100, 1);
+  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  log(`[signaling] machine before start: ${busyBefore}% busy (all cores), load average ${loadBefore}`);
+  if (busyBefore > 10) {
+    notes.push(`other processes kept the machine ${busyBefore}% busy just before the run (load average ${loadBefore}): figures are pessimistic; rerun on an idle machine`);
+  }
+
   let redis: Managed | null = null;
   const pool = WorkerPool.start(workers);
   const rows: ResultRow[] = [];
@@ -125,6 +137,8 @@ async function main(): Promise<void> {
       cpu: cpu[0]?.model.trim(),
       node: process.version,
       openFileLimit: fdLimit,
+      machineBusyBeforePct: busyBefore,
+      loadAverageBefore: loadBefore,
       durationS: Math.round((Date.now() - started) / 1000),
       finishedAt: new Date().toISOString(),
       details,

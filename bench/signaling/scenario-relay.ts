@@ -26,6 +26,7 @@ export interface RelayStep {
   received: number;
   lost: number;
   misrouted: number;
+  duplicates: number;
   ackErrors: Record<string, number>;
   p50: number;
   p90: number;
@@ -85,6 +86,7 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     received,
     lost: sent - received,
     misrouted: replies.reduce((s, r) => s + r.misrouted, 0),
+    duplicates: replies.reduce((s, r) => s + r.duplicates, 0),
     ackErrors: mergeCounts(replies.map((r) => r.ackErrors)),
     p50: round(lat.p50, 3),
     p90: round(lat.p90, 3),
@@ -99,7 +101,7 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     generatorBound: sent < planned * 0.98 || lateMs > durationMs * 0.05,
   };
   ctx.log(
-    `  relay ${String(rate).padStart(6)}/s: p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, lost ${res.lost}/${sent}` +
+    `  relay ${String(rate).padStart(6)}/s: p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, lost ${res.lost}/${sent}${res.misrouted ? `, misrouted ${res.misrouted}` : ''}${res.duplicates ? `, duplicated ${res.duplicates}` : ''}` +
       `${Object.keys(res.ackErrors).length ? `, ack errors ${describeCounts(res.ackErrors)}` : ''}` +
       `; CPU % of one core: server ${res.serverCpu}, generators ${res.generatorCpu}${res.redisCpu !== null ? `, redis ${res.redisCpu}` : ''}` +
       `; machine ${res.machineBusy}% busy${res.machineSteal > 0.5 ? ` (${res.machineSteal}% stolen)` : ''}` +
@@ -109,7 +111,7 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
 }
 
 function sustained(s: RelayStep): boolean {
-  return s.lost === 0 && s.misrouted === 0 && Object.keys(s.ackErrors).length === 0 && s.p99 <= SUSTAINED_P99_MS && !s.generatorBound;
+  return s.lost === 0 && s.misrouted === 0 && s.duplicates === 0 && Object.keys(s.ackErrors).length === 0 && s.p99 <= SUSTAINED_P99_MS && !s.generatorBound;
 }
 
 /** Runs the relay scenario on one variant. */
@@ -179,11 +181,11 @@ export async function relayScenario(ctx: BenchContext, variant: VariantKey): Pro
       rows.push({ variant: label, metric: `machine CPU busy @ ${TARGET_RATE}/s`, value: s5.machineBusy, unit: '% of all cores' });
     }
     const fixedSteps = steps.filter((s) => fixed.includes(s.rate));
-    const lost = fixedSteps.reduce((n, s) => n + s.lost + s.misrouted, 0);
+    const lost = fixedSteps.reduce((n, s) => n + s.lost + s.misrouted + s.duplicates, 0);
     const errs = mergeCounts(fixedSteps.map((s) => s.ackErrors));
     rows.push({
       variant: label,
-      metric: 'relays lost or misrouted (fixed rates)',
+      metric: 'relays lost, duplicated or misrouted (fixed rates)',
       value: lost,
       unit: 'relays',
       target: '0',

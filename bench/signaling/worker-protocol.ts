@@ -77,10 +77,12 @@ export interface RelayReply {
   /** Sends the schedule called for. */
   planned: number;
   sent: number;
-  /** Relays that reached their target (any time before the drain ended). */
+  /** Distinct relays that reached their target (any time before the drain ended). */
   received: number;
   /** Relays received by a socket other than the target (must stay 0). */
   misrouted: number;
+  /** Relays received a second time (must stay 0). */
+  duplicates: number;
   ackOk: number;
   /** Error code → count, from acks. */
   ackErrors: Record<string, number>;

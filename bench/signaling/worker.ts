@@ -39,17 +39,26 @@ const relay = {
   phase: 0,
   received: 0,
   misrouted: 0,
+  duplicates: 0,
+  /** One flag per send sequence number of the current phase: a second receipt is a duplicate. */
+  seen: new Uint8Array(0),
   latencies: [] as number[],
 };
 
 function onSignal(self: Member, args: unknown[]): void {
-  const payload = args[0] as { from?: string; data?: { p?: number; t?: number; to?: string } } | undefined;
+  const payload = args[0] as { from?: string; data?: { p?: number; s?: number; t?: number; to?: string } } | undefined;
   const data = payload?.data;
   if (!data || data.p !== relay.phase) return; // a straggler from an earlier phase
   if (data.to !== self.id) {
     relay.misrouted++;
     return;
   }
+  const seq = data.s!;
+  if (relay.seen[seq]) {
+    relay.duplicates++;
+    return;
+  }
+  relay.seen[seq] = 1;
   relay.received++;
   relay.latencies.push(performance.now() - data.t!);
 }
@@ -166,9 +175,12 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
       if (targets.length > 0) senders.push({ m, targets, next: 0 });
     }
   }
+  const planned = Math.floor((cmd.durationMs * cmd.ratePerSec) / 1000);
   relay.phase++;
   relay.received = 0;
   relay.misrouted = 0;
+  relay.duplicates = 0;
+  relay.seen = new Uint8Array(planned);
   relay.latencies = [];
   const phase = relay.phase;
   const fill = JSON.stringify(filler(cmd.payloadBytes));
@@ -176,7 +188,6 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
   const ackErrors: Record<string, number> = {};
   let ackOk = 0;
   let sent = 0;
-  const planned = Math.floor((cmd.durationMs * cmd.ratePerSec) / 1000);
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   let lastSend = start;
@@ -193,7 +204,7 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
           const to = s.targets[s.next]!;
           s.next = (s.next + 1) % s.targets.length;
           const t = performance.now();
-          s.m.client!.emitRawWithAck('signal', `{"to":"${to}","data":{"p":${phase},"t":${t},"to":"${to}","candidate":${fill}}}`, (args) => {
+          s.m.client!.emitRawWithAck('signal', `{"to":"${to}","data":{"p":${phase},"s":${sent},"t":${t},"to":"${to}","candidate":${fill}}}`, (args) => {
             ackLatencies.push(performance.now() - t);
             const ack = args[0] as { ok?: boolean; error?: { code?: string } } | undefined;
             if (ack?.ok) ackOk++;
@@ -223,6 +234,7 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
     sent,
     received: relay.received,
     misrouted: relay.misrouted,
+    duplicates: relay.duplicates,
     ackOk,
     ackErrors,
     latencies: Float64Array.from(relay.latencies),
