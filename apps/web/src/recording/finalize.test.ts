@@ -1,19 +1,37 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Buffer as PolyBuffer } from 'buffer/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDir } from './fake-opfs.js';
 import { finalizeRecording } from './finalize.js';
 import { OpfsRecordingStore } from './opfs-store.js';
-import { loadTsEbml } from './seekable.js';
+import { loadEbml } from './seekable.js';
 import type { RecordingMeta } from './types.js';
 
 // A live-style WebM (no Duration, no Cues, unknown sizes), as MediaRecorder writes:
-// recorded by Chromium's MediaRecorder (canvas + oscillator, 2 s of VP8 + Opus, 500 ms timeslice).
+// recorded by Chromium's MediaRecorder (opaque canvas + oscillator, 2 s of VP8 + Opus,
+// 500 ms timeslice); the second one is the same without audio.
 const LIVE = new URL('./__fixtures__/mediarecorder-2s.webm', import.meta.url);
+const LIVE_VIDEO = new URL('./__fixtures__/mediarecorder-video-2s.webm', import.meta.url);
 
+// In browsers the library runs on the npm `buffer` polyfill (it imports "buffer"
+// explicitly); under Node that import gets Node's own Buffer, which differs in two ways
+// that matter here. Give Node's Buffer the polyfill's behaviour for the duration of
+// these tests, so they exercise the library as the browser runs it:
+// - readUIntBE/readIntBE: Node refuses more than 6 bytes; Chrome writes 7-byte TrackUIDs;
+// - the encoder returns `Buffer.concat(...).buffer`; Node pools small Buffers, so that
+//   ArrayBuffer would hold unrelated bytes (the polyfill never pools).
+const proto = Buffer.prototype as unknown as Record<string, unknown>;
+const saved = { readUIntBE: proto.readUIntBE, readIntBE: proto.readIntBE, poolSize: Buffer.poolSize };
 beforeAll(() => {
-  // ts-ebml returns `Buffer.concat(...).buffer`; Node pools small Buffers, so that
-  // ArrayBuffer would hold unrelated bytes. The browser `buffer` polyfill never pools.
-  (Buffer as unknown as { poolSize: number }).poolSize = 0;
+  const poly = PolyBuffer.prototype as unknown as Record<string, unknown>;
+  proto.readUIntBE = poly.readUIntBE;
+  proto.readIntBE = poly.readIntBE;
+  Buffer.poolSize = 0;
+});
+afterAll(() => {
+  proto.readUIntBE = saved.readUIntBE;
+  proto.readIntBE = saved.readIntBE;
+  Buffer.poolSize = saved.poolSize;
 });
 
 const meta = (id: string, mimeType = 'video/webm;codecs=vp8,opus'): RecordingMeta => ({
@@ -35,16 +53,16 @@ async function storeWithChunks(id: string, bytes: Uint8Array, chunkSize: number,
   return store;
 }
 
-/** Names of the Segment's children (level 1 in ts-ebml's schema) and the Duration. */
+/** Names of the Segment's children (level 1 in the EBML schema) and the Duration. */
 async function segmentChildren(file: Blob): Promise<{ names: string[]; duration: number | null }> {
-  const { Decoder } = await loadTsEbml();
+  const { Decoder } = await loadEbml();
   const elements = new Decoder().decode(await file.arrayBuffer());
   const names = elements.filter((e) => e.level === 1 && !(e as { isEnd?: boolean }).isEnd).map((e) => e.name);
   const d = elements.find((e) => e.name === 'Duration') as { value?: number } | undefined;
   return { names, duration: d?.value ?? null };
 }
 
-describe('finalizeRecording (real ts-ebml)', () => {
+describe('finalizeRecording (real EBML reader)', () => {
   it('writes Duration and Cues into a live WebM assembled from odd-sized chunks', async () => {
     const raw = new Uint8Array(readFileSync(LIVE));
     const before = await segmentChildren(new Blob([raw]));
@@ -65,6 +83,14 @@ describe('finalizeRecording (real ts-ebml)', () => {
     expect(after.duration).toBeGreaterThan(1900);
     // Chunks are gone once the final file exists.
     expect((await store.readChunks('a')).size).toBe(0);
+  });
+
+  it('handles a video-only recording too', async () => {
+    const store = await storeWithChunks('v', new Uint8Array(readFileSync(LIVE_VIDEO)), 2048);
+    const done = await finalizeRecording(store, 'v');
+    expect(done.seekable).toBe(true);
+    expect(done.durationMs).toBeGreaterThan(1900);
+    expect((await segmentChildren((await store.readFinal('v'))!)).names).toContain('Cues');
   });
 
   it('recovers a recording cut mid-cluster (crash), keeping what was written', async () => {

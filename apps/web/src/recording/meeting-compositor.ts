@@ -65,7 +65,9 @@ export class MeetingCompositor {
     this.#canvas = doc.createElement('canvas');
     this.#canvas.width = this.#opts.width;
     this.#canvas.height = this.#opts.height;
-    const ctx = this.#canvas.getContext('2d');
+    // Opaque on purpose: with alpha, Chrome's encoder writes VP8 alpha in BlockGroups,
+    // which the seekable finalizer cannot time (see seekable.ts).
+    const ctx = this.#canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('2D canvas is not available');
     this.#ctx = ctx;
     // Draw once before capturing so the first captured frame is not blank.

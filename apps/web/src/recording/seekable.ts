@@ -1,20 +1,26 @@
 /**
  * Make a MediaRecorder WebM seekable: MediaRecorder writes a live stream (no
  * Duration, no Cues, clusters of unknown size), so players cannot seek it and show no
- * length. ts-ebml reads the file and rebuilds the header with Duration, SeekHead and
- * Cues (`tools.makeMetadataSeekable`); the media data after the old header is reused
+ * length. webm-duration-fix (a maintained fork of ts-ebml's reader for large files)
+ * reads the file and rebuilds the header with Duration, SeekHead and Cues
+ * (`tools.makeMetadataSeekable`); the media data after the old header is reused
  * unchanged.
  *
+ * Why not ts-ebml itself: it needs a global `Buffer` and `require("ebml")`, whose
+ * package "browser" field points at an IIFE build that exports nothing to a bundler,
+ * so under Vite it fails at load unless the app aliases `ebml`. webm-duration-fix
+ * imports the `buffer` package explicitly and has no `ebml` dependency.
+ *
  * Memory: the file is read as a stream in `readSize` pieces and every element is
- * handed to ts-ebml's Reader, which keeps only the header elements, one cluster's
+ * handed to the library's Reader, which keeps only the header elements, one cluster's
  * worth of element descriptors and one cue per cluster. The body is never loaded: the
  * result is `head` plus a byte offset, and the caller writes `head` followed by a
  * `slice` of the (disk-backed) input. Peak memory is about one read piece plus one
  * cluster, not the file size.
  *
- * ts-ebml is CommonJS written for Node's `Buffer`; it is loaded lazily (it is ~50 KB
- * gzip with its dependencies, far over the first-screen budget) after installing the
- * `buffer` package as `globalThis.Buffer`.
+ * The library is CommonJS with a `buffer` polyfill; it is loaded lazily (tens of KB
+ * gzip with its dependencies, far over the first-screen budget), only when a
+ * recording is finalized.
  */
 import { RecordingError } from './errors.js';
 
@@ -28,17 +34,15 @@ export interface SeekableLayout {
   durationMs: number;
 }
 
-type TsEbml = typeof import('ts-ebml');
-let loading: Promise<TsEbml> | null = null;
+type Ebml = typeof import('webm-duration-fix/lib/ebml');
+let loading: Promise<Ebml> | null = null;
 
-/** Load ts-ebml once, with a browser `Buffer` in place first. */
-export function loadTsEbml(): Promise<TsEbml> {
+/** Load the EBML reader once (lazily: it is big). */
+export function loadEbml(): Promise<Ebml> {
   loading ??= (async () => {
-    const g = globalThis as { Buffer?: unknown };
-    if (!g.Buffer) g.Buffer = (await import('buffer')).Buffer;
-    const mod = (await import('ts-ebml')) as TsEbml & { default?: TsEbml };
-    // CommonJS interop: Vite puts module.exports on `default`, Node on the namespace.
-    return mod.Decoder ? mod : (mod.default as TsEbml);
+    const mod = (await import('webm-duration-fix/lib/ebml')) as Ebml & { default?: Ebml };
+    // CommonJS interop: Vite may put module.exports on `default`, Node on the namespace.
+    return mod.Decoder ? mod : (mod.default as Ebml);
   })();
   loading.catch(() => {
     loading = null;
@@ -54,7 +58,7 @@ export function loadTsEbml(): Promise<TsEbml> {
  * @throws RecordingError `FINALIZE_FAILED` when the data is not a WebM with media.
  */
 export async function analyzeWebm(input: Blob, readSize = 1 << 20): Promise<SeekableLayout> {
-  const { Decoder, Reader, tools } = await loadTsEbml();
+  const { Decoder, Reader, tools } = await loadEbml();
   const decoder = new Decoder();
   const reader = new Reader();
   reader.logging = false;
@@ -65,7 +69,7 @@ export async function analyzeWebm(input: Blob, readSize = 1 << 20): Promise<Seek
     for (let offset = 0; offset < input.size; offset += readSize) {
       const piece = await input.slice(offset, offset + readSize).arrayBuffer();
       for (const element of decoder.decode(piece)) {
-        // Newer Chromium writes elements ts-ebml's schema does not know; they carry no
+        // Newer Chromium writes elements the library's schema does not know; they carry no
         // timing information, so skipping them is safe (and avoids console noise).
         if ((element.type as string) === 'unknown' || (element.name as string) === 'unknown') continue;
         reader.read(element);
@@ -79,8 +83,14 @@ export async function analyzeWebm(input: Blob, readSize = 1 << 20): Promise<Seek
   if (!reader.metadatas.length || reader.metadataSize <= 0) {
     throw new RecordingError('FINALIZE_FAILED', 'The recording has no WebM header (nothing was recorded?)');
   }
+  const durationMs = (reader.duration * reader.timecodeScale) / 1e6;
+  // The reader takes timing from SimpleBlocks only. Chrome writes BlockGroups instead for
+  // video with alpha (a canvas captured without `alpha: false`): then it finds no
+  // frames, and writing "duration 0" would be worse than leaving the file as it is.
+  if (!(durationMs > 0) || reader.cues.length === 0) {
+    throw new RecordingError('FINALIZE_FAILED', 'No frame timing found in the recording (no SimpleBlocks)');
+  }
   const head = tools.makeMetadataSeekable(reader.metadatas, reader.duration, reader.cues);
-  const durationMs = (reader.duration * reader.timestampScale) / 1e6;
   return { head, bodyOffset: reader.metadataSize, durationMs };
 }
 

@@ -1,0 +1,85 @@
+/**
+ * The page side of the recording benchmark: records an incompressible canvas (noise)
+ * at a high bitrate through the app's own RecorderSession into either the OPFS store
+ * or the in-memory store, then finalizes (seekable) through the app's own finalizer.
+ * Driven from bench/recording/main.ts through `window.recBench`.
+ */
+import { finalizeRecording } from '../../../apps/web/src/recording/finalize';
+import { MemoryRecordingStore } from '../../../apps/web/src/recording/memory-store';
+import { OpfsRecordingStore, type DirHandleLike } from '../../../apps/web/src/recording/opfs-store';
+import { RecorderSession } from '../../../apps/web/src/recording/recorder';
+import type { RecordingStore } from '../../../apps/web/src/recording/types';
+
+const canvas = document.getElementById('src') as HTMLCanvasElement;
+const ctx = canvas.getContext('2d', { alpha: false })!;
+let frames: ImageData[] = [];
+let drawTimer = 0;
+let session: RecorderSession | null = null;
+let store: RecordingStore | null = null;
+const ID = 'bench';
+
+/** Pre-made noise frames, cycled: random pixels defeat the encoder's prediction. */
+function makeFrames(n: number): ImageData[] {
+  const out: ImageData[] = [];
+  for (let i = 0; i < n; i++) {
+    const img = ctx.createImageData(canvas.width, canvas.height);
+    const u32 = new Uint32Array(img.data.buffer);
+    for (let p = 0; p < u32.length; p++) u32[p] = (Math.random() * 0xffffffff) | 0xff000000;
+    out.push(img);
+  }
+  return out;
+}
+
+/** Start drawing noise at `fps` (the "screen" being recorded). */
+function startSource(fps: number): void {
+  if (!frames.length) frames = makeFrames(24);
+  let i = 0;
+  drawTimer = window.setInterval(() => ctx.putImageData(frames[i++ % frames.length]!, 0, 0), 1000 / fps);
+}
+
+async function openStore(kind: 'opfs' | 'memory'): Promise<RecordingStore> {
+  if (kind === 'memory') return new MemoryRecordingStore();
+  const root = (await navigator.storage.getDirectory()) as unknown as DirHandleLike;
+  const s = new OpfsRecordingStore(root);
+  await s.remove(ID).catch(() => undefined);
+  return s;
+}
+
+const api = {
+  /** Draw the source only (baseline). */
+  source(fps: number): void {
+    startSource(fps);
+  },
+  /** Draw and record into `kind` at `bitrate` bit/s. */
+  async record(kind: 'opfs' | 'memory', fps: number, bitrate: number): Promise<string> {
+    startSource(fps);
+    store = await openStore(kind);
+    const mimeType = 'video/webm;codecs=vp8';
+    const writer = await store.create({
+      id: ID, kind: 'screen', room: 'bench', startedAt: Date.now(), mimeType,
+      state: 'recording', bytes: 0, durationMs: null, seekable: false,
+    });
+    session = new RecorderSession({ stream: canvas.captureStream(fps), mimeType, writer, videoBitsPerSecond: bitrate });
+    session.start();
+    return mimeType;
+  },
+  progress(): { bytes: number; elapsedMs: number } {
+    return { bytes: session?.bytes ?? 0, elapsedMs: session?.elapsedMs() ?? 0 };
+  },
+  async stop(): Promise<{ bytes: number; elapsedMs: number }> {
+    clearInterval(drawTimer);
+    await session?.stop();
+    return { bytes: session?.bytes ?? 0, elapsedMs: session?.elapsedMs() ?? 0 };
+  },
+  async finalize(): Promise<{ ms: number; durationMs: number | null; bytes: number; seekable: boolean }> {
+    const t0 = performance.now();
+    const meta = await finalizeRecording(store!, ID);
+    return { ms: performance.now() - t0, durationMs: meta.durationMs, bytes: meta.bytes, seekable: meta.seekable };
+  },
+  async cleanup(): Promise<void> {
+    await store?.remove(ID).catch(() => undefined);
+  },
+};
+
+(window as unknown as { recBench: typeof api }).recBench = api;
+document.title = 'ready';
