@@ -39,6 +39,13 @@ const QUIET_PATHS = /^\/(healthz|readyz|metrics)(\?|$)/;
 /** Clients are asked to wait about this long before reconnecting after `server:shutdown`. */
 const RECONNECT_AFTER_MS = 1000;
 
+/** Waits for `p` but no longer than `ms`: shutdown must finish even when Redis is unreachable. */
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 /**
  * Builds the whole node — HTTP routes, socket.io, the room store and its housekeeping —
  * without listening. `app.close()` runs the graceful shutdown: refuse new work, tell the
@@ -121,13 +128,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       socket.disconnect(true);
       return socket.data.queue;
     });
-    await Promise.allSettled(released);
-    await Promise.allSettled([io.of('/').adapter.close()]);
+    await settleWithin(Promise.allSettled(released), 5000);
+    // Unsubscribing waits for Redis; if Redis is gone there is nothing to unsubscribe from.
+    await settleWithin(Promise.resolve(io.of('/').adapter.close()), 1000);
     io.engine.close();
   });
   app.addHook('onClose', async () => {
-    await store.close();
-    await redis?.close();
+    await settleWithin(store.close(), 1000);
+    await settleWithin(redis?.close() ?? Promise.resolve(), 1000);
   });
 
   return { app, io, rooms, store, nodeId, servesWeb };

@@ -59,7 +59,8 @@ export async function connectRedis(url: string, log: FastifyBaseLogger, waitMs =
     sub,
     isReady: () => main.status === 'ready',
     close: async () => {
-      await Promise.allSettled([main.quit(), sub.quit()]);
+      // QUIT only makes sense on a live connection; otherwise just stop reconnecting.
+      await Promise.allSettled([main, sub].map((c) => (c.status === 'ready' ? c.quit() : undefined)));
       main.disconnect();
       sub.disconnect();
     },

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const { app, nodeId, servesWeb } = await buildApp(config);
   const address = await app.listen({ port: config.port, host: config.host });
   // Scripts wait for this line; print it even when the log level hides `info`.
-  if (!app.log.isLevelEnabled('info')) console.log(`meshmeet listening on ${address}`);
+  if (['warn', 'error', 'fatal', 'silent'].includes(config.logLevel)) console.log(`meshmeet listening on ${address}`);
   app.log.info(
     {
       node: nodeId,

@@ -115,8 +115,8 @@ describe('two server processes sharing Redis', () => {
     );
     for (const s of sockets) s.close();
     await waitFor('room gone on both nodes', async () => {
-      const infos = await Promise.all(nodes.map(async (n) => (await fetch(`${n.url}/api/rooms/crowd`)).json()));
-      return infos.every((i: { exists: boolean; size: number }) => !i.exists && i.size === 0);
+      const infos = await Promise.all(nodes.map(async (n) => (await (await fetch(`${n.url}/api/rooms/crowd`)).json()) as { exists: boolean; size: number }));
+      return infos.every((i) => !i.exists && i.size === 0);
     });
     for (const node of nodes) expect(await userlist(node.url, 'crowd')).toEqual([]);
     const redis = new Redis(inject('redisUrl'));

@@ -1,0 +1,168 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ErrorCode, type JoinResult } from '@meshmeet/protocol';
+import { startRedis } from './global-setup.js';
+import { connect, requestOk, startNode, uniquePrefix, waitFor, type TestNode } from './helpers.js';
+
+describe('HTTP API', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    node = await startNode({
+      redisUrl: inject('redisUrl'),
+      redisPrefix: uniquePrefix(),
+      iceServers: [{ urls: 'stun:127.0.0.1:3478' }],
+      turnUrls: ['turn:127.0.0.1:3478'],
+      turnSecret: 'test-secret-123',
+      turnTtlS: 120,
+    });
+  });
+  afterAll(() => node.close());
+
+  it('GET /userlist: [] for an unknown room, 400 for an invalid name', async () => {
+    expect(await (await node.app.inject({ url: '/userlist?room=nobody-here' })).json()).toEqual([]);
+    for (const url of ['/userlist', '/userlist?room=', `/userlist?room=${'x'.repeat(65)}`, '/userlist?room=%00']) {
+      const res = await node.app.inject({ url });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: ErrorCode.INVALID_PAYLOAD, message: expect.stringContaining('room') } });
+    }
+  });
+
+  it('GET /userlist and /api/rooms/:room reflect joins, with Unicode names', async () => {
+    const c = await connect(node.url);
+    try {
+      const r = await requestOk<JoinResult>(c, 'room:join', { room: '周会', nick: '小明' });
+      const list = await node.app.inject({ url: `/userlist?room=${encodeURIComponent('周会')}` });
+      expect(list.json()).toEqual([{ id: r.self.id, nick: '小明' }]);
+      const info = await node.app.inject({ url: `/api/rooms/${encodeURIComponent('周会')}` });
+      expect(info.json()).toEqual({ room: '周会', exists: true, size: 1, capacity: 8, full: false, hasPassword: false });
+      // TURN credentials ride along in the join ack, bound to the participant's id.
+      const turn = r.iceServers.find((s) => s.username);
+      expect(turn?.username).toMatch(new RegExp(`^\\d+:${r.self.id}$`));
+    } finally {
+      c.close();
+    }
+    expect((await node.app.inject({ url: `/api/rooms/${'y'.repeat(70)}` })).statusCode).toBe(400);
+  });
+
+  it('GET /api/ice-servers: configured STUN plus short-lived TURN credentials', async () => {
+    const res = await node.app.inject({ url: '/api/ice-servers' });
+    expect(res.headers['cache-control']).toBe('no-store');
+    const body = res.json() as { iceServers: { urls: string | string[]; username?: string; credential?: string }[]; ttlS: number };
+    expect(body.ttlS).toBe(120);
+    expect(body.iceServers[0]).toEqual({ urls: 'stun:127.0.0.1:3478' });
+    const turn = body.iceServers[1]!;
+    expect(turn.urls).toEqual(['turn:127.0.0.1:3478']);
+    const [expiry] = turn.username!.split(':');
+    const now = Math.floor(Date.now() / 1000);
+    expect(Number(expiry)).toBeGreaterThanOrEqual(now + 118);
+    expect(Number(expiry)).toBeLessThanOrEqual(now + 121);
+    expect(turn.credential).toMatch(/^[A-Za-z0-9+/]{27}=$/); // base64 of 20 bytes (SHA-1)
+  });
+
+  it('GET /healthz, /readyz and /metrics', async () => {
+    expect((await node.app.inject({ url: '/healthz' })).json()).toMatchObject({ status: 'ok' });
+    expect((await node.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', redis: 'up', closing: false });
+    const a = await connect(node.url);
+    const b = await connect(node.url);
+    try {
+      const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'metrics', nick: 'A' });
+      await requestOk<JoinResult>(b, 'room:join', { room: 'metrics', nick: 'B' });
+      await requestOk(b, 'signal', { to: ra.self.id, data: { candidate: null } });
+      const bad = await new Promise((r) => (b as unknown as { emit(...a: unknown[]): void }).emit('signal', { to: 'nobody', data: {} }, r));
+      expect(bad).toMatchObject({ ok: false, error: { code: ErrorCode.PEER_NOT_FOUND } });
+      const text = (await node.app.inject({ url: '/metrics' })).body;
+      expect(text).toMatch(/^meshmeet_sockets 2$/m);
+      expect(text).toMatch(/^meshmeet_rooms \d+$/m);
+      expect(text).toMatch(/^meshmeet_members \d+$/m);
+      expect(Number(/^meshmeet_members (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
+      expect(text).toMatch(/^meshmeet_relays_total 1$/m);
+      expect(text).toMatch(/^meshmeet_errors_total\{code="PEER_NOT_FOUND"\} 1$/m);
+      expect(text).toMatch(/^meshmeet_relay_latency_seconds_count 1$/m);
+      expect(text).toMatch(/^meshmeet_relay_latency_seconds_bucket\{le="\+Inf"\} 1$/m);
+      expect(text).toMatch(/^meshmeet_process_resident_memory_bytes \d+/m);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('answers unknown API paths with a JSON 404', async () => {
+    const res = await node.app.inject({ url: '/api/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: { code: ErrorCode.NOT_FOUND } });
+  });
+});
+
+describe('readiness follows Redis', () => {
+  it('/readyz is 503 while Redis is unreachable and 200 again when it is back; joins say UNAVAILABLE', async () => {
+    const redis = await startRedis();
+    const node = await startNode({ redisUrl: redis.url, redisPrefix: uniquePrefix() });
+    try {
+      expect((await node.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+      const c = await connect(node.url);
+      redis.proc.kill('SIGKILL');
+      await waitFor('readyz 503', async () => (await node.app.inject({ url: '/readyz' })).statusCode === 503);
+      expect((await node.app.inject({ url: '/readyz' })).json()).toMatchObject({ status: 'unavailable', redis: 'down' });
+      const ack = await new Promise((r) => (c as unknown as { emit(...a: unknown[]): void }).emit('room:join', { room: 'r', nick: 'n' }, r));
+      expect(ack).toMatchObject({ ok: false, error: { code: ErrorCode.UNAVAILABLE } });
+      const list = await node.app.inject({ url: '/userlist?room=r' });
+      expect(list.statusCode).toBe(503);
+      expect(list.json()).toMatchObject({ error: { code: ErrorCode.UNAVAILABLE } });
+      expect((await node.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+      const again = await startRedis(redis.port);
+      try {
+        await waitFor('readyz 200', async () => (await node.app.inject({ url: '/readyz' })).statusCode === 200, 10_000);
+        expect((await requestOk<JoinResult>(c, 'room:join', { room: 'r', nick: 'n' })).members).toEqual([]);
+      } finally {
+        c.close();
+        again.proc.kill('SIGKILL');
+      }
+    } finally {
+      await node.close();
+    }
+  });
+});
+
+describe('web app and HTTPS', () => {
+  it('serves WEB_DIST_DIR with an SPA fallback, but not for API paths', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshmeet-web-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>meshmeet</title>');
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
+    const node = await startNode({ webDistDir: dir });
+    try {
+      expect(node.servesWeb).toBe(true);
+      expect((await node.app.inject({ url: '/' })).body).toContain('<title>meshmeet</title>');
+      expect((await node.app.inject({ url: '/assets/app.js' })).body).toBe('console.log(1)');
+      const deep = await node.app.inject({ url: '/room/standup?x=1' });
+      expect(deep.statusCode).toBe(200);
+      expect(deep.body).toContain('<title>meshmeet</title>');
+      expect((await node.app.inject({ url: '/api/unknown' })).statusCode).toBe(404);
+      expect((await node.app.inject({ url: '/healthz' })).json()).toMatchObject({ status: 'ok' });
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('HTTPS=self-signed serves TLS with a generated certificate', async () => {
+    const node = await startNode({ https: 'self-signed' });
+    try {
+      expect(node.url).toMatch(/^https:/);
+      const { request } = await import('node:https');
+      const body = await new Promise<string>((resolve, reject) => {
+        request(`${node.url}/healthz`, { rejectUnauthorized: false }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(JSON.parse(body)).toMatchObject({ status: 'ok' });
+    } finally {
+      await node.close();
+    }
+  });
+});
