@@ -62,6 +62,7 @@ describe('call controls', { timeout: 180_000 }, () => {
   });
 
   test('switching camera mid-call keeps frames flowing at the peers', async () => {
+    // Two participants: the switch happens on Sam's side, Wen watches the frames.
     const room = uniqueRoom('cam');
     const [s, w] = await Promise.all(['Sam', 'Wen'].map((n) => fx.open(n)));
     await joinRoom(s!.page, { room, nick: 'Sam' });
@@ -72,13 +73,16 @@ describe('call controls', { timeout: 180_000 }, () => {
 
     const before = (await sentTrackLabels(s!.page, wId)).video;
     assert.equal(before.length, 1, `Sam sends one camera track, got ${JSON.stringify(before)}`);
-    await s!.page.getByRole('button', { name: 'Switch camera', exact: true }).click();
-    // The browser has two fake cameras (fake_device_0/1): the sent track must now be the other.
+    assert.equal(before[0], 'fake_device_0');
+    // Pick another camera in the in-call device panel. fake_device_2, not _1: Chromium's
+    // fake_device_1 is a Y16 (depth) source WebRTC cannot encode (see support/browser.ts).
+    await s!.page.getByRole('button', { name: 'Devices', exact: true }).click();
+    await s!.page.getByLabel('Camera', { exact: true }).selectOption({ label: 'fake_device_2' });
     const after = await waitFor('Sam to send the other camera', async () => {
       const v = (await sentTrackLabels(s!.page, wId)).video;
       return v.length === 1 && v[0] !== before[0] ? v : undefined;
     }, { timeoutMs: 10_000 });
-    assert.notEqual(after[0], before[0]);
+    assert.equal(after[0], 'fake_device_2');
 
     // Frames keep flowing at the peer on the same connection (replaceTrack, no new call):
     // at 20 fps, ≥ 20 frames in 3 s is a conservative floor for a 2-core CI machine.

@@ -9,7 +9,6 @@ import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import {
   connectionIds,
   joinRoom,
-  leaveRoom,
   peerStats,
   remoteTiles,
   selfId,
@@ -34,11 +33,34 @@ async function joinAll(people: Participant[], room: string): Promise<string[]> {
 async function assertSeesAndHears(p: Participant, expected: string[]): Promise<void> {
   const shown = await waitForRemoteTiles(p.page, expected.length);
   assert.deepEqual([...shown].sort(), [...expected].sort(), `${p.name} shows the wrong tiles`);
-  for (const id of expected) {
-    const v = await waitForDecodedVideo(p.page, id);
-    assert.ok(v.framesDecoded > 0 && v.frameWidth > 0, `${p.name}: video from ${id} decodes`);
-    await waitForAudioPackets(p.page, id);
-  }
+  // All streams at once: sequential waits would multiply the ≥ 1 s "still growing" windows.
+  await Promise.all(
+    expected.map(async (id) => {
+      const v = await waitForDecodedVideo(p.page, id);
+      assert.ok(v.framesDecoded > 0 && v.frameWidth > 0, `${p.name}: video from ${id} decodes`);
+      await waitForAudioPackets(p.page, id);
+    }),
+  );
+}
+
+/** Records, in each page, the wall-clock time at which `peerId`'s tile leaves the DOM. */
+async function watchTileRemoval(pages: Participant[], peerId: string): Promise<void> {
+  await Promise.all(
+    pages.map((p) =>
+      p.page.evaluate((id) => {
+        const w = window as unknown as { __tileGoneAt?: number | null };
+        const sel = `[data-testid="participant-tile"][data-peer-id="${CSS.escape(id)}"]`;
+        w.__tileGoneAt = null;
+        const obs = new MutationObserver(() => {
+          if (!document.querySelector(sel)) {
+            w.__tileGoneAt = Date.now();
+            obs.disconnect();
+          }
+        });
+        obs.observe(document.body, { childList: true, subtree: true });
+      }, peerId),
+    ),
+  );
 }
 
 describe('rooms', { timeout: 240_000 }, () => {
@@ -58,12 +80,10 @@ describe('rooms', { timeout: 240_000 }, () => {
     // Interleave the joins so both rooms form at the same time on the one server.
     const [idsA, idsB] = await Promise.all([joinAll(a, roomA), joinAll(b, roomB)]);
 
-    for (const [i, p] of a.entries()) {
-      await assertSeesAndHears(p, idsA.filter((_, j) => j !== i));
-    }
-    for (const [i, p] of b.entries()) {
-      await assertSeesAndHears(p, idsB.filter((_, j) => j !== i));
-    }
+    await Promise.all([
+      ...a.map((p, i) => assertSeesAndHears(p, idsA.filter((_, j) => j !== i))),
+      ...b.map((p, i) => assertSeesAndHears(p, idsB.filter((_, j) => j !== i))),
+    ]);
     // No tile and no connection crosses rooms (re-read after everything has settled).
     for (const p of [...a, ...b]) {
       const own = a.includes(p) ? idsA : idsB;
@@ -80,22 +100,32 @@ describe('rooms', { timeout: 240_000 }, () => {
     const room = uniqueRoom('c');
     const people = await Promise.all(['Cat', 'Cid', 'Col'].map((n) => fx.open(n)));
     const ids = await joinAll(people, room);
-    await assertSeesAndHears(people[0]!, [ids[1]!, ids[2]!]);
-    await assertSeesAndHears(people[1]!, [ids[0]!, ids[2]!]);
+    await Promise.all([
+      assertSeesAndHears(people[0]!, [ids[1]!, ids[2]!]),
+      assertSeesAndHears(people[1]!, [ids[0]!, ids[2]!]),
+    ]);
 
     const [stay1, stay2, leaver] = people as [Participant, Participant, Participant];
     const leaverId = ids[2]!;
-    const t0 = Date.now();
-    await leaveRoom(leaver.page);
+    // Timed in the pages themselves (all share the machine's clock): the Leave click in the
+    // leaver's page, the tile's removal from the DOM in each other page. Polling from the
+    // test would add its own delay on a loaded machine.
+    await watchTileRemoval([stay1, stay2], leaverId);
+    const clickedAt = await leaver.page.evaluate(() => {
+      const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Leave' || b.getAttribute('aria-label') === 'Leave');
+      const at = Date.now();
+      button!.click();
+      return at;
+    });
     for (const p of [stay1, stay2]) {
-      await waitFor(
+      const goneAt = await waitFor(
         `${p.name}: ${leaverId}'s tile gone`,
-        async () => !(await remoteTiles(p.page)).some((t) => t.peerId === leaverId),
-        { timeoutMs: 5000 - (Date.now() - t0), intervalMs: 100 },
+        () => p.page.evaluate(() => (window as unknown as { __tileGoneAt?: number | null }).__tileGoneAt),
+        { timeoutMs: 10_000, intervalMs: 100 },
       );
+      assert.ok(goneAt - clickedAt <= 5000, `${p.name}: tile gone ${goneAt - clickedAt} ms after Leave`);
     }
-    const goneAfter = Date.now() - t0;
-    assert.ok(goneAfter <= 5000, `tile gone after ${goneAfter} ms`);
+    await leaver.page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible' });
     // Its connections are closed on every side: the others dropped theirs, and the
     // leaver holds none (closed and forgotten, or at least closed).
     for (const p of [stay1, stay2]) {
@@ -111,15 +141,16 @@ describe('rooms', { timeout: 240_000 }, () => {
     });
     assert.equal(leftover, 0, 'the leaver still has open connections');
     // Tiles at the remaining two are still live after the leave.
-    await assertSeesAndHears(stay1, [ids[1]!]);
-    await assertSeesAndHears(stay2, [ids[0]!]);
+    await Promise.all([assertSeesAndHears(stay1, [ids[1]!]), assertSeesAndHears(stay2, [ids[0]!])]);
 
     // A late joiner connects to everyone already there, and they to it.
     const late = await fx.open('Dee');
     await joinRoom(late.page, { room, nick: 'Dee' });
     const lateId = await selfId(late.page);
-    await assertSeesAndHears(late, [ids[0]!, ids[1]!]);
-    await assertSeesAndHears(stay1, [ids[1]!, lateId]);
-    await assertSeesAndHears(stay2, [ids[0]!, lateId]);
+    await Promise.all([
+      assertSeesAndHears(late, [ids[0]!, ids[1]!]),
+      assertSeesAndHears(stay1, [ids[1]!, lateId]),
+      assertSeesAndHears(stay2, [ids[0]!, lateId]),
+    ]);
   });
 });

@@ -27,8 +27,13 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** Two fake cameras (fake_device_0/1), so "switch camera" switches to another device. */
-export const FAKE_DEVICE_ARG = '--use-fake-device-for-media-stream=device-count=2';
+/**
+ * Three fake cameras, so a test can switch to another real device mid-call. Chromium's
+ * fake devices differ in pixel format: fake_device_0 is I420, fake_device_1 is Y16 (a
+ * depth format: it renders in a <video> but WebRTC encodes no frames from it — checked
+ * here: framesEncoded stays 0), fake_device_2 is MJPEG. Switch between 0 and 2.
+ */
+export const FAKE_DEVICE_ARG = '--use-fake-device-for-media-stream=device-count=3';
 
 /**
  * Launches one headless Chromium shared by the participants of a test. With
@@ -67,6 +72,9 @@ export async function openParticipant(browser: Browser, url: string, name: strin
   });
   await context.grantPermissions(['camera', 'microphone'], { origin });
   context.setDefaultTimeout(20_000);
+  // tsx compiles this suite with esbuild's keepNames, which wraps named functions inside
+  // `page.evaluate` callbacks in `__name(fn, "x")`; the page has no such helper.
+  await context.addInitScript({ content: 'globalThis.__name ??= (fn) => fn;' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
