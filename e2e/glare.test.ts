@@ -15,9 +15,11 @@ import { waitFor } from './support/processes.js';
 async function watchSignaling(page: Page, peerId: string): Promise<void> {
   await page.evaluate((id) => {
     type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-    const w = window as unknown as { __meshmeet: Hook; __sigLog?: string[] };
+    const w = window as unknown as { __meshmeet: Hook; __sigLog?: string[]; __sigWatched?: RTCPeerConnection };
     const pc = w.__meshmeet.peerConnections().get(id)!;
     w.__sigLog = [pc.signalingState];
+    if (w.__sigWatched === pc) return; // one listener per connection; each round resets the log
+    w.__sigWatched = pc;
     pc.addEventListener('signalingstatechange', () => w.__sigLog!.push(pc.signalingState));
   }, peerId);
 }
@@ -60,7 +62,7 @@ describe('glare', { timeout: 150_000 }, () => {
     await fx?.close();
   });
 
-  test('both sides renegotiating at the same moment end up connected, three rounds in a row', async () => {
+  test('both sides renegotiating at the same moment end up connected, three rounds in a row', async (t) => {
     const room = uniqueRoom('glare');
     const [p, q] = await Promise.all(['Pia', 'Quinn'].map((n) => fx.open(n)));
     await joinRoom(p!.page, { room, nick: 'Pia' });
@@ -92,6 +94,7 @@ describe('glare', { timeout: 150_000 }, () => {
         },
         { timeoutMs: 20_000 },
       );
+      t.diagnostic(`round ${round} signaling: ${settled.map((s, i) => `side ${i}: ${s.log.join(' → ')}`).join(' | ')}`);
       // Both sides had their own offer out: that is the glare we meant to cause.
       for (const [i, s] of settled.entries()) {
         assert.ok(s.log.includes('have-local-offer'), `round ${round}: side ${i} never offered: ${s.log.join(' → ')}`);

@@ -17,7 +17,7 @@ describe('relay through TURN', { timeout: 150_000 }, () => {
     await fx?.close();
   });
 
-  test('a relay-only call connects through coturn and uses a relay candidate pair', async () => {
+  test('a relay-only call connects through coturn and uses a relay candidate pair', async (t) => {
     // The server's ICE list carries the coturn URLs with short-lived credentials.
     const ice = (await (await fetch(`${fx.server.url}/api/ice-servers`)).json()) as unknown;
     const text = JSON.stringify(ice);
@@ -40,6 +40,7 @@ describe('relay through TURN', { timeout: 150_000 }, () => {
       const stats = await waitForDecodedVideo(page, from);
       await waitForAudioPackets(page, from);
       assert.ok(stats.pair, 'a selected candidate pair');
+      t.diagnostic(`selected pair: ${JSON.stringify(stats.pair)}`);
       assert.equal(stats.pair.local, 'relay', `local candidate ${JSON.stringify(stats.pair)}`);
       assert.equal(stats.pair.remote, 'relay', `remote candidate ${JSON.stringify(stats.pair)}`);
       assert.equal(stats.pair.localAddress, '127.0.0.1');
