@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { schemas, type IceServer } from '@meshmeet/protocol';
 
@@ -49,6 +50,9 @@ export class ConfigError extends Error {
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
+/** `apps/web/dist`, found from this file so it works whatever the working directory. */
+export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
 /** The seed's public STUN server, used when ICE_SERVERS is unset. */
 export const DEFAULT_ICE_SERVERS: IceServer[] = [{ urls: 'stun:stun.l.google.com:19302' }];
 
@@ -82,7 +86,7 @@ const fields = {
   TURN_TTL_S: [int(60, 7 * 24 * 3600), '3600'],
   RESUME_GRACE_MS: [int(0, 300_000), '10000'],
   NODE_DEAD_AFTER_MS: [int(300, 30_000), '15000'],
-  WEB_DIST_DIR: [z.string().min(1), 'apps/web/dist'],
+  WEB_DIST_DIR: [z.string().min(1).optional(), undefined],
   HTTPS: [z.enum(['off', 'self-signed', 'files']), 'off'],
   TLS_CERT: [z.string().optional(), undefined],
   TLS_KEY: [z.string().optional(), undefined],
@@ -151,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     turnTtlS: read(env, 'TURN_TTL_S'),
     resumeGraceMs: read(env, 'RESUME_GRACE_MS'),
     nodeDeadAfterMs: read(env, 'NODE_DEAD_AFTER_MS'),
-    webDistDir: read(env, 'WEB_DIST_DIR'),
+    webDistDir: read(env, 'WEB_DIST_DIR') ?? DEFAULT_WEB_DIST_DIR,
     https,
     tlsCert,
     tlsKey,

@@ -4,7 +4,6 @@ import {
   DEFAULT_MEDIA_STATE,
   ErrorCode,
   Limits,
-  jsonByteLength,
   type ChatMessage,
   type IceServer,
   type JoinResult,
@@ -38,6 +37,14 @@ export interface FreshJoin {
   state?: Partial<Peer> | undefined;
 }
 
+/**
+ * UTF-8 size of a payload as JSON. Node's byteLength avoids the copy `jsonByteLength` makes
+ * with TextEncoder (it must also run in browsers); payloads here came from JSON, so no cycles.
+ */
+function dataBytes(data: unknown): number {
+  return Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+}
+
 /** socket.io room that carries a meshmeet room's broadcasts. */
 export function roomChannel(room: string): string {
   return `r:${encodeRoom(room)}`;
@@ -62,6 +69,8 @@ export class RoomService {
   async join(socket: MeshSocket, req: FreshJoin): Promise<JoinResult> {
     this.assertOpen();
     if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
+    // Queued behind other work, the socket may be gone already: nobody to join for.
+    if (!socket.connected) throw new AppError(ErrorCode.UNAVAILABLE, 'The connection closed');
     const peer: Peer = { ...DEFAULT_MEDIA_STATE, ...req.state, id: newPeerId(), nick: req.nick };
     const token = newResumeToken();
     const channel = roomChannel(req.room);
@@ -90,7 +99,10 @@ export class RoomService {
     );
     if (!outcome) throw new AppError(ErrorCode.RESUME_FAILED, 'The session expired; join the room again');
     const channel = roomChannel(outcome.room);
-    await socket.join(channel);
+    // If the socket closed while we waited, joining the channel would leave a stale entry in
+    // the adapter (socket.io already ran its leave-all); the binding alone lets the queued
+    // disconnect put the member back into its grace window.
+    if (socket.connected) await socket.join(channel);
     socket.data.binding = { room: outcome.room, channel, id: outcome.self.id, nick: outcome.self.nick };
     if (outcome.previousSocketId && outcome.previousSocketId !== socket.id) {
       // The old connection may still look alive (its node has not noticed the drop yet): close it.
@@ -142,7 +154,7 @@ export class RoomService {
   async relay(socket: MeshSocket, msg: SignalSend): Promise<void> {
     const started = performance.now();
     const b = this.bound(socket);
-    if (jsonByteLength(msg.data) > Limits.signalDataMaxBytes) {
+    if (dataBytes(msg.data) > Limits.signalDataMaxBytes) {
       throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `signal data must be at most ${Limits.signalDataMaxBytes} bytes of JSON`);
     }
     if (msg.to === b.id) throw AppError.invalid('to: cannot signal yourself');
