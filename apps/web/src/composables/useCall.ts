@@ -322,6 +322,8 @@ if (typeof window !== 'undefined') {
     peerConnections: (): Map<string, RTCPeerConnection> => session?.mesh?.peerConnections() ?? new Map(),
     /** Our own participant id, or null. */
     selfId: (): string | null => self.value?.id ?? null,
+    /** The call status (idle, joining, joined, reconnecting, left, error). */
+    status: (): CallStatus => status.value,
   };
   // Tell the room right away when the tab goes (else peers wait for the resume grace).
   window.addEventListener('pagehide', () => {
