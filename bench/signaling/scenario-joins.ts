@@ -1,6 +1,7 @@
 import type { ResultRow } from '../lib/results.js';
 import { checkMembership, planRooms, startCluster, type VariantKey } from './cluster.js';
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
+import { machineCpu } from './procs.js';
 import { round, summarize } from './stats.js';
 
 /**
@@ -30,13 +31,20 @@ export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Pro
     const conn = await connectPlans(ctx, cluster, plans);
     if (conn.failed) notes.push(`joins: ${conn.failed} sockets failed to connect (${describeCounts(conn.errors)})`);
     ctx.log(`  ${conn.connected} sockets connected in ${Math.round(conn.ms)} ms (${Math.round((conn.connected / conn.ms) * 1000)}/s)`);
+    const m0 = machineCpu();
+    const cpu0 = cluster.cpuMs();
+    const w0 = performance.now();
     const j = await joinAll(ctx, OFFERED_JOINS_PER_S, 1000);
+    const m1 = machineCpu();
+    const serverCpu = round(((cluster.cpuMs() - cpu0) / (performance.now() - w0)) * 100, 1);
+    const machineBusy = round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100, 1);
     const lat = summarize(j.latencies);
     const rate = (j.ok / j.durationMs) * 1000;
     const check = await checkMembership(cluster.urls, j.members);
     ctx.log(
       `  paced joins: ${j.ok}/${j.attempted} ok at ${Math.round(rate)}/s (offered ${OFFERED_JOINS_PER_S}/s), ack p50 ${round(lat.p50)} ms p99 ${round(lat.p99)} ms;` +
-        ` /userlist on ${cluster.urls.length} node(s): ${check.missing} missing, ${check.extra} extra, ${check.httpErrors} HTTP errors`,
+        ` /userlist on ${cluster.urls.length} node(s): ${check.missing} missing, ${check.extra} extra, ${check.httpErrors} HTTP errors;` +
+        ` server CPU ${serverCpu}% of one core, machine ${machineBusy}% busy`,
     );
 
     // 2. Burst: a fresh batch joins as fast as acks come back, 8 per room.
@@ -71,6 +79,7 @@ export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Pro
         unit: 'ms',
         target: `<= ${TARGET_P99_MS}`,
         pass: lat.p99 <= TARGET_P99_MS,
+        ...(lat.p99 > TARGET_P99_MS ? { note: `server CPU ${serverCpu}% of one core; machine ${machineBusy}% busy (all cores)` } : {}),
       },
       {
         variant: label,
@@ -100,7 +109,7 @@ export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Pro
     return {
       rows,
       details: {
-        paced: { offered: OFFERED_JOINS_PER_S, joins: paced, ok: j.ok, rate: round(rate, 1), latency: lat, userlist: check },
+        paced: { offered: OFFERED_JOINS_PER_S, joins: paced, ok: j.ok, rate: round(rate, 1), latency: lat, userlist: check, serverCpu, machineBusy },
         burst: { joins: burst, ok: b.ok, rate: round(brate, 1), latency: blat, userlist: bcheck },
         connect: { sockets: conn.connected, ms: round(conn.ms, 0) },
       },
