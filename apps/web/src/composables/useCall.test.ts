@@ -1,0 +1,156 @@
+/**
+ * useCall end to end in Node: two independent copies of the composable (as if in two
+ * tabs) talk through a minimal scripted socket.io relay, with the fake WebRTC classes
+ * standing in for the browser. Proves the wiring: participants, streams, share
+ * announce/remove, chat, leave, and error codes. Real media is the e2e suite's job.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { DEFAULT_MEDIA_STATE, type Peer } from '@meshmeet/protocol';
+import { FakePeerConnection, FakeStream, FakeTrack, asStream, fakeConnections } from '../media/peer-test-fakes';
+import type { UseCallReturn } from './useCall';
+
+type Ack = (a: unknown) => void;
+
+/** Just enough of protocol v1 to relay between two clients. */
+async function relayServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const http = createServer();
+  const io = new Server(http);
+  const members = new Map<string, { socket: Socket; peer: Peer }>();
+  let n = 0;
+  io.on('connection', (socket) => {
+    let me: Peer | null = null;
+    const others = () => [...members.values()].filter((m) => m.peer.id !== me?.id);
+    socket.on('room:join', (p: { room: string; nick: string; state?: Partial<Peer> }, ack: Ack) => {
+      if (p.nick === 'Crowd') return ack({ ok: false, error: { code: 'ROOM_FULL', message: 'The room is full' } });
+      me = { ...DEFAULT_MEDIA_STATE, ...p.state, id: `peer${++n}`, nick: p.nick };
+      const list = others().map((m) => m.peer);
+      for (const m of others()) m.socket.emit('peer:joined', me);
+      members.set(me.id, { socket, peer: me });
+      ack({ ok: true, data: { room: p.room, self: me, members: list, iceServers: [], resumeToken: `t-${me.id}`, resumeGraceMs: 1000, resumed: false } });
+    });
+    socket.on('signal', (p: { to: string; data: unknown }, ack: Ack) => {
+      members.get(p.to)?.socket.emit('signal', { from: me!.id, data: p.data });
+      ack({ ok: true, data: null });
+    });
+    socket.on('peer:update', (p: Partial<Peer>, ack: Ack) => {
+      Object.assign(me!, p);
+      for (const m of others()) m.socket.emit('peer:updated', { id: me!.id, ...p });
+      ack({ ok: true, data: null });
+    });
+    socket.on('chat:send', (p: { text: string }, ack: Ack) => {
+      const msg = { id: `m${++n}`, from: me!.id, nick: me!.nick, text: p.text, at: Date.now() };
+      for (const m of members.values()) m.socket.emit('chat:message', msg);
+      ack({ ok: true, data: msg });
+    });
+    const leave = () => {
+      if (!me || !members.delete(me.id)) return;
+      for (const m of members.values()) m.socket.emit('peer:left', { id: me.id, reason: 'left' });
+    };
+    socket.on('room:leave', (ack: Ack) => {
+      leave();
+      ack({ ok: true, data: null });
+    });
+    socket.on('disconnect', leave);
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => io.close(() => r())),
+  };
+}
+
+/** A fresh copy of the module: useCall is one call per page, so one copy per "tab". */
+async function freshCall(): Promise<UseCallReturn> {
+  vi.resetModules();
+  return (await import('./useCall')).useCall();
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const camera = () => asStream(new FakeStream([new FakeTrack('audio'), new FakeTrack('video')]));
+
+let server: Awaited<ReturnType<typeof relayServer>>;
+beforeAll(async () => {
+  server = await relayServer();
+  vi.stubEnv('VITE_SIGNALING_URL', server.url);
+  vi.stubGlobal('RTCPeerConnection', FakePeerConnection);
+  vi.stubGlobal('MediaStream', FakeStream);
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  vi.unstubAllGlobals();
+  await server.close();
+});
+
+describe('useCall', () => {
+  it('joins, connects both ways, shares, chats and leaves', async () => {
+    const ann = await freshCall();
+    const bob = await freshCall();
+    expect(ann).not.toBe(bob);
+    expect(ann.status.value).toBe('idle');
+
+    await ann.join({ room: 'r1', nick: 'Ann', localStream: camera(), state: { mic: true, cam: true } });
+    expect(ann.status.value).toBe('joined');
+    expect(ann.room.value).toBe('r1');
+    await bob.join({ room: 'r1', nick: 'Bob', localStream: camera(), state: { mic: true, cam: false } });
+
+    const bobSeen = await until('Ann sees Bob connected with media', () =>
+      ann.participants.value.find((p) => p.nick === 'Bob' && p.connectionState === 'connected' && p.cameraStream),
+    );
+    expect(bobSeen.cam).toBe(false);
+    expect(bobSeen.cameraStream!.getTracks()).toHaveLength(2);
+    await until('Bob sees Ann connected with media', () =>
+      bob.participants.value.find((p) => p.nick === 'Ann' && p.connectionState === 'connected' && p.cameraStream),
+    );
+
+    // Share: announced, then received as its own stream; the capture ending takes it down.
+    const screen = new FakeTrack('video', 'screen');
+    const share = new FakeStream([screen]);
+    await ann.startShare(asStream(share));
+    expect(ann.self.value?.sharing).toBe(true);
+    const annAtBob = await until('Bob gets Ann’s share', () =>
+      bob.participants.value.find((p) => p.nick === 'Ann' && p.shareStream && p.sharing),
+    );
+    expect(annAtBob.shareStreamId).toBe(share.id);
+    expect(annAtBob.shareStream!.getVideoTracks()).toHaveLength(1);
+    expect(annAtBob.cameraStream!.getVideoTracks()).toHaveLength(1);
+    screen.end();
+    await until('Bob loses Ann’s share', () =>
+      bob.participants.value.find((p) => p.nick === 'Ann' && !p.shareStream && !p.sharing),
+    );
+
+    await bob.sendChat('hello');
+    await until('both have the message once', () =>
+      ann.chat.value.length === 1 && bob.chat.value.length === 1 && bob.chat.value[0]!.text === 'hello',
+    );
+
+    const bobPcs = fakeConnections.filter((pc) => pc.signalingState !== 'closed').length;
+    await bob.leave();
+    expect(bob.status.value).toBe('left');
+    expect(bob.participants.value).toEqual([]);
+    await until('Ann drops Bob', () => ann.participants.value.length === 0);
+    expect(fakeConnections.filter((pc) => pc.signalingState !== 'closed').length).toBe(bobPcs - 2);
+    await ann.leave();
+  });
+
+  it("sets error and rejects with the server's code", async () => {
+    const call = await freshCall();
+    const err = await call
+      .join({ room: 'r2', nick: 'Crowd', localStream: null, state: {} })
+      .catch((e: unknown) => e as { code?: string });
+    expect(err).toMatchObject({ code: 'ROOM_FULL' });
+    expect(call.status.value).toBe('error');
+    expect(call.error.value).toEqual({ code: 'ROOM_FULL', message: 'The room is full' });
+  });
+});
