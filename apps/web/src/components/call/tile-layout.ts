@@ -1,8 +1,8 @@
 /**
  * Sizes call tiles so that `count` of them fill a container as much as possible.
  * Tiles keep an aspect ratio within a range: never wider than 16:9 (the camera's
- * shape) and never narrower than 4:3 on landscape screens or 3:4 on portrait phones,
- * where stacked tall tiles use the space better. `object-fit: cover` crops the rest.
+ * shape) and never narrower than 4:3 on landscape screens or 9:16 on portrait phones,
+ * where tall tiles use the space better (a phone's own camera is 9:16). `object-fit: cover` crops the rest.
  */
 
 /** Result of {@link layoutTiles}. */
@@ -20,7 +20,7 @@ export function layoutTiles(count: number, width: number, height: number, gap = 
   const w = Math.max(0, width);
   const h = Math.max(0, height);
   const maxAspect = 16 / 9;
-  const minAspect = h > w ? 3 / 4 : 4 / 3;
+  const minAspect = h > w ? 9 / 16 : 4 / 3;
   let best: TileLayout = { columns: 1, rows: n, width: 0, height: 0 };
   let bestArea = -1;
   for (let columns = 1; columns <= n; columns++) {

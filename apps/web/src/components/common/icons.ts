@@ -2,7 +2,7 @@
 /** Names of the available icons. */
 export type IconName =
   | 'mic' | 'mic-off' | 'cam' | 'cam-off' | 'leave' | 'chat' | 'people' | 'link' | 'sliders'
-  | 'switch' | 'speaker' | 'close' | 'screen' | 'globe' | 'chart' | 'alert' | 'check' | 'send';
+  | 'switch' | 'speaker' | 'close' | 'screen' | 'globe' | 'chart' | 'alert' | 'check' | 'send' | 'gear' | 'folder';
 
 /** SVG path data per icon. */
 export const ICON_PATHS: Record<IconName, string> = {
@@ -24,4 +24,6 @@ export const ICON_PATHS: Record<IconName, string> = {
   alert: 'M12 3 2 20h20L12 3zM12 10v4M12 17v.5',
   check: 'M5 12.5l4.5 4.5L19 7',
   send: 'M4 12 20 4l-6 16-3-7-7-1z',
+  gear: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1',
+  folder: 'M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2.5h8.5A1.5 1.5 0 0 1 21 9v9.5a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 18.5z',
 };
