@@ -19,8 +19,18 @@ function readParent(pid: number): number | null {
   }
 }
 
-/** All descendants of `root` (not `root` itself). */
+/** All Chromium processes below `root` (other children, e.g. esbuild, are left out). */
 export function descendants(root: number): number[] {
+  return allDescendants(root).filter((pid) => {
+    try {
+      return /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+    } catch {
+      return false;
+    }
+  });
+}
+
+function allDescendants(root: number): number[] {
   const parent = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
@@ -72,6 +82,30 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** Chromium's process type from its command line (`browser` when it has none). */
+export function processType(pid: number): string {
+  try {
+    // Chromium rewrites its argv into one space-separated string.
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+    const t = cmd.find((a) => a.startsWith('--type='));
+    const sub = cmd.find((a) => a.startsWith('--utility-sub-type='));
+    const exe = (cmd[0] ?? '?').split(' ')[0]!.split('/').pop()!;
+    return t ? `${t.slice(7)}${sub ? `:${sub.slice(20).split('.').pop()}` : ''}` : exe;
+  } catch {
+    return '?';
+  }
+}
+
+/** PSS by process type, MB (for diagnosing where memory goes). */
+export function memoryByType(browserPid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of [browserPid, ...descendants(browserPid)]) {
+    const t = processType(pid);
+    out[t] = (out[t] ?? 0) + Math.round(pssBytes(pid) / 1e6);
+  }
+  return out;
+}
+
 /** A sample of a process tree. */
 export interface TreeSample {
   at: number;
@@ -82,9 +116,14 @@ export interface TreeSample {
   processes: number;
 }
 
-/** Sample every descendant of `root` (e.g. this Node process, whose child is Chromium). */
-export function sampleTree(root: number): TreeSample {
-  const pids = descendants(root);
+/** Direct Chromium children of `root` (each is one launched browser). */
+export function chromiumChildren(root: number): number[] {
+  return descendants(root).filter((pid) => readParent(pid) === root);
+}
+
+/** Sample a browser: `browserPid` and every process below it. */
+export function sampleTree(browserPid: number): TreeSample {
+  const pids = [browserPid, ...descendants(browserPid)];
   let memBytes = 0;
   let cpuS = 0;
   for (const pid of pids) {

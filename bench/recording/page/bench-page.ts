@@ -37,8 +37,31 @@ function startSource(fps: number): void {
   drawTimer = window.setInterval(() => ctx.putImageData(frames[i++ % frames.length]!, 0, 0), 1000 / fps);
 }
 
-async function openStore(kind: 'opfs' | 'memory'): Promise<RecordingStore> {
+/** A store that drops every chunk: isolates the encoder's own memory and CPU. */
+class DiscardStore extends MemoryRecordingStore {
+  override async create(meta: Parameters<MemoryRecordingStore['create']>[0]) {
+    const inner = await super.create(meta);
+    let bytes = 0;
+    let chunks = 0;
+    void inner;
+    return {
+      get bytes() {
+        return bytes;
+      },
+      get chunks() {
+        return chunks;
+      },
+      append: async (b: Blob) => {
+        bytes += b.size;
+        chunks += 1;
+      },
+    };
+  }
+}
+
+async function openStore(kind: 'opfs' | 'memory' | 'discard'): Promise<RecordingStore> {
   if (kind === 'memory') return new MemoryRecordingStore();
+  if (kind === 'discard') return new DiscardStore();
   const root = (await navigator.storage.getDirectory()) as unknown as DirHandleLike;
   const s = new OpfsRecordingStore(root);
   await s.remove(ID).catch(() => undefined);
@@ -51,7 +74,7 @@ const api = {
     startSource(fps);
   },
   /** Draw and record into `kind` at `bitrate` bit/s. */
-  async record(kind: 'opfs' | 'memory', fps: number, bitrate: number): Promise<string> {
+  async record(kind: 'opfs' | 'memory' | 'discard', fps: number, bitrate: number): Promise<string> {
     startSource(fps);
     store = await openStore(kind);
     const mimeType = 'video/webm;codecs=vp8';

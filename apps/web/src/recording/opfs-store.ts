@@ -47,24 +47,18 @@ async function collect(iter: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
-/** Write `parts` to `handle`, streaming Blobs so big files never sit in memory. */
+/**
+ * Write `parts` to `handle`. Blobs are handed to the writable as they are: the browser
+ * copies them file to file itself, so neither a chunk nor a multi-GB final file passes
+ * through page memory.
+ */
 async function writeParts(handle: FileHandleLike, parts: ReadonlyArray<Blob | ArrayBuffer | Uint8Array>): Promise<number> {
   const writable = await handle.createWritable();
   let bytes = 0;
   try {
     for (const part of parts) {
-      if (part instanceof Blob) {
-        const reader = part.stream().getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          await writable.write(value);
-          bytes += value.byteLength;
-        }
-      } else {
-        await writable.write(part);
-        bytes += part.byteLength;
-      }
+      await writable.write(part);
+      bytes += part instanceof Blob ? part.size : part.byteLength;
     }
     await writable.close();
   } catch (err) {
