@@ -144,6 +144,20 @@ describe('useCall', () => {
     await ann.leave();
   });
 
+  it('a leave during the join wins: the call does not come back to life', async () => {
+    const quitter = await freshCall();
+    const joining = quitter.join({ room: 'r3', nick: 'Quinn', localStream: null, state: {} });
+    await quitter.leave();
+    await joining;
+    expect(quitter.status.value).toBe('left');
+    // Nobody is left in the room (the late join was undone).
+    const later = await freshCall();
+    await later.join({ room: 'r3', nick: 'Lee', localStream: null, state: {} });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(later.participants.value).toEqual([]);
+    await later.leave();
+  });
+
   it("sets error and rejects with the server's code", async () => {
     const call = await freshCall();
     const err = await call

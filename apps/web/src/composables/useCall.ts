@@ -72,6 +72,8 @@ interface Session {
   MeshClass: typeof Mesh;
   mesh: Mesh | null;
   options: JoinOptions;
+  /** The camera/mic tracks being sent now (replaceTrack changes them), for mesh rebuilds. */
+  tracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null };
   share: MediaStream | null;
   onShareEnded: (() => void) | null;
 }
@@ -83,6 +85,7 @@ const room = ref<string | null>(null);
 const participants = shallowRef<readonly RemoteParticipant[]>([]);
 const chat = shallowRef<readonly ChatMessage[]>([]);
 let session: Session | null = null;
+let generation = 0;
 
 /**
  * The call, as Vue state. One call per page: every component that calls `useCall()`
@@ -96,21 +99,29 @@ export function useCall(): UseCallReturn {
 }
 
 async function join(options: JoinOptions): Promise<void> {
-  if (session) throw new Error('Already in a call; leave first');
+  if (session || status.value === 'joining') throw new Error('Already in a call; leave first');
+  // leave() bumps the generation: a join it overtook must not come back to life.
+  const gen = ++generation;
   status.value = 'joining';
   error.value = null;
   participants.value = [];
   chat.value = [];
+  let s: Session | null = null;
   try {
     const [{ SignalingClient }, { Mesh }] = await Promise.all([
       import('../signaling/signaling-client'),
       import('../media/mesh'),
     ]);
-    const s: Session = {
+    if (gen !== generation) return;
+    s = {
       client: new SignalingClient({ url: config.signalingUrl }),
       MeshClass: Mesh,
       mesh: null,
       options,
+      tracks: {
+        audio: options.localStream?.getAudioTracks()[0] ?? null,
+        video: options.localStream?.getVideoTracks()[0] ?? null,
+      },
       share: null,
       onShareEnded: null,
     };
@@ -122,14 +133,18 @@ async function join(options: JoinOptions): Promise<void> {
       password: options.password,
       state: options.state,
     });
-    if (session !== s) return; // left while joining
+    if (gen !== generation || session !== s) {
+      void s.client.leave(); // left while joining: do not stay in the room
+      return;
+    }
     // Synchronously, before the client replays the events it held during the join.
     startMesh(s, result);
     status.value = 'joined';
   } catch (e) {
+    s?.mesh?.close();
+    s?.client.close();
+    if (gen !== generation) return;
     const err = toCallError(e);
-    session?.mesh?.close();
-    session?.client.close();
     session = null;
     error.value = err;
     status.value = 'error';
@@ -150,6 +165,12 @@ function startMesh(s: Session, result: JoinResult): void {
     },
   });
   s.mesh = mesh;
+  // After a rebuild (rejoin) send the tracks of now, not those given to join().
+  for (const kind of ['audio', 'video'] as const) {
+    const stream = s.options.localStream;
+    const fromStream = (kind === 'audio' ? stream?.getAudioTracks()[0] : stream?.getVideoTracks()[0]) ?? null;
+    if (s.tracks[kind] !== fromStream) void mesh.replaceTrack(kind, s.tracks[kind]);
+  }
   mesh.on('media', (id, media: RemoteMedia) =>
     patchParticipant(id, { cameraStream: media.camera, shareStream: media.share }),
   );
@@ -218,6 +239,7 @@ function wireClient(s: Session): void {
 }
 
 async function leave(): Promise<void> {
+  generation++;
   const s = session;
   session = null;
   if (s) {
@@ -248,7 +270,10 @@ async function updateState(patch: Partial<MediaState>): Promise<void> {
 }
 
 async function replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
-  await session?.mesh?.replaceTrack(kind, track);
+  const s = session;
+  if (!s) return;
+  s.tracks[kind] = track;
+  await s.mesh?.replaceTrack(kind, track);
 }
 
 async function startShare(stream: MediaStream): Promise<void> {
