@@ -8,7 +8,7 @@
  * itself under `unshare -n` (root, or a system allowing user namespaces).
  */
 import { spawnSync } from 'node:child_process';
-import { networkInterfaces, cpus } from 'node:os';
+import { networkInterfaces, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
@@ -62,25 +62,32 @@ async function runScenario(browser: Browser, base: string, hosts: number, trials
       const ids = await waitForRemoteTiles(p.page, hosts - 1);
       for (const id of ids) await waitForDecodedVideo(p.page, id);
     }
-    const joiner = await openParticipant(browser, 'about:blank', 'joiner');
+    const joiner = await openParticipant(browser, `${base}/?debug=1`, 'joiner');
     people.push(joiner);
     const out: ScenarioTimes = { first: [], all: [], timeouts: 0 };
     for (let t = 0; t < warmup + trials; t++) {
       const page: Page = joiner.page;
-      await page.goto(`${base}/?debug=1&room=${encodeURIComponent(room)}`, { waitUntil: 'load' });
-      await page.getByLabel('Name', { exact: true }).fill('joiner');
-      await page.getByLabel('Room', { exact: true }).fill(room);
-      await waitForPreview(page);
-      const timing = await clickJoinAndTimeFirstFrame(page, hosts);
       const counted = t >= warmup;
-      if (counted) {
-        if (timing.first === null || timing.all === null) out.timeouts++;
-        if (timing.first !== null) out.first.push(timing.first);
-        if (timing.all !== null) out.all.push(timing.all);
+      try {
+        await page.goto(`${base}/?debug=1&room=${encodeURIComponent(room)}`, { waitUntil: 'load' });
+        await page.getByLabel('Name', { exact: true }).fill('joiner');
+        await page.getByLabel('Room', { exact: true }).fill(room);
+        await waitForPreview(page);
+        const timing = await clickJoinAndTimeFirstFrame(page, hosts);
+        if (counted) {
+          if (timing.first === null || timing.all === null) out.timeouts++;
+          if (timing.first !== null) out.first.push(timing.first);
+          if (timing.all !== null) out.all.push(timing.all);
+        }
+        log(`${hosts + 1}p trial ${t + 1 - warmup}${counted ? '' : ' (warm-up)'}: first ${timing.first?.toFixed(0)} ms, all ${timing.all?.toFixed(0)} ms`);
+        // Leave cleanly and let the hosts drop the joiner before the next trial.
+        await leaveRoom(page);
+      } catch (err) {
+        // A trial that breaks counts as a miss, and the run goes on from a fresh page.
+        if (counted) out.timeouts++;
+        log(`${hosts + 1}p trial ${t + 1 - warmup} failed: ${(err as Error).message.split('\n')[0]}`);
+        await page.goto('about:blank').catch(() => undefined);
       }
-      log(`${hosts + 1}p trial ${t + 1 - warmup}${counted ? '' : ' (warm-up)'}: first ${timing.first?.toFixed(0)} ms, all ${timing.all?.toFixed(0)} ms`);
-      // Leave cleanly and let the hosts drop the joiner before the next trial.
-      await leaveRoom(page).catch(() => page.goto('about:blank'));
       await waitForRemoteTiles(people[0]!.page, hosts - 1, 15_000);
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -119,8 +126,12 @@ async function main(): Promise<void> {
   ensureLoopbackNamespace();
   const args = process.argv.slice(2);
   const trialsArg = args.indexOf('--trials');
-  const trials = trialsArg >= 0 ? Number(args[trialsArg + 1]) : Number(process.env.BENCH_WEB_TRIALS ?? 20);
+  // --quick (the orchestrator's smoke run): a handful of trials, flagged in the notes.
+  const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
+  const trials = trialsArg >= 0 ? Number(args[trialsArg + 1]) : Number(process.env.BENCH_WEB_TRIALS ?? (quick ? 5 : 20));
+  const warmup = quick ? 1 : 2;
   const started = Date.now();
+  const loadAtStart = loadavg()[0]!;
 
   const size = initialJsSize(DEFAULT_DIST);
   const kb = (b: number) => Math.round((b / 1024) * 10) / 10;
@@ -131,8 +142,8 @@ async function main(): Promise<void> {
   let two: ScenarioTimes;
   let four: ScenarioTimes;
   try {
-    two = await runScenario(browser, server.url, 1, trials, 2);
-    four = await runScenario(browser, server.url, 3, trials, 2);
+    two = await runScenario(browser, server.url, 1, trials, warmup);
+    four = await runScenario(browser, server.url, 3, trials, warmup);
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop();
@@ -154,10 +165,12 @@ async function main(): Promise<void> {
     rows,
     notes: [
       'Timed in the joining page: performance.now() at the Join click → first remote <video> frame (rVFC/loadeddata/videoWidth>0).',
-      'Headless Chromium, fake 640x480@20 camera + fake mic, loopback-only namespace, in-memory room store; the joiner page is reloaded per trial and 2 warm-up trials are dropped.',
+      `Headless Chromium, fake 640x480@20 camera + fake mic, loopback-only namespace, in-memory room store; the joiner page is reloaded per trial and the first ${warmup} (warm-up) trials are dropped.`,
       'The 4-participant run has no target in issue 3; shown for information (one Chromium runs all 4 pages on the shared cores).',
+      `1-minute load average at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: timings above a few hundred ms usually mean a busy machine.`,
+      ...(trials < 20 ? [`Only ${trials} trials per scenario (issue 3 asks for >= 20): a smoke run, not a measurement.`] : []),
     ],
-    meta: { cores: cpus().length, node: process.version, trials, durationS: Math.round((Date.now() - started) / 1000), chunks: size.chunks },
+    meta: { cores: cpus().length, node: process.version, trials, warmup, quick, loadAverage: loadavg(), durationS: Math.round((Date.now() - started) / 1000), chunks: size.chunks },
   });
   console.log(formatTable([{ name: 'web', rows }]));
   log(`wrote ${path}`);
