@@ -84,10 +84,17 @@ npm run build
 # ---------------------------------------------------------------- suites in one namespace
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/meshmeet-test.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-# Root may create a network namespace directly; otherwise map ourselves to root in a
-# user namespace first (works where unprivileged user namespaces are allowed).
-UNSHARE=(unshare -n)
-[[ $(id -u) -eq 0 ]] || UNSHARE=(unshare -r -n)
+# Root may create a network namespace directly; otherwise (or in a container without
+# CAP_SYS_ADMIN) map ourselves to root in a user namespace first.
+if unshare -n true 2>/dev/null; then
+  UNSHARE=(unshare -n)
+elif unshare -r -n true 2>/dev/null; then
+  UNSHARE=(unshare -r -n)
+else
+  echo "cannot create a network namespace (unshare -n and unshare -rn both refused):" >&2
+  echo "run as root, or allow unprivileged user namespaces" >&2
+  exit 2
+fi
 suites_rc=0
 "${UNSHARE[@]}" bash "$ROOT/scripts/test-all.sh" --in-netns "$OUT" || suites_rc=$?
 
