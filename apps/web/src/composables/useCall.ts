@@ -349,6 +349,8 @@ if (typeof window !== 'undefined') {
     selfId: (): string | null => self.value?.id ?? null,
     /** The call status (idle, joining, joined, reconnecting, left, error). */
     status: (): CallStatus => status.value,
+    /** What the connection-details panel shows for one participant. */
+    connectionDetails: (id: string): Promise<ConnectionDetails> => getPeerStats(id),
   };
   // Tell the room right away when the tab goes (else peers wait for the resume grace).
   window.addEventListener('pagehide', () => {
