@@ -28,7 +28,16 @@ export async function connectRedis(url: string, log: FastifyBaseLogger, waitMs =
   });
   // The subscriber keeps its offline queue: a subscription asked for during an outage must
   // still happen when Redis returns (ioredis re-subscribes known channels on reconnect).
-  const sub = main.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  // No handshake commands on it: ioredis writes (S)SUBSCRIBE while its INFO ready check and
+  // CLIENT SETINFO are still in flight, the connection enters subscriber mode, those replies
+  // break it, and the adapter's subscriptions are silently lost (seen here under load;
+  // ioredis issue #2037). A subscriber needs neither (the check only waits out a dataset load).
+  const sub = main.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+    disableClientInfo: true,
+  });
   let down = false;
   for (const [name, client] of [['main', main], ['sub', sub]] as const) {
     client.on('error', (err: Error) => {
@@ -40,18 +49,24 @@ export async function connectRedis(url: string, log: FastifyBaseLogger, waitMs =
       down = false;
     });
   }
+  // Both connections ready before the adapter subscribes anything (see above).
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
+      main.off('ready', ready);
+      sub.off('ready', ready);
       log.warn({ waitMs }, 'redis not ready yet; starting anyway (readyz answers 503)');
       resolve();
     }, waitMs);
-    const ready = () => {
-      if (main.status === 'ready') {
+    function ready() {
+      if (main.status === 'ready' && sub.status === 'ready') {
         clearTimeout(timer);
+        main.off('ready', ready);
+        sub.off('ready', ready);
         resolve();
       }
-    };
-    main.once('ready', ready);
+    }
+    main.on('ready', ready);
+    sub.on('ready', ready);
     ready();
   });
   return {

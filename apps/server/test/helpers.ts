@@ -51,9 +51,9 @@ export function connect(url: string, auth: unknown = { v: PROTOCOL_VERSION }): P
   });
 }
 
-/** Emits an event with an ack and resolves with the ack (rejects after `timeoutMs`). */
+/** Emits an event with an ack and resolves with the ack (rejects after 15 s: CI machines can be slow). */
 export function request<T = unknown>(socket: Client, event: string, ...args: unknown[]): Promise<Ack<T>> {
-  const timed = socket.timeout(5000) as unknown as { emit(ev: string, ...a: unknown[]): void };
+  const timed = socket.timeout(15_000) as unknown as { emit(ev: string, ...a: unknown[]): void };
   return new Promise((resolve, reject) => {
     timed.emit(event, ...args, (err: Error | null, ack: Ack<T>) => (err ? reject(err) : resolve(ack)));
   });
@@ -74,7 +74,7 @@ export function record<E extends keyof ServerToClientEvents>(socket: Client, eve
 }
 
 /** Polls `check` until it returns true (or throws with `what` after `timeoutMs`). */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

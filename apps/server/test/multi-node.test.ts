@@ -64,6 +64,18 @@ describe('two nodes in one process sharing Redis', () => {
     expect(updAtA[0]).toEqual({ id: rb.self.id, mic: true });
   });
 
+  it('a resume on one node closes the old connection on the other', async () => {
+    const a = await client(n1.url);
+    const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'takeover', nick: 'A' });
+    const kicked = new Promise<string>((r) => a.once('disconnect', r));
+    const a2 = await client(n2.url);
+    expect((await requestOk<JoinResult>(a2, 'room:join', { resumeToken: ra.resumeToken })).self.id).toBe(ra.self.id);
+    expect(await kicked).toBe('io server disconnect');
+    // The kicked socket's disconnect must not release the member that now lives on n2.
+    await sleep(200);
+    expect((await n1.store.getMember('takeover', ra.self.id))?.socketId).toBe(a2.id);
+  });
+
   it('resumes on the other node after a graceful shutdown; peers see no leave', async () => {
     const a = await client(n1.url);
     const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'move', nick: 'A' });
@@ -141,12 +153,29 @@ describe('two server processes sharing Redis', () => {
     await waitFor('victim members reaped', async () => (await userlist(survivor.url, 'crash')).length === 3, 10_000);
     const elapsed = Date.now() - killedAt;
     // NODE_DEAD_AFTER_MS=1500 plus one housekeeping period (500 ms) plus polling slack.
-    expect(elapsed).toBeLessThan(1500 + 500 + 1000);
+    expect(elapsed).toBeLessThan(1500 + 500 + 1500);
     expect((await userlist(survivor.url, 'crash')).map((m) => m.id).sort()).toEqual([...survivorIds].sort());
     await waitFor('peer:left node-down', () => leftAtSurvivor.length === 5);
     expect(leftAtSurvivor.every((l) => l.reason === 'node-down')).toBe(true);
     expect(leftAtSurvivor.map((l) => l.id).sort()).toEqual([...victimIds].sort());
     // The survivor still serves.
     expect(await request(onSurvivor[1]!, 'signal', { to: survivorIds[2], data: {} })).toEqual({ ok: true, data: null });
+  });
+
+  it('SIGTERM: clients are told, the process exits 0, members wait in their grace window', async () => {
+    const survivor = nodes[1]!;
+    const s = await client(survivor.url);
+    const told = new Promise((r) => s.once('server:shutdown', r));
+    const r = await requestOk<JoinResult>(s, 'room:join', { room: 'sigterm', nick: 'S' });
+    expect(await survivor.stop()).toBe(0);
+    expect(await told).toMatchObject({ reconnectAfterMs: expect.any(Number) });
+    // RESUME_GRACE_MS=0 in these processes: the member was released at once, not orphaned.
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      expect(await redis.hkeys(`${prefix}r:${Buffer.from('sigterm').toString('base64url')}:m`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+    expect(r.self.id).toBeTruthy();
   });
 });
