@@ -1,7 +1,8 @@
 import { schemas } from '@meshmeet/protocol';
 import type { PeerSignal } from '@meshmeet/protocol';
 import { TypedEmitter } from '../signaling/typed-emitter';
-import { PeerConnection, type IceRestartPolicy, type LocalMedia } from './peer-connection';
+import { PeerConnection, type LocalMedia } from './peer-connection';
+import type { IceRestartPolicy } from './peer-ice-restart';
 import type { CreateMediaStream, RemoteMedia } from './peer-remote-streams';
 import { collectConnectionDetails, type ConnectionDetails } from './stats';
 

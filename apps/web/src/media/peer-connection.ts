@@ -1,6 +1,7 @@
 import type { PeerSignal } from '@meshmeet/protocol';
 import { TypedEmitter } from '../signaling/typed-emitter';
 import { RemoteStreams, type CreateMediaStream, type RemoteMedia } from './peer-remote-streams';
+import { IceRestarter, type IceRestartPolicy } from './peer-ice-restart';
 
 /** What this side sends: camera/mic tracks (either may be null) and an optional share. */
 export interface LocalMedia {
@@ -11,26 +12,6 @@ export interface LocalMedia {
   /** The screen share, sent on its own transceivers in its own stream. */
   share: MediaStream | null;
 }
-
-/** When and how often a failed connection is restarted. */
-export interface IceRestartPolicy {
-  /** Restarts tried before giving up (reset once connected). @default 5 */
-  maxAttempts: number;
-  /** First delay; doubles each attempt. @default 1000 */
-  baseDelayMs: number;
-  /** Cap of the delay. @default 15000 */
-  maxDelayMs: number;
-  /** A `disconnected` state this long is treated like `failed`. @default 5000 */
-  disconnectedGraceMs: number;
-}
-
-/** Default {@link IceRestartPolicy}. */
-export const DEFAULT_ICE_RESTART: IceRestartPolicy = {
-  maxAttempts: 5,
-  baseDelayMs: 1000,
-  maxDelayMs: 15_000,
-  disconnectedGraceMs: 5000,
-};
 
 /** Options of {@link PeerConnection}. */
 export interface PeerConnectionOptions {
@@ -69,7 +50,8 @@ type Kind = 'audio' | 'video';
  *   its own offer and answers; the impolite side ignores the colliding offer;
  * - inbound messages are handled one at a time, in order; ICE candidates that arrive
  *   before a remote description are queued and added right after it is set;
- * - `failed` (or `disconnected` for a while) triggers `restartIce()` with backoff.
+ * - `failed` (or `disconnected` for a while) triggers `restartIce()` with backoff
+ *   (see {@link IceRestarter}).
  *
  * Who creates transceivers (so the first exchange never collides): the initiator
  * (newcomer) adds an audio and a video transceiver at once — `sendrecv` with its
@@ -87,7 +69,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   /** Polite side of perfect negotiation: the smaller id. */
   readonly polite: boolean;
   private readonly opts: PeerConnectionOptions;
-  private readonly restart: IceRestartPolicy;
+  private readonly restarter: IceRestarter;
   private local: LocalMedia;
   private readonly camera: Record<Kind, RTCRtpTransceiver | null> = { audio: null, video: null };
   private readonly shareTransceivers = new Set<RTCRtpTransceiver>();
@@ -99,8 +81,6 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   private ready: boolean;
   private inbound: Promise<void> = Promise.resolve();
   private pendingCandidates: RTCIceCandidateInit[] = [];
-  private restartAttempts = 0;
-  private restartTimer: ReturnType<typeof setTimeout> | null = null;
   private offerTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -108,11 +88,15 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     // A throwing listener of ours must not break negotiation: report and carry on.
     super((error, event) => console.error(`[meshmeet] peer "${event}" listener threw`, error));
     this.opts = options;
-    this.restart = { ...DEFAULT_ICE_RESTART, ...options.iceRestart };
     this.local = { ...options.local };
     this.polite = options.selfId < options.remoteId;
     this.remote = new RemoteStreams(options.createMediaStream);
     this.pc = options.createPeerConnection(options.config);
+    this.restarter = new IceRestarter(options.iceRestart, {
+      state: () => this.pc.connectionState,
+      restart: () => this.pc.restartIce(),
+      gaveUp: (n) => this.emit('error', new Error(`ICE restart gave up after ${n} attempts`)),
+    });
     this.pc.addEventListener('negotiationneeded', () => void this.onNegotiationNeeded());
     this.pc.addEventListener('icecandidate', (ev) => this.onIceCandidate(ev));
     this.pc.addEventListener('track', (ev) => this.onTrack(ev));
@@ -164,7 +148,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   /** Restarts ICE now (e.g. after our signaling came back), resetting the backoff. */
   restartIce(): void {
     if (this.closed) return;
-    this.restartAttempts = 0;
+    this.restarter.reset();
     this.pc.restartIce();
   }
 
@@ -343,36 +327,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     if (this.closed) return;
     const state = this.pc.connectionState;
     this.emit('connectionState', state);
-    if (state === 'connected') {
-      this.restartAttempts = 0;
-      this.clearRestartTimer();
-    } else if (state === 'failed') {
-      this.scheduleRestart(this.backoff());
-    } else if (state === 'disconnected') {
-      // Often recovers by itself (a brief network blip); restart only if it lingers.
-      this.scheduleRestart(this.restart.disconnectedGraceMs);
-    }
-  }
-
-  private backoff(): number {
-    return Math.min(this.restart.baseDelayMs * 2 ** this.restartAttempts, this.restart.maxDelayMs);
-  }
-
-  private scheduleRestart(delayMs: number): void {
-    if (this.restartTimer) return;
-    if (this.restartAttempts >= this.restart.maxAttempts) {
-      this.emit('error', new Error(`ICE restart gave up after ${this.restartAttempts} attempts`));
-      return;
-    }
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      const state = this.pc.connectionState;
-      if (this.closed || (state !== 'failed' && state !== 'disconnected')) return;
-      this.restartAttempts += 1;
-      this.pc.restartIce();
-      // If this attempt fails too, the next `failed` (or this check) schedules another.
-      this.scheduleRestart(this.backoff());
-    }, delayMs);
+    this.restarter.onState(state);
   }
 
   /** An offer lost on the way would leave us in have-local-offer forever: roll back and retry. */
@@ -395,13 +350,8 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     this.offerTimer = null;
   }
 
-  private clearRestartTimer(): void {
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
-  }
-
   private clearTimers(): void {
-    this.clearRestartTimer();
+    this.restarter.dispose();
     this.clearOfferWatchdog();
   }
 

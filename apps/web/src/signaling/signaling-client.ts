@@ -4,7 +4,6 @@ import type {
   ChatMessage,
   ClientToServerEvents,
   JoinResult,
-  MediaState,
   Peer,
   PeerLeft,
   PeerSignal,
@@ -19,62 +18,12 @@ import { TypedEmitter } from './typed-emitter';
 import { SignalingError, toSignalingError } from './signaling-error';
 import { unwrapAck } from './ack';
 import { listenValidated } from './inbound';
+import { SignalOutbox } from './signal-outbox';
+import type { FreshJoin, SignalingClientOptions, SignalingEvents, SignalingStatus } from './signaling-types';
 
-/** Lifecycle of a {@link SignalingClient}; the same words the UI shows. */
-export type SignalingStatus = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
-
-/** What a fresh `room:join` sends; kept so a failed resume can join again as the same person. */
-export interface FreshJoin {
-  room: string;
-  nick: string;
-  password?: string;
-  state?: Partial<MediaState>;
-}
-
-/** Events of a {@link SignalingClient}. Listeners that throw are reported, never propagated. */
-export interface SignalingEvents {
-  /** The status changed. */
-  status: (status: SignalingStatus) => void;
-  /** After a reconnect the server kept our place: same id, peers never saw us leave. */
-  resumed: (result: JoinResult) => void;
-  /** After a reconnect the resume failed and we joined again: new id, rebuild the mesh. */
-  rejoined: (result: JoinResult) => void;
-  /** Someone joined our room. */
-  peerJoined: (peer: Peer) => void;
-  /** Someone left our room. */
-  peerLeft: (payload: PeerLeft) => void;
-  /** Someone changed their media state or name. */
-  peerUpdated: (payload: PeerUpdated) => void;
-  /** An SDP or ICE message from a peer (its `data` is still unchecked beyond "an object"). */
-  signal: (payload: SignalRelay) => void;
-  /** A chat message (ours included). */
-  chat: (message: ChatMessage) => void;
-  /** The server node is going away; we reconnect by ourselves. */
-  shutdown: (payload: ServerShutdown) => void;
-  /** An inbound message failed validation and was dropped. */
-  protocolError: (info: { event: string; issues: string }) => void;
-  /** A failure worth showing; fatal ones also set the status to `error`. */
-  error: (error: SignalingError) => void;
-}
-
-/** Options of {@link SignalingClient}. */
-export interface SignalingClientOptions {
-  /** Server origin. @default the page's own origin */
-  url?: string;
-  /** socket.io path. @default '/socket.io' */
-  path?: string;
-  /** How long to wait for an ack. @default 10000 */
-  ackTimeoutMs?: number;
-  /** How long a first connection may take before `join` fails with CONNECT_FAILED. @default 10000 */
-  connectTimeoutMs?: number;
-  /** Signals kept while reconnecting, sent after a resume (oldest dropped first). @default 500 */
-  maxQueuedSignals?: number;
-  /** Extra socket.io options (tests shorten the reconnection delays). */
-  io?: Partial<ManagerOptions & SocketOptions>;
-}
+export type { SignalingStatus, FreshJoin, SignalingEvents, SignalingClientOptions } from './signaling-types';
 
 type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type Queued = { to: string; data: PeerSignal; resolve: () => void; reject: (e: SignalingError) => void };
 
 /**
  * The browser's side of protocol v1 over socket.io.
@@ -97,7 +46,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private _self: Peer | null = null;
   private _room: string | null = null;
   private pendingUpdate: PeerUpdate | null = null;
-  private outbox: Queued[] = [];
+  private readonly outbox: SignalOutbox;
   private held: Array<() => void> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private shutdownDelayMs: number | null = null;
@@ -106,6 +55,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   constructor(options: SignalingClientOptions = {}) {
     super((error, event) => console.error(`[meshmeet] signaling "${event}" listener threw`, error));
+    this.outbox = new SignalOutbox(options.maxQueuedSignals ?? 500);
     this.options = {
       path: '/socket.io',
       ackTimeoutMs: 10_000,
@@ -172,7 +122,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   /** Closes the connection without telling the server (it will see a disconnect). */
   close(): void {
     this.teardownSocket();
-    for (const q of this.outbox.splice(0)) q.reject(SignalingError.closed());
+    this.outbox.rejectAll(SignalingError.closed());
     this.held = null;
     if (this._status !== 'left') this.setStatus('left');
   }
@@ -197,14 +147,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
    * a successful resume; after a fresh rejoin the queue is dropped (the mesh restarts).
    */
   signal(to: string, data: PeerSignal): Promise<void> {
-    if (this._status === 'reconnecting') {
-      return new Promise((resolve, reject) => {
-        this.outbox.push({ to, data, resolve, reject });
-        while (this.outbox.length > this.options.maxQueuedSignals) {
-          this.outbox.shift()?.reject(new SignalingError('RATE_LIMITED', 'Signal queue overflow'));
-        }
-      });
-    }
+    if (this._status === 'reconnecting') return this.outbox.push(to, data);
     this.assertJoined('signal');
     return this.request('signal', [{ to, data: data as Record<string, unknown> }], null).then(() => undefined);
   }
@@ -253,7 +196,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       const onConnect = () => done();
       const onError = (err: Error) => {
         // `active` false means the server refused us (middleware error): retrying won't help.
-        if (!socket.active) done(handshakeError(err));
+        if (!socket.active) done(SignalingError.fromHandshake(err));
       };
       const timer = setTimeout(
         () => done(new SignalingError('CONNECT_FAILED', 'Could not reach the signaling server')),
@@ -278,7 +221,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   private onConnectError(err: Error): void {
     if (this._status !== 'reconnecting' || this.socket?.active) return;
-    const error = handshakeError(err);
+    const error = SignalingError.fromHandshake(err);
     if (error.code === ErrorCode.UNAVAILABLE) {
       // A node that is shutting down refuses handshakes; another (or a restarted) node
       // will take us, and our resume token stays valid for the grace period.
@@ -323,7 +266,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         this.flushOutbox();
       } else {
         // A new identity: queued signals were for connections that no longer exist.
-        for (const q of this.outbox.splice(0)) q.reject(SignalingError.closed());
+        this.outbox.rejectAll(SignalingError.closed());
         this.pendingUpdate = null;
         this.accept(result);
         this.setStatus('joined');
@@ -361,17 +304,14 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   private flushOutbox(): void {
-    for (const q of this.outbox.splice(0)) {
-      this.request('signal', [{ to: q.to, data: q.data as Record<string, unknown> }], null).then(
-        () => q.resolve(),
-        (e) => q.reject(toSignalingError(e)),
-      );
-    }
+    this.outbox.flush((to, data) =>
+      this.request('signal', [{ to, data: data as Record<string, unknown> }], null).then(() => undefined),
+    );
   }
 
   private fatal(error: SignalingError): void {
     this.teardownSocket();
-    for (const q of this.outbox.splice(0)) q.reject(error);
+    this.outbox.rejectAll(error);
     this.setStatus('error');
     this.emit('error', error);
   }
@@ -478,14 +418,4 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this._status = status;
     this.emit('status', status);
   }
-}
-
-/** The error of a refused handshake; the server puts `{code}` in `err.data`. */
-function handshakeError(err: Error & { data?: unknown }): SignalingError {
-  const data = err.data as { code?: unknown; message?: unknown } | undefined;
-  if (typeof data?.code === 'string') {
-    const message = typeof data.message === 'string' ? data.message : err.message;
-    return new SignalingError(data.code as ErrorCode, message, { cause: err });
-  }
-  return new SignalingError('CONNECT_FAILED', err.message || 'Could not reach the signaling server', { cause: err });
 }

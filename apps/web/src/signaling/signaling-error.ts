@@ -62,6 +62,17 @@ export class SignalingError extends Error {
     return new SignalingError(ClientErrorCode.CLOSED, 'The connection was closed');
   }
 
+  /** The error of a refused handshake; the server puts `{code, message}` in `err.data`. */
+  static fromHandshake(err: Error & { data?: unknown }): SignalingError {
+    const data = err.data as { code?: unknown; message?: unknown } | undefined;
+    if (typeof data?.code === 'string') {
+      const message = typeof data.message === 'string' ? data.message : err.message;
+      return new SignalingError(data.code as ErrorCode, message, { cause: err });
+    }
+    const message = err.message || 'Could not reach the signaling server';
+    return new SignalingError(ClientErrorCode.CONNECT_FAILED, message, { cause: err });
+  }
+
   /** Plain `{code, message}` for UI state and logs. */
   toJSON(): { code: SignalingErrorCode; message: string } {
     return { code: this.code, message: this.message };
