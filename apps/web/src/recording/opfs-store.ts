@@ -48,17 +48,32 @@ async function collect(iter: AsyncIterable<string>): Promise<string[]> {
 }
 
 /**
- * Write `parts` to `handle`. Blobs are handed to the writable as they are: the browser
- * copies them file to file itself, so neither a chunk nor a multi-GB final file passes
- * through page memory.
+ * Write `parts` to `handle`, reading Blobs as a stream of small pieces.
+ *
+ * Why not `writable.write(blob)`: it is simpler and copies file to file inside the
+ * browser, but then the page never allocates, V8 never collects, and every
+ * MediaRecorder Blob (whose bytes live in the browser process until its JS wrapper is
+ * collected) stays alive: measured +380 MB over a 10-minute recording (see
+ * bench/recording). Reading the bytes allocates ArrayBuffers that V8 accounts as
+ * external memory, so it collects regularly and the chunks are freed.
  */
 async function writeParts(handle: FileHandleLike, parts: ReadonlyArray<Blob | ArrayBuffer | Uint8Array>): Promise<number> {
   const writable = await handle.createWritable();
   let bytes = 0;
   try {
     for (const part of parts) {
-      await writable.write(part);
-      bytes += part instanceof Blob ? part.size : part.byteLength;
+      if (part instanceof Blob) {
+        const reader = part.stream().getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          await writable.write(value);
+          bytes += value.byteLength;
+        }
+      } else {
+        await writable.write(part);
+        bytes += part.byteLength;
+      }
     }
     await writable.close();
   } catch (err) {
