@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import {
+  audioPlayback,
   connectionIds,
   joinRoom,
   peerStats,
@@ -72,7 +73,7 @@ describe('rooms', { timeout: 240_000 }, () => {
     await fx?.close();
   });
 
-  test('3 people in room A and 2 in room B see and hear only their own room', async () => {
+  test('3 people in room A and 2 in room B see and hear only their own room, each voice played once', async () => {
     const roomA = uniqueRoom('a');
     const roomB = uniqueRoom('b');
     const a = await Promise.all(['Ann', 'Abe', 'Ada'].map((n) => fx.open(n)));
@@ -92,6 +93,20 @@ describe('rooms', { timeout: 240_000 }, () => {
       for (const t of tiles) assert.ok(own.includes(t.peerId), `${p.name} shows ${t.peerId} from the other room`);
       const conns = await connectionIds(p.page);
       for (const id of other) assert.ok(!conns.includes(id), `${p.name} has a connection to ${id} of the other room`);
+    }
+    // Each remote participant is heard exactly once, and nobody hears their own microphone.
+    const everyone = [...a, ...b];
+    const everyId = [...idsA, ...idsB];
+    for (const [i, p] of everyone.entries()) {
+      const roomIds = a.includes(p) ? idsA : idsB;
+      const expected = roomIds.filter((id) => id !== everyId[i]);
+      const played = await audioPlayback(p.page);
+      assert.deepEqual(
+        Object.fromEntries(expected.map((id) => [id, played.remote[id]])),
+        Object.fromEntries(expected.map((id) => [id, 1])),
+        `${p.name}: each remote audio must play exactly once: ${JSON.stringify(played)}`,
+      );
+      assert.equal(played.ownPlayed, 0, `${p.name} plays its own microphone`);
     }
     for (const p of [...a, ...b]) await p.context.close();
   });

@@ -251,3 +251,35 @@ export async function sentTrackLabels(page: Page, peerId: string): Promise<{ aud
     return out;
   }, peerId);
 }
+
+/** How often each audio track is being played by a media element on the page. */
+export interface PlaybackCount {
+  /** Remote peer id → how many playing, unmuted elements carry its received audio. */
+  remote: Record<string, number>;
+  /** Playing, unmuted elements that carry one of this page's own (sent) audio tracks. */
+  ownPlayed: number;
+}
+
+/**
+ * Counts, for each connection, the playing unmuted <audio>/<video> elements whose stream
+ * holds that connection's received audio track, and the elements that play our own
+ * microphone (which must be none: that is the echo the original demo had).
+ */
+export async function audioPlayback(page: Page): Promise<PlaybackCount> {
+  return page.evaluate(() => {
+    type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
+    const pcs = (window as unknown as { __meshmeet?: Hook }).__meshmeet?.peerConnections() ?? new Map<string, RTCPeerConnection>();
+    const playing = [...document.querySelectorAll<HTMLMediaElement>('audio, video')].filter(
+      (el) => !el.muted && el.volume > 0 && !el.paused && el.srcObject instanceof MediaStream,
+    );
+    const playedIds = playing.flatMap((el) => (el.srcObject as MediaStream).getAudioTracks().map((t) => t.id));
+    const remote: Record<string, number> = {};
+    const own = new Set<string>();
+    for (const [id, pc] of pcs) {
+      const rx = pc.getReceivers().filter((r) => r.track.kind === 'audio').map((r) => r.track.id);
+      remote[id] = playedIds.filter((t) => rx.includes(t)).length;
+      for (const s of pc.getSenders()) if (s.track?.kind === 'audio') own.add(s.track.id);
+    }
+    return { remote, ownPlayed: playedIds.filter((t) => own.has(t)).length };
+  });
+}
