@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const OUT = resolve(ROOT, process.env.SHOTS_DIR ?? 'docs/screenshots');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const a = s.address();
@@ -24,10 +24,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(port: number): Promise<() => void> {
+export async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<() => void> {
   const child = spawn('npx', ['tsx', 'apps/server/src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_DIST_DIR: resolve(ROOT, 'apps/web/dist'), ICE_SERVERS: '[]', LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_DIST_DIR: resolve(ROOT, 'apps/web/dist'), ICE_SERVERS: '[]', LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
@@ -44,7 +44,7 @@ async function startServer(port: number): Promise<() => void> {
   throw new Error('server did not start');
 }
 
-const ARGS = [
+export const ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream=device-count=2', '--allow-loopback-in-peer-connection',
@@ -53,10 +53,10 @@ const ARGS = [
 ];
 
 type Size = { width: number; height: number };
-const DESKTOP: Size = { width: 1280, height: 800 };
-const PHONE: Size = { width: 390, height: 844 };
+export const DESKTOP: Size = { width: 1280, height: 800 };
+export const PHONE: Size = { width: 390, height: 844 };
 
-async function open(browser: Browser, url: string, viewport: Size, locale = 'en-US'): Promise<Page> {
+export async function open(browser: Browser, url: string, viewport: Size, locale = 'en-US'): Promise<Page> {
   const context = await browser.newContext({ viewport, locale, permissions: ['camera', 'microphone'], isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
@@ -65,11 +65,11 @@ async function open(browser: Browser, url: string, viewport: Size, locale = 'en-
   return page;
 }
 
-async function waitForPreview(page: Page): Promise<void> {
+export async function waitForPreview(page: Page): Promise<void> {
   await page.waitForFunction(() => [...document.querySelectorAll('video')].some((v) => v.videoWidth > 0), null, { timeout: 15_000 });
 }
 
-async function join(page: Page, room: string, nick: string, labels = { room: 'Room', name: 'Name', join: 'Join', leave: 'Leave' }): Promise<void> {
+export async function join(page: Page, room: string, nick: string, labels = { room: 'Room', name: 'Name', join: 'Join', leave: 'Leave' }): Promise<void> {
   await page.getByLabel(labels.room, { exact: true }).fill(room);
   await page.getByLabel(labels.name, { exact: true }).fill(nick);
   await page.getByRole('button', { name: labels.join, exact: true }).click();
@@ -84,9 +84,9 @@ async function waitForRemoteVideo(page: Page): Promise<void> {
   );
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+export async function shot(page: Page, name: string, dir = OUT): Promise<void> {
   await page.waitForTimeout(600);
-  await page.screenshot({ path: resolve(OUT, `${name}.png`) });
+  await page.screenshot({ path: resolve(dir, `${name}.png`) });
   console.log('saved', name);
 }
 
@@ -142,7 +142,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

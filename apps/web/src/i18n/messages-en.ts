@@ -80,6 +80,7 @@ export const en = {
   'controls.invite': 'Copy invite link',
   'controls.inviteCopied': 'Invite link copied',
   'controls.inviteCopyFailed': 'Copy this link:',
+  'controls.toolbar': 'Call controls',
   'controls.more': 'More',
   'controls.recordings': 'Recordings',
   'controls.close': 'Close',

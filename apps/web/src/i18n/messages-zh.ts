@@ -77,6 +77,7 @@ export const zhCN: Messages = {
   'controls.invite': '复制邀请链接',
   'controls.inviteCopied': '邀请链接已复制',
   'controls.inviteCopyFailed': '请复制此链接：',
+  'controls.toolbar': '通话控制',
   'controls.more': '更多',
   'controls.recordings': '录制文件',
   'controls.close': '关闭',
