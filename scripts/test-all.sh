@@ -78,12 +78,17 @@ fi
 log "typecheck"
 npm run typecheck
 
-log "build web app"
-npm run build
-
-# ---------------------------------------------------------------- suites in one namespace
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/meshmeet-test.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
+
+log "build web app"
+# Into this run's own directory: the journeys test exactly this build, and a build
+# started elsewhere meanwhile (which empties apps/web/dist) cannot pull chunks away
+# from pages under test.
+npm run build -w @meshmeet/web -- --outDir "$OUT/web-dist" --emptyOutDir
+export MESHMEET_WEB_DIST="$OUT/web-dist"
+
+# ---------------------------------------------------------------- suites in one namespace
 # Root may create a network namespace directly; otherwise (or in a container without
 # CAP_SYS_ADMIN) map ourselves to root in a user namespace first.
 if unshare -n true 2>/dev/null; then

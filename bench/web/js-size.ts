@@ -78,5 +78,5 @@ export function initialJsSize(distDir: string): InitialSize {
   };
 }
 
-/** Default dist directory relative to this file. */
-export const DEFAULT_DIST = resolve(dirname(new URL(import.meta.url).pathname), '../../apps/web/dist');
+/** The dist directory measured: `MESHMEET_WEB_DIST`, else apps/web/dist. */
+export const DEFAULT_DIST = process.env.MESHMEET_WEB_DIST ?? resolve(dirname(new URL(import.meta.url).pathname), '../../apps/web/dist');

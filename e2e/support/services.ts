@@ -14,6 +14,12 @@ import { freePort, startProcess, waitFor, waitForHttp, FatalWaitError, type Mana
 /** Repository root (e2e/support/ → ../..). */
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
+/**
+ * The built web app to serve: `MESHMEET_WEB_DIST` (scripts/test-all.sh builds into a
+ * directory of its own) or apps/web/dist.
+ */
+export const WEB_DIST = process.env.MESHMEET_WEB_DIST ?? join(ROOT, 'apps/web/dist');
+
 /** A running meshmeet server. */
 export interface ServerHandle {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -38,7 +44,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
   const env: Record<string, string> = {
     PORT: String(port),
     HOST: '127.0.0.1',
-    WEB_DIST_DIR: join(ROOT, 'apps/web/dist'),
+    WEB_DIST_DIR: WEB_DIST,
     // No public STUN: the namespace has no route out, and host candidates on loopback suffice.
     ICE_SERVERS: '[]',
     LOG_LEVEL: process.env.E2E_VERBOSE ? 'info' : 'warn',
