@@ -29,18 +29,27 @@ export async function startServer(port: number, extraEnv: Record<string, string>
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_DIST_DIR: resolve(ROOT, 'apps/web/dist'), ICE_SERVERS: '[]', LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: npx → tsx → node, all stopped together by killing the group.
+    detached: true,
   });
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* already gone */
+    }
+  };
   child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return () => child.kill('SIGTERM');
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return () => kill('SIGTERM');
     } catch {
       /* not up yet */
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  child.kill('SIGKILL');
+  kill('SIGKILL');
   throw new Error('server did not start');
 }
 
