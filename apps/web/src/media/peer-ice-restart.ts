@@ -37,6 +37,7 @@ export interface IceRestartHooks {
 export class IceRestarter {
   private readonly policy: IceRestartPolicy;
   private attempts = 0;
+  private reportedGiveUp = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -50,6 +51,7 @@ export class IceRestarter {
   onState(state: RTCPeerConnectionState): void {
     if (state === 'connected') {
       this.attempts = 0;
+      this.reportedGiveUp = false;
       this.clear();
     } else if (state === 'failed') {
       this.schedule(this.backoff());
@@ -61,6 +63,7 @@ export class IceRestarter {
   /** A restart was requested from outside (e.g. signaling came back): start counting afresh. */
   reset(): void {
     this.attempts = 0;
+    this.reportedGiveUp = false;
   }
 
   /** Stops any pending restart. */
@@ -75,7 +78,9 @@ export class IceRestarter {
   private schedule(delayMs: number): void {
     if (this.timer) return;
     if (this.attempts >= this.policy.maxAttempts) {
-      this.hooks.gaveUp(this.attempts);
+      // Report once per episode, not on every later state change.
+      if (!this.reportedGiveUp) this.hooks.gaveUp(this.attempts);
+      this.reportedGiveUp = true;
       return;
     }
     this.timer = setTimeout(() => {
