@@ -115,6 +115,28 @@ describe.each([['memory'], ['redis']] as const)('signaling over socket.io (%s st
     expect(again.r.members).toEqual([]); // grace 0: A's member went with its socket
   });
 
+  it('refuses absurdly nested payloads without overflowing the stack', async () => {
+    const a = await joined(node, 'deep', 'A');
+    const b = await joined(node, 'deep', 'B');
+    // The typed client cannot even encode these, so write raw Socket.IO packets (ack id 7, 8).
+    const engine = (a.c as unknown as { io: { engine: { send(s: string): void; on(e: string, f: (p: { data?: unknown }) => void): void } } }).io.engine;
+    const acks: string[] = [];
+    engine.on('packet', (p) => typeof p.data === 'string' && p.data.startsWith('3') && acks.push(p.data));
+    const deep = (n: number) => '{"a":'.repeat(n) + '{}' + '}'.repeat(n);
+    engine.send(`27["signal",{"to":"${b.r.self.id}","data":${deep(40)}}]`);
+    engine.send(`28["signal",{"to":"${b.r.self.id}","data":${deep(15_000)}}]`);
+    await waitFor('both acks', () => acks.length === 2);
+    for (const ack of acks) expect(ack).toMatch(/"code":"INVALID_PAYLOAD","message":"data: nested deeper than 32 levels"/);
+    // Deeper still: an error ack, or the packet decoder gives up and closes that one connection.
+    let closed = false;
+    a.c.once('disconnect', () => (closed = true));
+    engine.send(`29["room:join",${'['.repeat(60_000)}${']'.repeat(60_000)}]`);
+    engine.send(`210["signal",{"to":"${b.r.self.id}","data":${deep(60_000)}}]`);
+    await waitFor('answer or close', () => closed || acks.length === 4);
+    for (const ack of acks.slice(2)) expect(ack).toMatch(/"code":"INVALID_PAYLOAD"/);
+    expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+  });
+
   it('pushes leave and disconnect to the room', async () => {
     const a = await joined(node, 'bye', 'A');
     const b = await joined(node, 'bye', 'B');

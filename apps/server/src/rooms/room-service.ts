@@ -42,7 +42,30 @@ export interface FreshJoin {
  * with TextEncoder (it must also run in browsers); payloads here came from JSON, so no cycles.
  */
 function dataBytes(data: unknown): number {
-  return Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+  try {
+    return Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+  } catch {
+    return Infinity; // too deep to serialize: certainly not a session description
+  }
+}
+
+/** Deepest nesting allowed in `signal.data`; SDP and ICE messages need 3 levels. */
+const MAX_SIGNAL_DEPTH = 32;
+
+/**
+ * Whether a JSON value nests deeper than `limit`. Iterative, so a hostile payload nested
+ * thousands of levels deep cannot overflow the stack here (JSON.stringify and socket.io's
+ * encoder would, later).
+ */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** socket.io room that carries a meshmeet room's broadcasts. */
@@ -154,6 +177,7 @@ export class RoomService {
   async relay(socket: MeshSocket, msg: SignalSend): Promise<void> {
     const started = performance.now();
     const b = this.bound(socket);
+    if (nestedDeeperThan(msg.data, MAX_SIGNAL_DEPTH)) throw AppError.invalid(`data: nested deeper than ${MAX_SIGNAL_DEPTH} levels`);
     if (dataBytes(msg.data) > Limits.signalDataMaxBytes) {
       throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `signal data must be at most ${Limits.signalDataMaxBytes} bytes of JSON`);
     }
