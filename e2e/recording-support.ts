@@ -51,9 +51,31 @@ export async function meanVolume(path: string): Promise<number> {
   return m ? Number(m[1] === '-inf' ? -Infinity : m[1]) : -Infinity;
 }
 
-/** Remember every display stream the page captures, so a test can end its track. */
-export async function instrumentDisplayCapture(page: Page): Promise<void> {
+/**
+ * Observe the page's capture and recorder calls (they keep working unchanged):
+ * every display stream it captures (so a test can end its track), and when each
+ * MediaRecorder's start() and stop() were called — the recorded time as the browser
+ * saw it, to compare with the file's duration. Takes effect on the next navigation.
+ */
+export async function instrumentRecordingApis(page: Page): Promise<void> {
   await page.addInitScript(() => {
+    const times: Array<{ start: number; stop?: number }> = [];
+    (window as unknown as { __recorderTimes: typeof times }).__recorderTimes = times;
+    const proto = MediaRecorder.prototype;
+    const start = proto.start;
+    const stop = proto.stop;
+    const slot = new WeakMap<MediaRecorder, { start: number; stop?: number }>();
+    proto.start = function (this: MediaRecorder, timeslice?: number) {
+      const t = { start: performance.now() };
+      times.push(t);
+      slot.set(this, t);
+      return start.call(this, timeslice);
+    };
+    proto.stop = function (this: MediaRecorder) {
+      const t = slot.get(this);
+      if (t && t.stop === undefined) t.stop = performance.now();
+      return stop.call(this);
+    };
     const md = navigator.mediaDevices;
     if (!md?.getDisplayMedia) return;
     const original = md.getDisplayMedia.bind(md);
@@ -64,6 +86,16 @@ export async function instrumentDisplayCapture(page: Page): Promise<void> {
       seen.push(s);
       return s;
     };
+  });
+}
+
+/** Seconds between start() and stop() of the page's most recent MediaRecorder. */
+export async function lastRecorderSeconds(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const list = (window as unknown as { __recorderTimes?: Array<{ start: number; stop?: number }> }).__recorderTimes ?? [];
+    const t = list[list.length - 1];
+    if (!t || t.stop === undefined) throw new Error('no finished recorder seen');
+    return (t.stop - t.start) / 1000;
   });
 }
 
@@ -81,7 +113,7 @@ export async function endLastDisplayCapture(page: Page): Promise<void> {
 }
 
 /** Click a button by its exact accessible name. */
-export async function clickButton(page: Page, name: string, timeout = 15_000): Promise<void> {
+export async function clickButton(page: Page, name: string, timeout = 30_000): Promise<void> {
   await page.getByRole('button', { name, exact: true }).first().click({ timeout });
 }
 

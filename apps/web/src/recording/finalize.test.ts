@@ -101,6 +101,11 @@ describe('finalizeRecording (real EBML reader)', () => {
     expect(done.seekable).toBe(true);
     expect(done.durationMs).toBeGreaterThan(500);
     expect(done.durationMs).toBeLessThan(1900);
+    // The half-written last frame is cut off: the file ends exactly after a whole element.
+    const file = (await store.readFinal('b'))!;
+    const { Decoder } = await loadEbml();
+    const leaves = new Decoder().decode(await file.arrayBuffer()).filter((e) => e.type !== 'm');
+    expect(Math.max(...leaves.map((e) => e.dataEnd))).toBe(file.size);
   });
 
   it('keeps the raw data, marked not seekable, when the WebM cannot be analysed', async () => {

@@ -29,9 +29,9 @@ export interface CompositorTile {
 export interface MeetingCompositorOptions {
   /** Current tiles; called on every frame. */
   getTiles: () => CompositorTile[];
-  /** @default 1280 */
+  /** @default 960 (540p keeps drawing and encoding affordable next to a live call) */
   width?: number;
-  /** @default 720 */
+  /** @default 540 */
   height?: number;
   /** Frames per second drawn and captured. @default 15 */
   fps?: number;
@@ -60,7 +60,7 @@ export class MeetingCompositor {
   readonly stream: MediaStream;
 
   constructor(options: MeetingCompositorOptions) {
-    this.#opts = { width: 1280, height: 720, fps: 15, document: globalThis.document, ...options };
+    this.#opts = { width: 960, height: 540, fps: 15, document: globalThis.document, ...options };
     const doc = this.#opts.document;
     this.#canvas = doc.createElement('canvas');
     this.#canvas.width = this.#opts.width;

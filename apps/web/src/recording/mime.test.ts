@@ -29,6 +29,15 @@ describe('pickRecordingFormat', () => {
   });
 });
 
+describe('preferVp8', () => {
+  it('puts VP8 first but still falls back to the others', () => {
+    expect(pickRecordingFormat(() => true, true, { preferVp8: true })?.mimeType).toBe('video/webm;codecs=vp8,opus');
+    expect(pickRecordingFormat(supports('video/webm;codecs=vp9,opus'), true, { preferVp8: true })?.mimeType).toBe(
+      'video/webm;codecs=vp9,opus',
+    );
+  });
+});
+
 describe('formatFromMime', () => {
   it('recognises mp4 and defaults to webm', () => {
     expect(formatFromMime('video/mp4;codecs=avc1').extension).toBe('mp4');

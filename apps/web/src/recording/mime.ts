@@ -39,14 +39,22 @@ export const FORMAT_CANDIDATES_VIDEO: readonly RecordingFormat[] = [
  *
  * @param isTypeSupported - usually `MediaRecorder.isTypeSupported`; injected for tests.
  * @param withAudio - whether the stream carries an audio track.
+ * @param options.preferVp8 - try VP8 before VP9 (cheaper to encode).
  * @returns the first supported candidate, or `null` when the browser can record none
  *   (the caller shows "recording is not supported in this browser").
  */
 export function pickRecordingFormat(
   isTypeSupported: (type: string) => boolean,
   withAudio: boolean,
+  options: { preferVp8?: boolean } = {},
 ): RecordingFormat | null {
-  const candidates = withAudio ? FORMAT_CANDIDATES_AV : FORMAT_CANDIDATES_VIDEO;
+  const base = withAudio ? FORMAT_CANDIDATES_AV : FORMAT_CANDIDATES_VIDEO;
+  // VP8 first when the encoder competes with a live call for the CPU (meeting
+  // recordings): software VP9 costs several times more per frame, and a starved page
+  // drops frames from the call itself.
+  const candidates = options.preferVp8
+    ? [...base.filter((c) => c.mimeType.includes('vp8')), ...base.filter((c) => !c.mimeType.includes('vp8'))]
+    : base;
   for (const candidate of candidates) {
     try {
       if (isTypeSupported(candidate.mimeType)) return candidate;

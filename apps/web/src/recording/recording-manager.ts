@@ -114,7 +114,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     const { MeetingCompositor } = await import('./meeting-compositor.js');
     const compositor = new MeetingCompositor(options);
     compositor.start();
-    await this.#start('meeting', options.room, compositor.stream, 2_500_000, () => compositor.stop()).catch(async (err) => {
+    await this.#start('meeting', options.room, compositor.stream, 2_500_000, () => compositor.stop(), true).catch(async (err) => {
       await compositor.stop();
       throw err;
     });
@@ -130,11 +130,12 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     stream: MediaStream,
     videoBitsPerSecond: number | undefined,
     cleanup: () => Promise<void>,
+    preferVp8 = false,
   ): Promise<void> {
     const isSupported =
       this.#opts.isTypeSupported ??
       (typeof MediaRecorder !== 'undefined' ? (t: string) => MediaRecorder.isTypeSupported(t) : () => false);
-    const format = pickRecordingFormat(isSupported, stream.getAudioTracks().length > 0);
+    const format = pickRecordingFormat(isSupported, stream.getAudioTracks().length > 0, { preferVp8 });
     if (!format) throw new RecordingError('UNSUPPORTED', 'This browser cannot record video');
     const id = newId();
     const meta: RecordingMeta = {

@@ -30,6 +30,12 @@ export interface SeekableLayout {
   head: ArrayBuffer;
   /** Offset in the original file where the media data (first Cluster) starts. */
   bodyOffset: number;
+  /**
+   * End of the last complete element. Smaller than the file size when the recording
+   * was cut (crash, reload): MediaRecorder chunks end anywhere, so the last one written
+   * may stop mid-frame; cutting there leaves a file every player reads to the end.
+   */
+  bodyEnd: number;
   /** Duration written into the file, in milliseconds. */
   durationMs: number;
 }
@@ -65,10 +71,13 @@ export async function analyzeWebm(input: Blob, readSize = 1 << 20): Promise<Seek
   // Keep DefaultDuration (Chrome writes a correct one now); dropping it only logs warnings.
   reader.drop_default_duration = false;
 
+  let bodyEnd = 0;
   try {
     for (let offset = 0; offset < input.size; offset += readSize) {
       const piece = await input.slice(offset, offset + readSize).arrayBuffer();
       for (const element of decoder.decode(piece)) {
+        // The decoder emits a leaf element only once all its bytes are there.
+        if (element.type !== 'm' && element.dataEnd > bodyEnd) bodyEnd = element.dataEnd;
         // Newer Chromium writes elements the library's schema does not know; they carry no
         // timing information, so skipping them is safe (and avoids console noise).
         if ((element.type as string) === 'unknown' || (element.name as string) === 'unknown') continue;
@@ -91,14 +100,14 @@ export async function analyzeWebm(input: Blob, readSize = 1 << 20): Promise<Seek
     throw new RecordingError('FINALIZE_FAILED', 'No frame timing found in the recording (no SimpleBlocks)');
   }
   const head = tools.makeMetadataSeekable(reader.metadatas, reader.duration, reader.cues);
-  return { head, bodyOffset: reader.metadataSize, durationMs };
+  return { head, bodyOffset: reader.metadataSize, bodyEnd: Math.min(bodyEnd, input.size), durationMs };
 }
 
 /**
  * Turn the raw recording into the parts of a seekable file:
- * `[head, input.slice(bodyOffset)]`. Nothing of the body is copied into memory.
+ * `[head, input.slice(bodyOffset, bodyEnd)]`. Nothing of the body is copied into memory.
  */
 export async function seekableParts(input: Blob): Promise<{ parts: [ArrayBuffer, Blob]; durationMs: number }> {
   const layout = await analyzeWebm(input);
-  return { parts: [layout.head, input.slice(layout.bodyOffset)], durationMs: layout.durationMs };
+  return { parts: [layout.head, input.slice(layout.bodyOffset, layout.bodyEnd)], durationMs: layout.durationMs };
 }
