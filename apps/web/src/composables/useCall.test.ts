@@ -15,12 +15,14 @@ import type { UseCallReturn } from './useCall';
 type Ack = (a: unknown) => void;
 
 /** Just enough of protocol v1 to relay between two clients. */
-async function relayServer(): Promise<{ url: string; close: () => Promise<void> }> {
+async function relayServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   const http = createServer();
   const io = new Server(http);
   const members = new Map<string, { socket: Socket; peer: Peer }>();
   let n = 0;
+  let connections = 0;
   io.on('connection', (socket) => {
+    connections += 1;
     let me: Peer | null = null;
     const others = () => [...members.values()].filter((m) => m.peer.id !== me?.id);
     socket.on('room:join', (p: { room: string; nick: string; state?: Partial<Peer> }, ack: Ack) => {
@@ -58,6 +60,7 @@ async function relayServer(): Promise<{ url: string; close: () => Promise<void> 
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    connections: () => connections,
     close: () => new Promise<void>((r) => io.close(() => r())),
   };
 }
@@ -156,6 +159,17 @@ describe('useCall', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(later.participants.value).toEqual([]);
     await later.leave();
+  });
+
+  it('prepare() opens the connection early and join() reuses it', async () => {
+    const call = await freshCall();
+    const before = server.connections();
+    call.prepare();
+    await until('the prepared connection is up', () => server.connections() === before + 1);
+    await call.join({ room: 'r4', nick: 'Pat', localStream: null, state: {} });
+    expect(call.status.value).toBe('joined');
+    expect(server.connections()).toBe(before + 1);
+    await call.leave();
   });
 
   it("sets error and rejects with the server's code", async () => {

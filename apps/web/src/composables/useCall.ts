@@ -61,6 +61,11 @@ export interface UseCallReturn {
   stopShare(): Promise<void>;
   /** RTT, bitrate, loss and route of the connection to one participant. */
   getPeerStats(id: string): Promise<ConnectionDetails>;
+  /**
+   * Optional head start: loads the call engine and opens the signaling connection
+   * before `join` (call it when the lobby shows). Never throws; `join` works without it.
+   */
+  prepare(): void;
 }
 
 /** Most chat messages kept in memory. */
@@ -95,7 +100,45 @@ let generation = 0;
  * them); the newcomer offers (see `media/mesh.ts`).
  */
 export function useCall(): UseCallReturn {
-  return { status, error, self, room, participants, chat, join, leave, sendChat, updateState, replaceTrack, startShare, stopShare, getPeerStats };
+  return { status, error, self, room, participants, chat, join, leave, sendChat, updateState, replaceTrack, startShare, stopShare, getPeerStats, prepare };
+}
+
+type Engine = [typeof import('../signaling/signaling-client'), typeof import('../media/mesh')];
+let engine: Promise<Engine> | null = null;
+/** A connected, not yet joined client made by prepare(). */
+let spare: Promise<SignalingClient | null> | null = null;
+
+function loadEngine(): Promise<Engine> {
+  engine ??= Promise.all([import('../signaling/signaling-client'), import('../media/mesh')]);
+  // A failed chunk load (offline for a moment) must not poison later attempts.
+  engine.catch(() => (engine = null));
+  return engine;
+}
+
+function prepare(): void {
+  if (spare || session) return;
+  spare = loadEngine()
+    .then(async ([{ SignalingClient }]) => {
+      const client = new SignalingClient({ url: config.signalingUrl });
+      try {
+        await client.connect();
+        return client;
+      } catch {
+        client.close();
+        return null;
+      }
+    })
+    .catch(() => null);
+}
+
+/** The prepared client if it is still usable, else null (and it is closed). */
+async function takeSpare(): Promise<SignalingClient | null> {
+  const pending = spare;
+  spare = null;
+  const client = pending ? await pending : null;
+  if (client && client.status === 'idle') return client;
+  client?.close();
+  return null;
 }
 
 async function join(options: JoinOptions): Promise<void> {
@@ -108,13 +151,14 @@ async function join(options: JoinOptions): Promise<void> {
   chat.value = [];
   let s: Session | null = null;
   try {
-    const [{ SignalingClient }, { Mesh }] = await Promise.all([
-      import('../signaling/signaling-client'),
-      import('../media/mesh'),
-    ]);
-    if (gen !== generation) return;
+    const [{ SignalingClient }, { Mesh }] = await loadEngine();
+    const prepared = await takeSpare();
+    if (gen !== generation) {
+      prepared?.close();
+      return;
+    }
     s = {
-      client: new SignalingClient({ url: config.signalingUrl }),
+      client: prepared ?? new SignalingClient({ url: config.signalingUrl }),
       MeshClass: Mesh,
       mesh: null,
       options,

@@ -181,8 +181,12 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     return socket;
   }
 
-  /** Resolves once connected; fails on a refused handshake or after `connectTimeoutMs`. */
-  private connect(): Promise<void> {
+  /**
+   * Opens the connection without joining, so a later `join` skips the handshake (the
+   * lobby can call this while the user types). `join` connects by itself otherwise.
+   * Fails on a refused handshake or after `connectTimeoutMs`.
+   */
+  connect(): Promise<void> {
     const socket = (this.socket ??= this.createSocket());
     if (socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
