@@ -11,7 +11,9 @@ export default defineProject({
     environment: 'node',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: these tests start processes and real connections, and CI machines are shared.
+    // Each test bounds its own waits much tighter where timing is the point (e.g. kill -9).
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
   },
 });

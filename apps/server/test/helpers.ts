@@ -108,7 +108,7 @@ export function spawnNode(env: Record<string, string>): Promise<ChildNode> {
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
     const onData = () => {
       const m = /meshmeet listening on (https?:\/\/[^\s"]+)/.exec(out);
       if (!m) return;
