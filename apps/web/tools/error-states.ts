@@ -1,7 +1,8 @@
 /**
  * Drives the lobby into each failure a user can meet and saves what it shows:
  * camera/microphone permission denied, no devices at all, a full room, a wrong
- * password. Prints the alert texts so a run can be checked without looking.
+ * password, and sound blocked by the autoplay policy (simulated: `play()` of audio
+ * elements rejects with NotAllowedError until "Enable sound" is clicked). Prints the alert texts so a run can be checked without looking.
  *
  *   unshare -n sh -c 'ip link set lo up && npx tsx apps/web/tools/error-states.ts [outDir]'
  */
@@ -64,6 +65,32 @@ async function main(): Promise<void> {
     await e.waitForSelector('form [role="alert"]', { timeout: 20_000 });
     console.log('bad password →', await alerts(e));
     await shot(e, 'lobby-bad-password', OUT);
+
+    // Autoplay blocked: audio play() rejects until the first click on "Enable sound".
+    const f = await open(withDevices, base, DESKTOP);
+    await f.addInitScript(() => {
+      const real = HTMLMediaElement.prototype.play;
+      const w = window as unknown as { __allowSound?: boolean };
+      HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
+        if (this instanceof HTMLAudioElement && !w.__allowSound) return Promise.reject(new DOMException('blocked', 'NotAllowedError'));
+        return real.call(this);
+      };
+      document.addEventListener('click', (ev) => {
+        if ((ev.target as Element | null)?.closest?.('button')?.textContent?.includes('Enable sound')) w.__allowSound = true;
+      }, true);
+    });
+    await f.reload();
+    const g = await open(withDevices, base, DESKTOP);
+    await join(f, 'autoplay', 'Fay');
+    await join(g, 'autoplay', 'Gus');
+    const prompt = f.getByRole('button', { name: 'Enable sound' });
+    await prompt.waitFor({ timeout: 20_000 });
+    console.log('autoplay blocked →', await alerts(f));
+    await shot(f, 'call-sound-blocked', OUT);
+    await prompt.click();
+    await prompt.waitFor({ state: 'detached', timeout: 10_000 });
+    const playing = await f.$$eval('audio', (els) => els.filter((a) => !(a as HTMLAudioElement).paused).length);
+    console.log('after Enable sound: prompt gone, playing audio elements =', playing);
   } finally {
     await Promise.all([withDevices.close(), noDevices.close(), denying.close()]);
     stop();
