@@ -77,6 +77,7 @@ function runOne(spec: BenchSpec, quick: boolean): Promise<Outcome> {
       detached: true,
       env: { ...process.env, BENCH_ORCHESTRATED: '1', ...(quick ? { BENCH_QUICK: '1' } : {}) },
     });
+    current = child;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -96,6 +97,7 @@ function runOne(spec: BenchSpec, quick: boolean): Promise<Outcome> {
     }, limitS * 1000);
     const finish = (exitCode: number | null, why?: string): void => {
       clearTimeout(timer);
+      current = null;
       const durationS = Math.round((Date.now() - started) / 1000);
       let result: BenchResult;
       try {
@@ -108,6 +110,23 @@ function runOne(spec: BenchSpec, quick: boolean): Promise<Outcome> {
     };
     child.on('error', (e) => finish(null, `could not start: ${e.message}`));
     child.on('exit', (code) => finish(code));
+  });
+}
+
+/** The benchmark running now. It has its own process group (see runOne), so a Ctrl-C
+ * or SIGTERM sent to us does not reach it by itself: forward it, or it would keep its
+ * servers and thousands of sockets running after we are gone. */
+let current: ReturnType<typeof spawn> | null = null;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (current?.pid) {
+      try {
+        process.kill(-current.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    process.exit(130);
   });
 }
 

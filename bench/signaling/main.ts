@@ -19,7 +19,7 @@ import { relayScenario } from './scenario-relay.js';
  *
  *   node --import tsx bench/signaling/main.ts [--quick] [--variants memory-1,redis-1,redis-2]
  *        (--quick: smaller and shorter, memory-1 and redis-2 only unless --variants is given)
- *        [--scenarios relay,joins,memory] [--workers 2]
+ *        [--scenarios relay,joins,memory] [--workers 2] [--budget seconds]
  */
 
 const SCENARIOS = {
@@ -36,6 +36,9 @@ const { values: args } = parseArgs({
     variants: { type: 'string' },
     scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
     workers: { type: 'string', default: '2' },
+    // Seconds; scenarios not started by then are skipped (reported as such), so a
+    // starved machine still ends with a result file instead of a killed run.
+    budget: { type: 'string' },
   },
 });
 
@@ -94,11 +97,43 @@ async function main(): Promise<void> {
   const pool = WorkerPool.start(workers);
   const rows: ResultRow[] = [];
   const details: Record<string, Record<string, unknown>> = {};
+  const cpu = cpus();
+  const budgetS = Number(args.budget ?? (quick ? 60 : 450));
+  const build = (partial: boolean): BenchResult => ({
+    name: 'signaling',
+    rows,
+    notes: [
+      ...notes,
+      `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}) shared by the server node(s), ${redis ? 'redis-server, ' : ''}and ${workers} generator processes`,
+      ...(partial ? ['partial result: the run did not finish'] : []),
+    ],
+    meta: {
+      quick,
+      partial,
+      workers,
+      cores: cpu.length,
+      cpu: cpu[0]?.model.trim(),
+      node: process.version,
+      openFileLimit: fdLimit,
+      machineBusyBeforePct: busyBefore,
+      loadAverageBefore: loadBefore,
+      durationS: Math.round((Date.now() - started) / 1000),
+      finishedAt: new Date().toISOString(),
+      budgetS,
+      details,
+    },
+  });
   try {
     if (variants.some((v) => VARIANTS[v].redis)) redis = await startRedis();
     const ctx: BenchContext = { pool, redis, quick, log, serverEnv: {} };
     for (const variant of variants) {
       for (const scenario of scenarios) {
+        const elapsedS = (Date.now() - started) / 1000;
+        if (elapsedS > budgetS) {
+          log(`[signaling] ${scenario} on ${VARIANTS[variant].label}: skipped, time budget of ${budgetS} s used up`);
+          rows.push({ variant: VARIANTS[variant].label, metric: `${scenario} scenario`, value: null, unit: '', note: `skipped: the ${budgetS} s time budget was used up (--budget)` });
+          continue;
+        }
         log(`[signaling] ${scenario} on ${VARIANTS[variant].label}`);
         let res: ScenarioResult;
         try {
@@ -115,6 +150,8 @@ async function main(): Promise<void> {
         rows.push(...res.rows);
         notes.push(...res.notes.map((n) => `${VARIANTS[variant].label}: ${n}`));
         (details[variant] ??= {})[scenario] = res.details;
+        // Written after every scenario, so an interrupted run still leaves what it measured.
+        writeResult(build(true));
       }
     }
   } finally {
@@ -122,28 +159,7 @@ async function main(): Promise<void> {
     await redis?.stop();
   }
 
-  const cpu = cpus();
-  notes.push(
-    `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}) shared by the server node(s), ${redis ? 'redis-server, ' : ''}and ${workers} generator processes`,
-  );
-  const result: BenchResult = {
-    name: 'signaling',
-    rows,
-    notes,
-    meta: {
-      quick,
-      workers,
-      cores: cpu.length,
-      cpu: cpu[0]?.model.trim(),
-      node: process.version,
-      openFileLimit: fdLimit,
-      machineBusyBeforePct: busyBefore,
-      loadAverageBefore: loadBefore,
-      durationS: Math.round((Date.now() - started) / 1000),
-      finishedAt: new Date().toISOString(),
-      details,
-    },
-  };
+  const result = build(false);
   const path = writeResult(result);
   log(`[signaling] done in ${result.meta!.durationS} s; wrote ${path}`);
   // Under bench/run.ts the combined table follows; printing this one too would repeat it.
