@@ -15,17 +15,36 @@ import type { UseCallReturn } from './useCall';
 type Ack = (a: unknown) => void;
 
 /** Just enough of protocol v1 to relay between two clients. */
-async function relayServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+interface Relay {
+  url: string;
+  connections: () => number;
+  /** true: a dropped socket keeps its member (resume works); false: it leaves at once. */
+  keepOnDisconnect: boolean;
+  /** Cuts a member's transport, as a network drop would. */
+  drop(peerId: string): void;
+  close: () => Promise<void>;
+}
+
+async function relayServer(): Promise<Relay> {
   const http = createServer();
   const io = new Server(http);
   const members = new Map<string, { socket: Socket; peer: Peer }>();
   let n = 0;
   let connections = 0;
+  const relay = { keepOnDisconnect: false };
   io.on('connection', (socket) => {
     connections += 1;
     let me: Peer | null = null;
     const others = () => [...members.values()].filter((m) => m.peer.id !== me?.id);
-    socket.on('room:join', (p: { room: string; nick: string; state?: Partial<Peer> }, ack: Ack) => {
+    socket.on('room:join', (p: { room: string; nick: string; state?: Partial<Peer>; resumeToken?: string }, ack: Ack) => {
+      if (p.resumeToken) {
+        const m = members.get(p.resumeToken.slice(2));
+        if (!m) return ack({ ok: false, error: { code: 'RESUME_FAILED', message: 'expired' } });
+        m.socket = socket;
+        me = m.peer;
+        const list = others().map((o) => o.peer);
+        return ack({ ok: true, data: { room: 'r', self: me, members: list, iceServers: [], resumeToken: p.resumeToken, resumeGraceMs: 1000, resumed: true } });
+      }
       if (p.nick === 'Crowd') return ack({ ok: false, error: { code: 'ROOM_FULL', message: 'The room is full' } });
       me = { ...DEFAULT_MEDIA_STATE, ...p.state, id: `peer${++n}`, nick: p.nick };
       const list = others().map((m) => m.peer);
@@ -55,14 +74,17 @@ async function relayServer(): Promise<{ url: string; connections: () => number; 
       leave();
       ack({ ok: true, data: null });
     });
-    socket.on('disconnect', leave);
+    socket.on('disconnect', () => {
+      if (!relay.keepOnDisconnect) leave();
+    });
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  return {
+  return Object.assign(relay, {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     connections: () => connections,
+    drop: (peerId: string) => members.get(peerId)?.socket.conn.close(),
     close: () => new Promise<void>((r) => io.close(() => r())),
-  };
+  });
 }
 
 /** A fresh copy of the module: useCall is one call per page, so one copy per "tab". */
@@ -71,7 +93,7 @@ async function freshCall(): Promise<UseCallReturn> {
   return (await import('./useCall')).useCall();
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();
@@ -83,7 +105,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000
 
 const camera = () => asStream(new FakeStream([new FakeTrack('audio'), new FakeTrack('video')]));
 
-let server: Awaited<ReturnType<typeof relayServer>>;
+let server: Relay;
 beforeAll(async () => {
   server = await relayServer();
   vi.stubEnv('VITE_SIGNALING_URL', server.url);
@@ -170,6 +192,44 @@ describe('useCall', () => {
     expect(call.status.value).toBe('joined');
     expect(server.connections()).toBe(before + 1);
     await call.leave();
+  });
+
+  it('a resumed reconnect keeps the connections; a failed resume rejoins and rebuilds them', async () => {
+    const ann = await freshCall();
+    const bob = await freshCall();
+    await ann.join({ room: 'r5', nick: 'Ann', localStream: camera(), state: {} });
+    await bob.join({ room: 'r5', nick: 'Bob', localStream: camera(), state: {} });
+    const connected = (call: UseCallReturn, nick: string) =>
+      call.participants.value.find((p) => p.nick === nick && p.connectionState === 'connected' && p.cameraStream);
+    await until('connected both ways', () => connected(ann, 'Bob') && connected(bob, 'Ann'));
+    const annId = ann.self.value!.id;
+    const pcs = fakeConnections.length;
+
+    // 1. The network blips; the server kept Ann: same id, same connections, nobody left.
+    server.keepOnDisconnect = true;
+    const statuses: string[] = [];
+    const { watch } = await import('vue');
+    const stop = watch(ann.status, (st) => statuses.push(st), { flush: 'sync' });
+    server.drop(annId);
+    await until('Ann resumed', () => statuses.includes('reconnecting') && ann.status.value === 'joined');
+    expect(ann.self.value!.id).toBe(annId);
+    expect(fakeConnections.length).toBe(pcs);
+    expect(connected(ann, 'Bob')).toBeTruthy();
+    expect(bob.participants.value.map((p) => p.id)).toEqual([annId]);
+
+    // 2. The server forgot Ann: she joins again as herself with a new id and offers anew.
+    server.keepOnDisconnect = false;
+    statuses.length = 0;
+    server.drop(annId);
+    await until('Ann rejoined with a new id', () => ann.status.value === 'joined' && ann.self.value!.id !== annId);
+    const newId = ann.self.value!.id;
+    await until('connected again both ways', () => connected(ann, 'Bob') && connected(bob, 'Ann'));
+    expect(statuses).toContain('reconnecting');
+    expect(ann.self.value!.nick).toBe('Ann');
+    expect(bob.participants.value.map((p) => p.id)).toEqual([newId]);
+    expect(fakeConnections.length).toBe(pcs + 2); // one new connection on each side
+    stop();
+    await Promise.all([ann.leave(), bob.leave()]);
   });
 
   it("sets error and rejects with the server's code", async () => {
