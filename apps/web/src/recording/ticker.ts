@@ -16,10 +16,20 @@ export interface Ticker {
   readonly fromWorker: boolean;
 }
 
-const WORKER_SOURCE = `let id = 0;
+// Ping-pong, not setInterval: the worker schedules the next tick only when the page
+// has handled the previous one. A plain interval would keep posting while a busy page
+// falls behind, and the queued ticks would then flood its event loop, starving input,
+// rendering and the signaling socket's heartbeats (seen: "Connection lost" under load).
+const WORKER_SOURCE = `let interval = 0, timer = 0, last = 0;
+const tick = () => { last = performance.now(); postMessage(0); };
 onmessage = (e) => {
-  clearInterval(id);
-  if (e.data > 0) id = setInterval(() => postMessage(0), e.data);
+  if (e.data === 'done') {
+    if (interval > 0) timer = setTimeout(tick, Math.max(0, interval - (performance.now() - last)));
+    return;
+  }
+  clearTimeout(timer);
+  interval = e.data;
+  if (interval > 0) tick();
 };`;
 
 /**
@@ -40,7 +50,10 @@ export function startTicker(intervalMs: number, onTick: () => void, useWorker = 
       const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
       const worker = new Worker(url);
       URL.revokeObjectURL(url);
-      worker.onmessage = safeTick;
+      worker.onmessage = () => {
+        safeTick();
+        worker.postMessage('done');
+      };
       worker.postMessage(intervalMs);
       return {
         fromWorker: true,
@@ -53,6 +66,7 @@ export function startTicker(intervalMs: number, onTick: () => void, useWorker = 
       // CSP or an old browser: fall back to the page timer below.
     }
   }
+  // Main-thread timers do not pile up (a late interval fires once), so setInterval is fine here.
   const id = setInterval(safeTick, intervalMs);
   return { fromWorker: false, stop: () => clearInterval(id) };
 }
