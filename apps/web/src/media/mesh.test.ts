@@ -290,8 +290,8 @@ describe('mesh: leaving and robustness', () => {
 describe('mesh: recovery', () => {
   it('restarts ICE when a connection fails, and reconnects', async () => {
     const bus = new FakeSignalingBus();
-    // Second check 100 ms after the first restart: long enough for the fake renegotiation.
-    const opts = { iceRestart: { baseDelayMs: 50, maxDelayMs: 1000, maxAttempts: 3, disconnectedGraceMs: 5 } };
+    // Second check 400 ms after the first restart: ample for the fake renegotiation, even on a loaded machine.
+    const opts = { iceRestart: { baseDelayMs: 200, maxDelayMs: 1000, maxAttempts: 3, disconnectedGraceMs: 5 } };
     const a = mesh(bus, 'a', camera(), opts);
     const b = mesh(bus, 'b', camera(), opts);
     await connect(a, b);
@@ -300,7 +300,7 @@ describe('mesh: recovery', () => {
 
     pc.setConnectionState('failed');
     expect(pc.restartCount).toBe(0); // not at once: backoff
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 250));
     await settle();
     expect(pc.restartCount).toBe(1);
     expect(bus.descriptions().filter((d) => d.endsWith('offer')).length).toBe(offers + 1);
@@ -326,12 +326,12 @@ describe('mesh: recovery', () => {
 
   it('rolls back and re-offers when an offer is lost', async () => {
     const bus = new FakeSignalingBus();
-    const a = mesh(bus, 'a', camera(), { offerTimeoutMs: 20 });
-    const b = mesh(bus, 'b', camera(), { offerTimeoutMs: 20 });
+    const a = mesh(bus, 'a', camera(), { offerTimeoutMs: 150 });
+    const b = mesh(bus, 'b', camera(), { offerTimeoutMs: 150 });
     let dropped = 0;
     bus.drop = (m) => 'description' in m.data && dropped++ === 0;
     await connect(a, b);
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 200));
     await settle();
     expect(bus.descriptions().slice(0, 3)).toEqual(['b:offer', 'b:offer', 'a:answer']);
     expect(fake(b, 'a').connectionState).toBe('connected');

@@ -69,7 +69,7 @@ function joinResult(id: string, over: Partial<JoinResult> = {}): JoinResult {
   };
 }
 
-const waitFor = async (cond: () => boolean, ms = 3000) => {
+const waitFor = async (cond: () => boolean, ms = 10_000) => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');
