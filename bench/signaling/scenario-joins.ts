@@ -36,7 +36,9 @@ export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Pro
     const w0 = performance.now();
     const j = await joinAll(ctx, OFFERED_JOINS_PER_S, 1000);
     const m1 = machineCpu();
-    const serverCpu = round(((cluster.cpuMs() - cpu0) / (performance.now() - w0)) * 100, 1);
+    const serverCpuMs = cluster.cpuMs() - cpu0;
+    const serverCpu = round((serverCpuMs / (performance.now() - w0)) * 100, 1);
+    const usPerJoin = round((serverCpuMs * 1000) / Math.max(1, j.attempted), 0);
     const machineBusy = round(((m1.busy - m0.busy) / (m1.total - m0.total)) * 100, 1);
     const lat = summarize(j.latencies);
     const rate = (j.ok / j.durationMs) * 1000;
@@ -44,7 +46,7 @@ export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Pro
     ctx.log(
       `  paced joins: ${j.ok}/${j.attempted} ok at ${Math.round(rate)}/s (offered ${OFFERED_JOINS_PER_S}/s), ack p50 ${round(lat.p50)} ms p99 ${round(lat.p99)} ms;` +
         ` /userlist on ${cluster.urls.length} node(s): ${check.missing} missing, ${check.extra} extra, ${check.httpErrors} HTTP errors;` +
-        ` server CPU ${serverCpu}% of one core, machine ${machineBusy}% busy`,
+        ` server CPU ${serverCpu}% of one core (${usPerJoin} µs/join), machine ${machineBusy}% busy`,
     );
 
     // 2. Burst: a fresh batch joins as fast as acks come back, 8 per room.
@@ -72,6 +74,7 @@ export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Pro
         pass: rate >= TARGET_JOINS_PER_S,
       },
       { variant: label, metric: `join ack p50 @ ${OFFERED_JOINS_PER_S}/s`, value: round(lat.p50, 3), unit: 'ms' },
+      { variant: label, metric: `server CPU per join${cluster.nodes.length > 1 ? ' (both nodes)' : ''}`, value: usPerJoin, unit: 'µs' },
       {
         variant: label,
         metric: `join ack p99 @ ${OFFERED_JOINS_PER_S}/s`,
@@ -109,7 +112,7 @@ export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Pro
     return {
       rows,
       details: {
-        paced: { offered: OFFERED_JOINS_PER_S, joins: paced, ok: j.ok, rate: round(rate, 1), latency: lat, userlist: check, serverCpu, machineBusy },
+        paced: { offered: OFFERED_JOINS_PER_S, joins: paced, ok: j.ok, rate: round(rate, 1), latency: lat, userlist: check, serverCpu, usPerJoin, machineBusy },
         burst: { joins: burst, ok: b.ok, rate: round(brate, 1), latency: blat, userlist: bcheck },
         connect: { sockets: conn.connected, ms: round(conn.ms, 0) },
       },

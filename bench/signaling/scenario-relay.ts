@@ -36,6 +36,12 @@ export interface RelayStep {
   ackP99: number;
   /** Server CPU over the step, % of one core (summed over nodes). */
   serverCpu: number;
+  /**
+   * Server CPU time per relay, µs (all nodes, send window plus drain, so relays queued
+   * past the window are counted too). Unlike latency, this barely moves when other
+   * processes compete for the cores, so it is the steadier capacity figure.
+   */
+  serverUsPerRelay: number;
   /** Generator CPU, % of one core (summed over workers). */
   generatorCpu: number;
   /** redis-server CPU, % of one core (Redis variants). */
@@ -59,14 +65,15 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
   let serverCpu = NaN;
   let redisCpu = NaN;
   let machine = { busy: NaN, steal: NaN };
-  const sampler = setTimeout(() => {
+  const sample = (): void => {
     const wall = performance.now() - t0;
     serverCpu = ((cluster.cpuMs() - cpu0) / wall) * 100;
     if (!Number.isNaN(redis0)) redisCpu = ((cpuMs(ctx.redis!.pid) - redis0) / wall) * 100;
     const m1 = machineCpu();
     const total = m1.total - m0.total;
     machine = { busy: ((m1.busy - m0.busy) / total) * 100, steal: ((m1.steal - m0.steal) / total) * 100 };
-  }, durationMs);
+  };
+  const sampler = setTimeout(sample, durationMs);
   const replies = await ctx.pool.broadcast({
     cmd: 'relay',
     ratePerSec: rate / ctx.pool.size,
@@ -75,6 +82,9 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     payloadBytes: 150,
   });
   clearTimeout(sampler);
+  // On a starved machine the replies can be handled before the late timer: sample now.
+  if (Number.isNaN(serverCpu)) sample();
+  const serverTotalMs = cluster.cpuMs() - cpu0;
   const lat = summarize(concat(replies.map((r) => Array.from(r.latencies))));
   const ack = summarize(concat(replies.map((r) => Array.from(r.ackLatencies))));
   const planned = replies.reduce((s, r) => s + r.planned, 0);
@@ -97,6 +107,7 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     max: round(lat.max, 3),
     ackP99: round(ack.p99, 3),
     serverCpu: round(serverCpu, 1),
+    serverUsPerRelay: round((serverTotalMs * 1000) / Math.max(1, replies.reduce((n, r) => n + r.sent, 0)), 1),
     generatorCpu: round((replies.reduce((s, r) => s + r.cpuMs, 0) / durationMs) * 100, 1),
     redisCpu: Number.isNaN(redisCpu) ? null : round(redisCpu, 1),
     machineBusy: round(machine.busy, 1),
@@ -108,7 +119,7 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
   ctx.log(
     `  relay ${String(rate).padStart(6)}/s: p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, lost ${res.lost}/${sent}${res.misrouted ? `, misrouted ${res.misrouted}` : ''}${res.duplicates ? `, duplicated ${res.duplicates}` : ''}` +
       `${Object.keys(res.ackErrors).length ? `, ack errors ${describeCounts(res.ackErrors)}` : ''}` +
-      `; CPU % of one core: server ${res.serverCpu}, generators ${res.generatorCpu}${res.redisCpu !== null ? `, redis ${res.redisCpu}` : ''}` +
+      `; CPU % of one core: server ${res.serverCpu} (${res.serverUsPerRelay} µs/relay), generators ${res.generatorCpu}${res.redisCpu !== null ? `, redis ${res.redisCpu}` : ''}` +
       `, other processes ~${res.othersCpu}; machine ${res.machineBusy}% busy${res.machineSteal > 0.5 ? ` (${res.machineSteal}% stolen)` : ''}` +
       `${res.generatorBound ? ' (generator could not keep the rate)' : ''}`,
   );
@@ -184,6 +195,13 @@ export async function relayScenario(ctx: BenchContext, variant: VariantKey): Pro
     if (s5) {
       rows.push({ variant: label, metric: `server CPU @ ${TARGET_RATE}/s${cluster.nodes.length > 1 ? ' (both nodes)' : ''}`, value: s5.serverCpu, unit: '% of 1 core' });
       rows.push({ variant: label, metric: `machine CPU busy @ ${TARGET_RATE}/s`, value: s5.machineBusy, unit: '% of all cores' });
+      rows.push({
+        variant: label,
+        metric: `server CPU per relay @ ${TARGET_RATE}/s${cluster.nodes.length > 1 ? ' (both nodes)' : ''}`,
+        value: s5.serverUsPerRelay,
+        unit: 'µs',
+        note: `at this cost one fully busy server core handles ~${Math.round(1e6 / s5.serverUsPerRelay)} relays/s`,
+      });
     }
     const fixedSteps = steps.filter((s) => fixed.includes(s.rate));
     const lost = fixedSteps.reduce((n, s) => n + s.lost + s.misrouted + s.duplicates, 0);
