@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { RedisRoomStore } from '../src/rooms/redis-store.js';
 import type { JoinResult, Peer, PeerLeft } from '@meshmeet/protocol';
 import {
   connect,
@@ -33,8 +34,8 @@ async function userlist(url: string, room: string): Promise<{ id: string; nick: 
 describe('two nodes in one process sharing Redis', () => {
   let n1: TestNode;
   let n2: TestNode;
+  const shared = { redisUrl: inject('redisUrl'), redisPrefix: uniquePrefix(), resumeGraceMs: 3000, nodeDeadAfterMs: 5000 };
   beforeAll(async () => {
-    const shared = { redisUrl: inject('redisUrl'), redisPrefix: uniquePrefix(), resumeGraceMs: 3000, nodeDeadAfterMs: 5000 };
     n1 = await startNode(shared);
     n2 = await startNode(shared);
   });
@@ -76,6 +77,30 @@ describe('two nodes in one process sharing Redis', () => {
     expect((await n1.store.getMember('takeover', ra.self.id))?.socketId).toBe(a2.id);
   });
 
+  it('a node wrongly taken for dead closes the sockets of its reaped members', async () => {
+    const a = await client(n1.url);
+    const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'zombie', nick: 'A' });
+    const b = await client(n2.url);
+    await requestOk<JoinResult>(b, 'room:join', { room: 'zombie', nick: 'B' });
+    const leftAtB = record(b, 'peer:left');
+    const closed = new Promise<string>((r) => a.once('disconnect', r));
+    // Make n1 look silent for longer than NODE_DEAD_AFTER_MS (as after a long pause), then
+    // let a freshly started store reap it, as a surviving node would.
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      await redis.zadd(`${shared.redisPrefix}nodes`, 0, n1.nodeId);
+      const reaper = new RedisRoomStore(redis, { prefix: shared.redisPrefix, nodeId: 'reaper', nodeDeadAfterMs: 5000 });
+      const { removed } = await reaper.tick();
+      expect(removed).toContainEqual({ room: 'zombie', id: ra.self.id, reason: 'node-down' });
+    } finally {
+      redis.disconnect();
+    }
+    // n1 notices on its next tick and closes A's socket, which no longer has a member.
+    expect(await closed).toBe('io server disconnect');
+    expect(await userlist(n2.url, 'zombie')).toHaveLength(1);
+    expect(leftAtB).toEqual([]); // the reaper here is not a node, so nobody relayed node-down
+  });
+
   it('resumes on the other node after a graceful shutdown; peers see no leave', async () => {
     const a = await client(n1.url);
     const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'move', nick: 'A' });
@@ -107,7 +132,9 @@ describe('two server processes sharing Redis', () => {
       REDIS_PREFIX: prefix,
       MAX_ROOM_SIZE: '200',
       RESUME_GRACE_MS: '0',
-      NODE_DEAD_AFTER_MS: '1500',
+      // Short, so the kill -9 test is quick; long enough that a starved CI machine does
+      // not make a live node look dead (which would itself be handled, but fail the count).
+      NODE_DEAD_AFTER_MS: '3000',
       LOG_LEVEL: 'warn',
     };
     nodes = await Promise.all([spawnNode(env), spawnNode(env)]);
@@ -154,8 +181,8 @@ describe('two server processes sharing Redis', () => {
     victim.proc.kill('SIGKILL');
     await waitFor('victim members reaped', async () => (await userlist(survivor.url, 'crash')).length === 3, 10_000);
     const elapsed = Date.now() - killedAt;
-    // NODE_DEAD_AFTER_MS=1500 plus one housekeeping period (500 ms) plus polling slack.
-    expect(elapsed).toBeLessThan(1500 + 500 + 1500);
+    // NODE_DEAD_AFTER_MS=3000 plus one housekeeping period (1000 ms) plus polling slack.
+    expect(elapsed).toBeLessThan(3000 + 1000 + 1500);
     expect((await userlist(survivor.url, 'crash')).map((m) => m.id).sort()).toEqual([...survivorIds].sort());
     await waitFor('peer:left node-down', () => leftAtSurvivor.length === 5);
     expect(leftAtSurvivor.every((l) => l.reason === 'node-down')).toBe(true);

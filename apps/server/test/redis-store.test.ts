@@ -52,15 +52,18 @@ describe('RedisRoomStore specifics', () => {
     await join(dead, 'd2');
     await join(alive, 'a1');
     // Before the deadline nothing happens; after it, the survivor removes exactly the dead node's members.
-    expect(await alive.tick()).toEqual([]);
+    expect((await alive.tick()).removed).toEqual([]);
     const removed = [];
     for (let i = 0; i < 8; i++) {
       await sleep(100);
-      removed.push(...(await alive.tick()));
+      removed.push(...(await alive.tick()).removed);
     }
     expect(removed.map((r) => r.id).sort()).toEqual(['d1', 'd2']);
     expect(removed.every((r) => r.reason === 'node-down' && r.room === 'r')).toBe(true);
     expect((await alive.list('r')).map((p) => p.id)).toEqual(['a1']);
+    // Had the "dead" node only been paused, its next tick tells it so, once.
+    expect(await dead.tick()).toEqual({ removed: [], selfReaped: true });
+    expect((await dead.tick()).selfReaped).toBe(false);
   });
 
   it('reaps a dead node at start-up, and a member that resumed elsewhere is not reaped', async () => {
@@ -75,7 +78,7 @@ describe('RedisRoomStore specifics', () => {
     expect(await fresh.resume({ tokenHash: 'tm2', newTokenHash: 'tm2b', socketId: 'x' })).not.toBeNull();
     await sleep(400);
     // Its first tick (start-up) reaps the dead node's remaining member, not the one that moved.
-    expect(await fresh.tick()).toEqual([{ room: 'r', id: 'm1', reason: 'node-down' }]);
+    expect((await fresh.tick()).removed).toEqual([{ room: 'r', id: 'm1', reason: 'node-down' }]);
     expect((await fresh.list('r')).map((p) => p.id)).toEqual(['m2']);
   });
 
@@ -89,10 +92,10 @@ describe('RedisRoomStore specifics', () => {
     // Neither node could heartbeat for longer than the deadline (as during an outage).
     await sleep(450);
     // The first node back heartbeats but must not reap: its own heartbeat was stale too.
-    expect(await a.tick()).toEqual([]);
+    expect((await a.tick()).removed).toEqual([]);
     await b.tick();
     await sleep(50);
-    expect(await a.tick()).toEqual([]);
+    expect((await a.tick()).removed).toEqual([]);
     expect(await a.list('r')).toHaveLength(1);
   });
 });

@@ -112,10 +112,10 @@ export function roomStoreContract(name: string, makeStore: StoreFactory): void {
       expect(await store.disconnect('g', a.id, 'not-its-socket', 200)).toBe('stale');
       expect(await store.disconnect('g', a.id, `sock-${a.id}`, 200)).toBe('grace');
       expect(await store.getMember('g', a.id)).toMatchObject({ socketId: null });
-      expect(await store.tick()).toEqual([]);
+      expect((await store.tick()).removed).toEqual([]);
       expect(await store.list('g')).toHaveLength(2);
       await sleep(260);
-      expect(await store.tick()).toEqual([{ room: 'g', id: a.id, reason: 'disconnected' }]);
+      expect((await store.tick()).removed).toEqual([{ room: 'g', id: a.id, reason: 'disconnected' }]);
       expect(ids(await store.list('g'))).toEqual([b.id]);
       // Its token died with it.
       expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'n', socketId: 's' })).toBeNull();
@@ -132,7 +132,7 @@ export function roomStoreContract(name: string, makeStore: StoreFactory): void {
       expect(outcome).toEqual({ room: 'res', self: a, members: [b], previousSocketId: null });
       expect(await store.getMember('res', a.id)).toMatchObject({ socketId: 'sock-new' });
       await sleep(200);
-      expect(await store.tick()).toEqual([]);
+      expect((await store.tick()).removed).toEqual([]);
       expect(await store.list('res')).toHaveLength(2);
       // The old token is spent; the new one works, and reports the socket it replaces.
       expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'x', socketId: 'y' })).toBeNull();

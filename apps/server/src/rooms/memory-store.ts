@@ -9,6 +9,7 @@ import type {
   ResumeOutcome,
   RoomInfo,
   RoomStore,
+  TickResult,
 } from './room-store.js';
 
 interface StoredMember {
@@ -119,7 +120,7 @@ export class MemoryRoomStore implements RoomStore {
     return r ? { size: r.members.size, password: r.password } : null;
   }
 
-  async tick(): Promise<Removal[]> {
+  async tick(): Promise<TickResult> {
     const now = this.now();
     const removed: Removal[] = [];
     for (const [key, deadline] of this.grace) {
@@ -128,7 +129,7 @@ export class MemoryRoomStore implements RoomStore {
       this.remove(room, id);
       removed.push({ room, id, reason: 'disconnected' });
     }
-    return removed;
+    return { removed, selfReaped: false }; // one process: nobody else can reap it
   }
 
   async stats(): Promise<{ rooms: number; members: number }> {

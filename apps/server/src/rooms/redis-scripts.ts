@@ -157,7 +157,8 @@ return cjson.encode(m.p)
 /**
  * ARGV: P, nodeId, deadAfterMs, forceReap ('1' on start-up), budget.
  * Heartbeats this node, removes members whose grace expired, and removes the members of
- * nodes whose heartbeat is older than deadAfterMs. Returns a flat list `E, id, reason, ...`.
+ * nodes whose heartbeat is older than deadAfterMs. Returns `reapedFlag, E, id, reason, ...`,
+ * the flag being '1' when this node's own record had been removed (another node reaped it).
  *
  * A node reaps others only if its own previous heartbeat is recent: after a Redis outage
  * every heartbeat is stale, and the first node back must not take its live peers for dead.
@@ -169,7 +170,8 @@ local nodes = P .. 'nodes'
 local now = now_ms()
 local prev = redis.call('ZSCORE', nodes, self)
 redis.call('ZADD', nodes, now, self)
-local out = {}
+-- First element: '1' when our record had vanished since the last tick (we were reaped).
+local out = {(ARGV[4] ~= '1' and not prev) and '1' or '0'}
 for _, ref in ipairs(redis.call('ZRANGEBYSCORE', P .. 'grace', '-inf', now, 'LIMIT', 0, budget)) do
   local enc, id = split_ref(ref)
   local raw = redis.call('HGET', P .. 'r:' .. enc .. ':m', id)

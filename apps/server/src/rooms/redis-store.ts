@@ -11,6 +11,7 @@ import type {
   ResumeOutcome,
   RoomInfo,
   RoomStore,
+  TickResult,
 } from './room-store.js';
 import * as lua from './redis-scripts.js';
 
@@ -135,9 +136,9 @@ export class RedisRoomStore implements RoomStore {
     return { size, password: (res?.[1]?.[1] as string | null) || null };
   }
 
-  async tick(): Promise<Removal[]> {
+  async tick(): Promise<TickResult> {
     const force = this.firstTick ? '1' : '0';
-    const flat = await this.r.mmTick(
+    const [reaped, ...flat] = await this.r.mmTick(
       this.p,
       this.opts.nodeId,
       String(this.opts.nodeDeadAfterMs),
@@ -149,7 +150,7 @@ export class RedisRoomStore implements RoomStore {
     for (let i = 0; i + 2 < flat.length; i += 3) {
       removed.push({ room: decodeRoom(flat[i]!), id: flat[i + 1]!, reason: flat[i + 2] as Removal['reason'] });
     }
-    return removed;
+    return { removed, selfReaped: reaped === '1' };
   }
 
   async stats(): Promise<{ rooms: number; members: number }> {

@@ -206,9 +206,31 @@ export class RoomService {
   /** Housekeeping (liveness, expired grace, dead nodes); tells rooms about removed members. */
   async tick(): Promise<Removal[]> {
     for (const { b, socketId } of this.unreleased.splice(0)) await this.release(b, socketId);
-    const removed = await this.o.store.tick();
+    const { removed, selfReaped } = await this.o.store.tick();
     for (const r of removed) this.o.io.to(roomChannel(r.room)).emit('peer:left', { id: r.id, reason: r.reason });
+    if (selfReaped) await this.dropReapedMembers();
     return removed;
+  }
+
+  /**
+   * Another node took this one for dead (it missed heartbeats for NODE_DEAD_AFTER_MS: a long
+   * pause or a starved CPU) and removed its members; their peers were told `node-down`.
+   * Sockets still bound to a removed member would be ghosts, so close them: the clients
+   * reconnect, their resume fails, and they join afresh.
+   */
+  private async dropReapedMembers(): Promise<void> {
+    const ghosts: MeshSocket[] = [];
+    for (const socket of this.o.io.sockets.sockets.values()) {
+      const b = socket.data.binding;
+      if (!b) continue;
+      const member = await this.o.store.getMember(b.room, b.id);
+      if (member?.socketId !== socket.id) ghosts.push(socket);
+    }
+    this.o.log.warn({ count: ghosts.length }, 'this node was taken for dead by another; closing the sockets of its removed members');
+    for (const socket of ghosts) {
+      socket.data.binding = null;
+      socket.disconnect(true);
+    }
   }
 
   /** Inserts the member, verifying the room password outside the atomic step (scrypt is slow). */

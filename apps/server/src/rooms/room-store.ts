@@ -34,9 +34,10 @@ export interface RoomStore {
   /**
    * Periodic housekeeping, called every few hundred ms by each node: records this node as
    * alive, removes members whose grace expired and members of nodes that stopped
-   * heartbeating. Returns what it removed so the caller can tell the rooms.
+   * heartbeating. Returns what it removed so the caller can tell the rooms, and whether
+   * another node had taken *this* node for dead (it missed heartbeats: a long pause).
    */
-  tick(): Promise<Removal[]>;
+  tick(): Promise<TickResult>;
   /** Totals for metrics. */
   stats(): Promise<{ rooms: number; members: number }>;
   /** Forgets this node's liveness record (graceful shutdown) and frees resources. */
@@ -101,6 +102,16 @@ export interface RoomInfo {
   size: number;
   /** The stored password record (salt + hash), or null for an open room. */
   password: string | null;
+}
+
+/** Result of {@link RoomStore.tick}. */
+export interface TickResult {
+  removed: Removal[];
+  /**
+   * True when this node's liveness record had vanished since its last tick: another node
+   * reaped it, so members bound here may have been removed while their sockets stayed open.
+   */
+  selfReaped: boolean;
 }
 
 /** A member removed by housekeeping. */
