@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { waitFor } from './support/processes.js';
+import { joinRoom } from './support/call.js';
 
 const run = promisify(execFile);
 
@@ -110,6 +111,15 @@ export async function endLastDisplayCapture(page: Page): Promise<void> {
     if (!track) throw new Error('no display capture to end');
     track.dispatchEvent(new Event('ended'));
   });
+}
+
+/**
+ * Join a room, waiting generously for the lobby first: CI shares two cores between
+ * several Chromium pages, and a page load can take longer than the default 20 s wait.
+ */
+export async function joinWhenReady(page: Page, opts: { room: string; nick: string }): Promise<void> {
+  await page.getByLabel('Room', { exact: true }).waitFor({ state: 'visible', timeout: 60_000 });
+  await joinRoom(page, opts);
 }
 
 /** Click a button by its exact accessible name. */

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
-import { joinRoom, leaveRoom, selfId, waitForRemoteTiles } from './support/call.js';
+import { leaveRoom, selfId, waitForRemoteTiles } from './support/call.js';
 import { waitFor } from './support/processes.js';
 import {
   clickButton,
@@ -15,6 +15,7 @@ import {
   downloadNewest,
   endLastDisplayCapture,
   instrumentRecordingApis,
+  joinWhenReady,
   lastRecorderSeconds,
   meanVolume,
   probe,
@@ -44,8 +45,8 @@ describe('recording', { timeout: 420_000 }, () => {
   test('screen recording of ~3 s downloads as a seekable WebM of that length; ended also finishes a file', async () => {
     const a = await fx.open('Rita');
     await instrumentRecordingApis(a.page);
-    await a.page.reload();
-    await joinRoom(a.page, { room: uniqueRoom('rec'), nick: 'Rita' });
+    await a.page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await joinWhenReady(a.page, { room: uniqueRoom('rec'), nick: 'Rita' });
 
     await startScreenRecording(a.page);
     await new Promise((r) => setTimeout(r, 3000));
@@ -78,7 +79,7 @@ describe('recording', { timeout: 420_000 }, () => {
   test('meeting recording of a 3-person call has video + audio, shows the notice to all, survives a leave', async () => {
     const room = uniqueRoom('meet');
     const [ann, ben, cat] = await Promise.all(['Ann', 'Ben', 'Cat'].map((n) => fx.open(n)));
-    for (const p of [ann!, ben!, cat!]) await joinRoom(p.page, { room, nick: p.name });
+    for (const p of [ann!, ben!, cat!]) await joinWhenReady(p.page, { room, nick: p.name });
     for (const p of [ann!, ben!, cat!]) await waitForRemoteTiles(p.page, 2);
 
     await clickButton(ann!.page, 'Record meeting');
@@ -119,11 +120,11 @@ describe('recording', { timeout: 420_000 }, () => {
   test('reload during a recording offers recovery, and the recovered file decodes', async () => {
     const room = uniqueRoom('crash');
     const a = await fx.open('Rex');
-    await joinRoom(a.page, { room, nick: 'Rex' });
+    await joinWhenReady(a.page, { room, nick: 'Rex' });
     await startScreenRecording(a.page);
     await new Promise((r) => setTimeout(r, 3500));
     await a.page.reload({ waitUntil: 'domcontentloaded' });
-    await joinRoom(a.page, { room, nick: 'Rex' });
+    await joinWhenReady(a.page, { room, nick: 'Rex' });
     await waitButton(a.page, 'Recover recording', 20_000);
     await clickButton(a.page, 'Recover recording');
     const file = await downloadNewest(a.page, 1, 'recovered');
@@ -137,7 +138,7 @@ describe('recording', { timeout: 420_000 }, () => {
   test('a screen share reaches the other participant and a late joiner', async () => {
     const room = uniqueRoom('share');
     const [sam, tia] = await Promise.all(['Sam', 'Tia'].map((n) => fx.open(n)));
-    for (const p of [sam!, tia!]) await joinRoom(p.page, { room, nick: p.name });
+    for (const p of [sam!, tia!]) await joinWhenReady(p.page, { room, nick: p.name });
     await waitForRemoteTiles(tia!.page, 1);
     const samId = await selfId(sam!.page);
     await clickButton(sam!.page, 'Share screen');
@@ -145,7 +146,7 @@ describe('recording', { timeout: 420_000 }, () => {
     await waitForShareFrames(tia!.page, samId);
 
     const uma = await fx.open('Uma');
-    await joinRoom(uma.page, { room, nick: 'Uma' });
+    await joinWhenReady(uma.page, { room, nick: 'Uma' });
     await waitForShareFrames(uma.page, samId);
 
     await clickButton(sam!.page, 'Stop sharing');
