@@ -145,6 +145,16 @@ async function main(): Promise<void> {
     await shot(a, 'call-desktop-peer-muted');
     await b.getByRole('button', { name: 'More', exact: true }).click();
     await shot(b, 'call-phone-more');
+
+    // A screen share: its own tile, with the cameras in a filmstrip beside it.
+    await b.getByRole('button', { name: 'Share screen', exact: true }).click();
+    await a.waitForFunction(() => [...document.querySelectorAll('[data-testid="share-tile"] video')].some((v) => (v as HTMLVideoElement).videoWidth > 0), null, { timeout: 20_000 });
+    await a.getByRole('button', { name: 'Chat', exact: true }).click();
+    await shot(a, 'call-desktop-share');
+    const c = await open(browser, `${base}/`, PHONE);
+    await join(c, 'design-review', 'Lin');
+    await c.waitForFunction(() => [...document.querySelectorAll('[data-testid="share-tile"] video')].some((v) => (v as HTMLVideoElement).videoWidth > 0), null, { timeout: 20_000 });
+    await shot(c, 'call-phone-share');
   } finally {
     await browser.close();
     stop();
