@@ -37,10 +37,19 @@ export async function probe(path: string): Promise<ProbeResult> {
   return { duration: Number(json.format?.duration ?? NaN), streams: json.streams ?? [], compact };
 }
 
-/** Decode every frame; returns ffmpeg's error output ('' = decodes cleanly). */
+/**
+ * Decode every frame (`ffmpeg -v error -i f -f null -`); returns the decoding errors
+ * ('' = decodes cleanly; a non-zero exit throws). Lines from the *null muxer* about
+ * "non monotonically increasing dts" are left out: ffmpeg prints them when two frames
+ * of a variable-frame-rate input land on one tick of the output's guessed frame rate;
+ * they concern writing to /dev/null, not decoding the file.
+ */
 export async function decodeErrors(path: string): Promise<string> {
   const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { maxBuffer: 10_000_000 });
-  return stderr.trim();
+  return stderr
+    .split('\n')
+    .filter((l) => l.trim() && !/non monotonically increasing dts to muxer/.test(l))
+    .join('\n');
 }
 
 /** Mean volume (dB) of the audio stream, to tell real mixed audio from silence. */

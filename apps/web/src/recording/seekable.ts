@@ -72,12 +72,26 @@ export async function analyzeWebm(input: Blob, readSize = 1 << 20): Promise<Seek
   reader.drop_default_duration = false;
 
   let bodyEnd = 0;
+  // Our own clock: the reader's `duration` mixes a block time from one cluster with
+  // another cluster's start when the last cluster holds audio only (seen: a 3.1 s
+  // recording labelled 2.1 s). The largest absolute block time is unambiguous.
+  let clusterTime = 0;
+  let lastBlockTime = -1;
+  let lastGap = 0;
   try {
     for (let offset = 0; offset < input.size; offset += readSize) {
       const piece = await input.slice(offset, offset + readSize).arrayBuffer();
       for (const element of decoder.decode(piece)) {
         // The decoder emits a leaf element only once all its bytes are there.
         if (element.type !== 'm' && element.dataEnd > bodyEnd) bodyEnd = element.dataEnd;
+        if (element.name === 'Timecode' && element.type === 'u') clusterTime = Number(element.value);
+        if (element.name === 'SimpleBlock' && element.type === 'b') {
+          const t = clusterTime + tools.ebmlBlock(element.data).timecode;
+          if (t > lastBlockTime) {
+            if (lastBlockTime >= 0) lastGap = t - lastBlockTime;
+            lastBlockTime = t;
+          }
+        }
         // Newer Chromium writes elements the library's schema does not know; they carry no
         // timing information, so skipping them is safe (and avoids console noise).
         if ((element.type as string) === 'unknown' || (element.name as string) === 'unknown') continue;
@@ -92,14 +106,16 @@ export async function analyzeWebm(input: Blob, readSize = 1 << 20): Promise<Seek
   if (!reader.metadatas.length || reader.metadataSize <= 0) {
     throw new RecordingError('FINALIZE_FAILED', 'The recording has no WebM header (nothing was recorded?)');
   }
-  const durationMs = (reader.duration * reader.timecodeScale) / 1e6;
+  // Up to the end of the last frame: its start plus the gap before it (≤ 100 ms).
+  const duration = lastBlockTime < 0 ? 0 : lastBlockTime + Math.min(lastGap, 100 / (reader.timecodeScale / 1e6));
+  const durationMs = (duration * reader.timecodeScale) / 1e6;
   // The reader takes timing from SimpleBlocks only. Chrome writes BlockGroups instead for
   // video with alpha (a canvas captured without `alpha: false`): then it finds no
   // frames, and writing "duration 0" would be worse than leaving the file as it is.
   if (!(durationMs > 0) || reader.cues.length === 0) {
     throw new RecordingError('FINALIZE_FAILED', 'No frame timing found in the recording (no SimpleBlocks)');
   }
-  const head = tools.makeMetadataSeekable(reader.metadatas, reader.duration, reader.cues);
+  const head = tools.makeMetadataSeekable(reader.metadatas, duration, reader.cues);
   return { head, bodyOffset: reader.metadataSize, bodyEnd: Math.min(bodyEnd, input.size), durationMs };
 }
 
