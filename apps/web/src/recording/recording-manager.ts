@@ -11,7 +11,7 @@ import { Emitter } from './emitter.js';
 import { RecordingError } from './errors.js';
 import { finalizeRecording } from './finalize.js';
 import { pickRecordingFormat, type RecordingFormat } from './mime.js';
-import { RecorderSession, type RecorderState } from './recorder.js';
+import { RecorderSession, type RecorderSessionOptions, type RecorderState } from './recorder.js';
 import { holdRecordingLock, scanForRecovery, type LocksLike, type RecoverableRecording } from './recovery.js';
 import type { RecordingKind, RecordingMeta, RecordingStore } from './types.js';
 import type { CompositorTile } from './meeting-compositor.js';
@@ -45,6 +45,8 @@ export interface RecordingManagerOptions {
   isTypeSupported?: (type: string) => boolean;
   /** Chunk length in ms. @default 1000 */
   timesliceMs?: number;
+  /** Creates each MediaRecorder (tests pass a fake). @default new MediaRecorder(...) */
+  createRecorder?: RecorderSessionOptions['createRecorder'];
 }
 
 interface Running {
@@ -98,7 +100,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     // The user ending the capture (browser "Stop sharing" bar) ends the recording.
     const onEnded = (): void => void this.stop();
     capture.videoTrack.addEventListener('ended', onEnded);
-    await this.#start('screen', options.room, capture.stream, undefined, async () => {
+    await this.record('screen', options.room, capture.stream, async () => {
       capture.videoTrack.removeEventListener('ended', onEnded);
       await capture.dispose();
     }).catch(async (err) => {
@@ -114,7 +116,10 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     const { MeetingCompositor } = await import('./meeting-compositor.js');
     const compositor = new MeetingCompositor(options);
     compositor.start();
-    await this.#start('meeting', options.room, compositor.stream, 2_500_000, () => compositor.stop(), true).catch(async (err) => {
+    await this.record('meeting', options.room, compositor.stream, () => compositor.stop(), {
+      videoBitsPerSecond: 2_500_000,
+      preferVp8: true,
+    }).catch(async (err) => {
       await compositor.stop();
       throw err;
     });
@@ -124,14 +129,19 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     if (this.#running) throw new RecordingError('ALREADY_RECORDING', 'A recording is already running');
   }
 
-  async #start(
+  /**
+   * Record any stream (the screen and meeting starters end here). `cleanup` runs once
+   * the recorder has stopped, before finalizing: release what was captured for it.
+   */
+  async record(
     kind: RecordingKind,
     room: string | null,
     stream: MediaStream,
-    videoBitsPerSecond: number | undefined,
     cleanup: () => Promise<void>,
-    preferVp8 = false,
+    options: { videoBitsPerSecond?: number; preferVp8?: boolean } = {},
   ): Promise<void> {
+    this.#assertIdle();
+    const { videoBitsPerSecond, preferVp8 = false } = options;
     const isSupported =
       this.#opts.isTypeSupported ??
       (typeof MediaRecorder !== 'undefined' ? (t: string) => MediaRecorder.isTypeSupported(t) : () => false);
@@ -164,6 +174,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       writer,
       timesliceMs: this.#opts.timesliceMs ?? 1000,
       ...(videoBitsPerSecond ? { videoBitsPerSecond } : {}),
+      ...(this.#opts.createRecorder ? { createRecorder: this.#opts.createRecorder } : {}),
     });
     const running: Running = { id, kind, format, session, release, cleanup, finishing: null };
     session.on('state', (state) => {
