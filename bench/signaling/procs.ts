@@ -34,7 +34,7 @@ export interface Managed {
   /** Base URL for servers (`http://127.0.0.1:port`), `redis://…` for Redis. */
   url: string;
   port: number;
-  /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves when the process exited. */
+  /** Sends SIGTERM, then SIGKILL after `graceMs` (long enough for a starved server to write a --cpu-prof file); resolves when the process exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -58,7 +58,7 @@ function manage(proc: ChildProcess, url: string, port: number): Managed {
     pid: proc.pid!,
     url,
     port,
-    async stop(graceMs = 3000) {
+    async stop(graceMs = 10_000) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
       await exited;
@@ -141,7 +141,9 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
   if (!opts.redisUrl) delete env.REDIS_URL;
   // BENCH_SERVER_ENTRY lets one benchmark another build of the server (e.g. a branch checkout).
   const entry = process.env.BENCH_SERVER_ENTRY ?? 'apps/server/src/server.ts';
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // BENCH_SERVER_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
