@@ -14,9 +14,15 @@ import type { Browser, Page } from 'playwright-core';
 import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
 import { launchBrowser, openParticipant, type Participant } from '../../e2e/support/browser.js';
 import { startServer } from '../../e2e/support/services.js';
-import { joinRoom, leaveRoom, waitForDecodedVideo, waitForRemoteTiles } from '../../e2e/support/call.js';
+import { joinRoom, leaveRoom, setCaptureQuality, waitForDecodedVideo, waitForRemoteTiles } from '../../e2e/support/call.js';
 import { clickJoinAndTimeFirstFrame, percentile, waitForPreview } from './first-frame.js';
 import { DEFAULT_DIST, initialJsSize } from './js-size.js';
+
+/**
+ * Capture quality of every page. All pages share one machine (2 cores here), so the
+ * lightest setting keeps the figure about joining rather than about CPU starvation.
+ */
+const QUALITY = { resolution: '360p', fps: 15 } as const;
 
 const log = (line: string) => process.stderr.write(`[bench:web] ${line}\n`);
 
@@ -55,6 +61,7 @@ async function runScenario(browser: Browser, base: string, hosts: number, trials
     for (let i = 0; i < hosts; i++) {
       const p = await openParticipant(browser, `${base}/?debug=1`, `host${i + 1}`);
       people.push(p);
+      await setCaptureQuality(p.page, QUALITY.resolution, QUALITY.fps);
       await joinRoom(p.page, { room, nick: p.name });
     }
     // A steady room: everyone sees everyone before the first trial.
@@ -64,6 +71,7 @@ async function runScenario(browser: Browser, base: string, hosts: number, trials
     }
     const joiner = await openParticipant(browser, `${base}/?debug=1`, 'joiner');
     people.push(joiner);
+    await setCaptureQuality(joiner.page, QUALITY.resolution, QUALITY.fps); // remembered across reloads
     const out: ScenarioTimes = { first: [], all: [], timeouts: 0 };
     for (let t = 0; t < warmup + trials; t++) {
       const page: Page = joiner.page;
@@ -73,6 +81,10 @@ async function runScenario(browser: Browser, base: string, hosts: number, trials
         await page.getByLabel('Name', { exact: true }).fill('joiner');
         await page.getByLabel('Room', { exact: true }).fill(room);
         await waitForPreview(page);
+        if (t === 0) {
+          const size = await page.evaluate(() => [...document.querySelectorAll('video')].map((v) => `${v.videoWidth}x${v.videoHeight}`).join(','));
+          log(`joiner preview ${size}`);
+        }
         const timing = await clickJoinAndTimeFirstFrame(page, hosts);
         if (counted) {
           if (timing.first === null || timing.all === null) out.timeouts++;
@@ -86,9 +98,11 @@ async function runScenario(browser: Browser, base: string, hosts: number, trials
         // A trial that breaks counts as a miss, and the run goes on from a fresh page.
         if (counted) out.timeouts++;
         log(`${hosts + 1}p trial ${t + 1 - warmup} failed: ${(err as Error).message.split('\n')[0]}`);
-        await page.goto('about:blank').catch(() => undefined);
+        await leaveRoom(page).catch(() => undefined);
       }
-      await waitForRemoteTiles(people[0]!.page, hosts - 1, 15_000);
+      // The hosts must have dropped the joiner before the next trial; a joiner that only
+      // disconnected is kept for the server's resume grace (10 s by default).
+      await waitForRemoteTiles(people[0]!.page, hosts - 1, 40_000).catch((err: Error) => log(`hosts still see the joiner: ${err.message}`));
       await new Promise((r) => setTimeout(r, 300));
     }
     return out;
@@ -165,7 +179,7 @@ async function main(): Promise<void> {
     rows,
     notes: [
       'Timed in the joining page: performance.now() at the Join click → first remote <video> frame (rVFC/loadeddata/videoWidth>0).',
-      `Headless Chromium, fake 640x480@20 camera + fake mic, loopback-only namespace, in-memory room store; the joiner page is reloaded per trial and the first ${warmup} (warm-up) trials are dropped.`,
+      `Headless Chromium, fake camera captured at ${QUALITY.resolution} ${QUALITY.fps} fps (set in the lobby) + fake mic, loopback-only namespace, in-memory room store; the joiner page is reloaded per trial and the first ${warmup} (warm-up) trials are dropped.`,
       'The 4-participant run has no target in issue 3; shown for information (one Chromium runs all 4 pages on the shared cores).',
       `1-minute load average at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: timings above a few hundred ms usually mean a busy machine.`,
       ...(trials < 20 ? [`Only ${trials} trials per scenario (issue 3 asks for >= 20): a smoke run, not a measurement.`] : []),

@@ -283,3 +283,16 @@ export async function audioPlayback(page: Page): Promise<PlaybackCount> {
     return { remote, ownPlayed: playedIds.filter((t) => own.has(t)).length };
   });
 }
+
+/**
+ * Picks the capture quality in the lobby's "Device settings" (the app remembers it), e.g.
+ * 360p at 15 fps: several full-media pages share two cores in these runs.
+ */
+export async function setCaptureQuality(page: Page, resolution: '360p' | '720p' | '1080p', fps: 15 | 24 | 30): Promise<void> {
+  const res = page.getByLabel('Resolution', { exact: true });
+  const summary = page.locator('summary', { hasText: 'Device settings' });
+  await summary.waitFor({ state: 'visible', timeout: CALL_TIMEOUT_MS });
+  if (!(await res.isVisible())) await summary.click({ timeout: CALL_TIMEOUT_MS });
+  await res.selectOption(resolution, { timeout: CALL_TIMEOUT_MS });
+  await page.getByLabel('Frame rate', { exact: true }).selectOption(String(fps), { timeout: CALL_TIMEOUT_MS });
+}
