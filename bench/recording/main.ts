@@ -19,6 +19,10 @@
  * design holds from what waits for the collector; then finalizes (seekable) the OPFS
  * recording while watching memory.
  *
+ * Each browser runs a persistent (on-disk) profile like a real user's: in Playwright's
+ * default off-the-record contexts Chromium keeps OPFS in RAM, which would make the
+ * OPFS variant look like the in-memory one.
+ *
  * Memory is each browser's whole process tree (PSS; Blob bytes live in the browser
  * process, not in the page's JS heap), plus the page's JS heap from CDP
  * `Performance.getMetrics`. Growth = median of the last quarter of samples minus the
@@ -32,7 +36,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
 import { chromiumChildren, memoryByType, sampleTree, type TreeSample } from './proc-stats.js';
 import { serveDir } from './serve.js';
@@ -61,7 +65,8 @@ const GC_EVERY_MS = 10_000;
 interface Runner {
   mode: Mode;
   forcedGc: boolean;
-  browser: Browser;
+  browser: BrowserContext;
+  profile: string;
   pid: number;
   page: Page;
   cdp: CDPSession;
@@ -77,7 +82,11 @@ async function buildPage(): Promise<string> {
 
 async function launch(mode: Mode, url: string, forcedGc = false): Promise<Runner> {
   const before = new Set(chromiumChildren(process.pid));
-  const browser = await chromium.launch({
+  // A persistent profile, as a real user has: Playwright's ordinary contexts are
+  // off-the-record, where Chromium keeps OPFS in memory (measured: the OPFS variant
+  // then grew by every byte written, with or without garbage collection).
+  const profile = mkdtempSync(join(tmpdir(), 'meshmeet-recbench-profile-'));
+  const browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
@@ -85,12 +94,12 @@ async function launch(mode: Mode, url: string, forcedGc = false): Promise<Runner
   });
   const pid = chromiumChildren(process.pid).find((p) => !before.has(p));
   if (!pid) throw new Error('could not find the browser process');
-  const page = await browser.newPage();
-  const cdp = await page.context().newCDPSession(page);
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const cdp = await browser.newCDPSession(page);
   await cdp.send('Performance.enable');
   await page.goto(url);
   await page.waitForFunction(() => document.title === 'ready');
-  return { mode, forcedGc, browser, pid, page, cdp, samples: [] };
+  return { mode, forcedGc, browser, profile, pid, page, cdp, samples: [] };
 }
 
 async function heapUsed(cdp: CDPSession): Promise<number> {
@@ -178,6 +187,7 @@ async function main(): Promise<void> {
     await opfs.page.evaluate(() => (window as any).recBench.cleanup());
   } finally {
     await Promise.all(runners.map((r) => r.browser.close().catch(() => undefined)));
+    for (const r of runners) rmSync(r.profile, { recursive: true, force: true });
     close();
     rmSync(dist, { recursive: true, force: true });
   }
