@@ -4,7 +4,9 @@
  *
  * Run inside a loopback-only namespace after `npx vite build` (see TESTING.md):
  *   unshare -n sh -c 'ip link set lo up && npx tsx apps/web/tools/screenshots.ts'
- * It starts its own signaling server (ephemeral port) serving apps/web/dist.
+ * It starts its own signaling server (ephemeral port) serving apps/web/dist, or
+ * WEB_DIST_DIR when set (build elsewhere with `vite build --outDir` so a rebuild does
+ * not pull the files from under other runs using apps/web/dist).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -27,7 +29,7 @@ export async function freePort(): Promise<number> {
 export async function startServer(port: number, extraEnv: Record<string, string> = {}): Promise<() => void> {
   const child = spawn('npx', ['tsx', 'apps/server/src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_DIST_DIR: resolve(ROOT, 'apps/web/dist'), ICE_SERVERS: '[]', LOG_LEVEL: 'warn', ...extraEnv },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEB_DIST_DIR: process.env.WEB_DIST_DIR ?? resolve(ROOT, 'apps/web/dist'), ICE_SERVERS: '[]', LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: npx → tsx → node, all stopped together by killing the group.
     detached: true,
@@ -86,11 +88,18 @@ export async function join(page: Page, room: string, nick: string, labels = { ro
 }
 
 async function waitForRemoteVideo(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => [...document.querySelectorAll('[data-testid="participant-tile"]:not([data-local]) video')].some((v) => (v as HTMLVideoElement).videoWidth > 0),
-    null,
-    { timeout: 20_000 },
-  );
+  try {
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="participant-tile"]:not([data-local]) video')].some((v) => (v as HTMLVideoElement).videoWidth > 0),
+      null,
+      { timeout: 30_000 },
+    );
+  } catch (e) {
+    const state = await page.$$eval('[data-testid="participant-tile"]', (els) =>
+      els.map((el) => ({ id: el.getAttribute('data-peer-id'), local: el.hasAttribute('data-local'), w: el.querySelector('video')?.videoWidth })),
+    );
+    throw new Error(`no remote video: tiles ${JSON.stringify(state)}`, { cause: e });
+  }
 }
 
 export async function shot(page: Page, name: string, dir = OUT): Promise<void> {
