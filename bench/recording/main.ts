@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     );
   }
   const notes = [
-    `${SECONDS} s real time per browser, four browsers side by side, noise canvas 640x360@${FPS} recorded at ${BITRATE / 1e6} Mbit/s (VP8).`,
+    `${SECONDS} s real time per browser, all variants side by side (one browser each), noise canvas 640x360@${FPS} recorded at ${BITRATE / 1e6} Mbit/s (VP8).`,
     'Memory: PSS of each browser process tree; growth = median of the last quarter of samples minus median of the first quarter after a warm-up.',
     'Chromium keeps each MediaRecorder Blob\'s bytes in the browser process until V8 collects the Blob object; a page that allocates little collects rarely, so even "chunks dropped" grows. The ", GC every 10 s" rows (diagnostic: --expose-gc, not possible in the app) show what the storage design itself holds once collection happens.',
     ...(QUICK ? ['Quick mode: 1 minute, too short to stand for 10; the target row is indicative only.'] : []),
