@@ -17,6 +17,7 @@ import { startServer } from '../../e2e/support/services.js';
 import { joinRoom, leaveRoom, setCaptureQuality, waitForDecodedVideo, waitForRemoteTiles } from '../../e2e/support/call.js';
 import { clickJoinAndTimeFirstFrame, percentile, waitForPreview } from './first-frame.js';
 import { DEFAULT_DIST, initialJsSize } from './js-size.js';
+import { bareWebRtcFirstFrame } from './baseline.js';
 
 /**
  * Capture quality of every page. All pages share one machine (2 cores here), so the
@@ -171,9 +172,15 @@ async function main(): Promise<void> {
   };
   let two: ScenarioTimes;
   let four: ScenarioTimes;
+  let bare: number[] = [];
   try {
     two = await scenario(1);
     four = await scenario(3);
+    const size = { width: 640, height: 360, fps: QUALITY.fps };
+    bare = await bareWebRtcFirstFrame(browser, `${server.url}/healthz`, trials, size).catch((err: Error) => {
+      failures.push(`bare WebRTC control failed: ${err.message.split('\n')[0]}`);
+      return [];
+    });
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop();
@@ -181,6 +188,9 @@ async function main(): Promise<void> {
   const rows: ResultRow[] = [
     ...timingRows('2 participants', two, trials, true),
     ...timingRows('4th joiner of 4', four, trials, false),
+    // Control (no target): the same two-page call without the app, SDP carried by the driver.
+    { metric: 'control, bare WebRTC offer → first frame p50', value: percentile(bare, 50), unit: 'ms' },
+    { metric: 'control, bare WebRTC offer → first frame p95', value: percentile(bare, 95), unit: 'ms' },
     {
       metric: 'initial JS (gzip)',
       value: kb(size.totalGzipBytes),
@@ -196,6 +206,7 @@ async function main(): Promise<void> {
     notes: [
       'Timed in the joining page: performance.now() at the Join click → first remote <video> frame (rVFC/loadeddata/videoWidth>0).',
       `Headless Chromium, fake camera captured at ${QUALITY.resolution} ${QUALITY.fps} fps (set in the lobby) + fake mic, loopback-only namespace, in-memory room store; the joiner page is reloaded per trial (clock starts once the lobby is network-idle) and the first ${warmup} (warm-up) trials are dropped.`,
+      'Control rows: two bare pages, no app and no server in the path (non-trickle SDP handed over by the driver), same browser and capture size: the floor this machine allows at the time of the run.',
       'The 4-participant run has no target in issue 3; shown for information (one Chromium runs all 4 pages on the shared cores).',
       `1-minute load average at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: timings above a few hundred ms usually mean a busy machine.`,
       ...failures,
