@@ -115,5 +115,11 @@ read -r vpass vfail < <(node --import tsx scripts/count-results.ts "${reports[@]
 ELAPSED=$(($(date +%s) - START))
 log "summary (${ELAPSED}s)"
 echo "suites exit code: ${suites_rc}"
+if ((suites_rc != 0 && vfail == 0)); then
+  # e.g. Vitest's "unhandled errors" (exit 1 with every test passed), or a runner killed
+  # by its time limit: never let the closing line read as a clean run.
+  echo "a runner exited non-zero without a failed test (unhandled errors or time limit): counted as 1 failure"
+  vfail=1
+fi
 echo "${vpass} passed, ${vfail} failed"
 if ((suites_rc != 0 || vfail != 0)); then exit 1; fi
