@@ -37,7 +37,7 @@ if [[ "${1:-}" == "--in-netns" ]]; then
   if ((${#e2e_files[@]})); then
     # Concurrency 1: the journeys share two cores; several meshes at once would starve them.
     echo "== e2e (real Chromium, node:test)"
-    run_node_tests "$OUT/e2e.tap" 900 "${e2e_files[@]}" || rc=1
+    run_node_tests "$OUT/e2e.tap" 1500 "${e2e_files[@]}" || rc=1
   fi
   exit "$rc"
 fi
