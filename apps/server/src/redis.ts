@@ -38,6 +38,15 @@ export async function connectRedis(url: string, log: FastifyBaseLogger, waitMs =
     enableReadyCheck: false,
     disableClientInfo: true,
   });
+  // The sharded adapter fires SUNSUBSCRIBE when a socket leaves a room and never looks at
+  // the returned promise. When the connection is closed (shutdown while Redis is away) that
+  // promise rejects, and an unhandled rejection would end the process: observe it here.
+  const sunsubscribe = sub.sunsubscribe.bind(sub) as (...args: unknown[]) => Promise<unknown>;
+  sub.sunsubscribe = ((...args: unknown[]) => {
+    const pending = sunsubscribe(...args);
+    pending.catch((err: Error) => log.debug({ err: err.message }, 'sunsubscribe failed (connection closed)'));
+    return pending;
+  }) as typeof sub.sunsubscribe;
   let down = false;
   for (const [name, client] of [['main', main], ['sub', sub]] as const) {
     client.on('error', (err: Error) => {
