@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemoryRecordingStore } from './memory-store.js';
 import { RecordingManager } from './recording-manager.js';
 import type { MediaRecorderLike } from './recorder.js';
-import type { LocksLike } from './recovery.js';
+import { fakeLocks } from './fake-locks.js';
 import type { RecordingMeta } from './types.js';
 
 /** MediaRecorder fake following the spec's order: final dataavailable, then stop. */
@@ -28,23 +28,6 @@ class FakeRecorder extends EventTarget implements MediaRecorderLike {
   resume() {}
 }
 
-function fakeLocks(): LocksLike & { held: Set<string> } {
-  const held = new Set<string>();
-  return {
-    held,
-    async request(name, cb) {
-      held.add(name);
-      try {
-        return await cb();
-      } finally {
-        held.delete(name);
-      }
-    },
-    async query() {
-      return { held: [...held].map((name) => ({ name })) };
-    },
-  };
-}
 
 const stream = { getAudioTracks: () => [] } as unknown as MediaStream;
 const quiet = () => vi.spyOn(console, 'warn').mockImplementation(() => undefined);

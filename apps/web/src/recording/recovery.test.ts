@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeDir } from './fake-opfs.js';
 import { OpfsRecordingStore } from './opfs-store.js';
-import { heldLockNames, holdRecordingLock, lockName, recoveryAction, scanForRecovery, type LocksLike } from './recovery.js';
+import { heldLockNames, holdRecordingLock, lockName, recoveryAction, scanForRecovery } from './recovery.js';
+import { fakeLocks } from './fake-locks.js';
 import type { RecordingMeta } from './types.js';
 
 const meta = (id: string, state: RecordingMeta['state'] = 'recording'): RecordingMeta => ({
@@ -16,24 +17,6 @@ const meta = (id: string, state: RecordingMeta['state'] = 'recording'): Recordin
   seekable: false,
 });
 
-/** A Web Locks fake: exclusive locks held until the callback's promise settles. */
-function fakeLocks(): LocksLike & { held: Set<string> } {
-  const held = new Set<string>();
-  return {
-    held,
-    async request(name, cb) {
-      held.add(name);
-      try {
-        return await cb();
-      } finally {
-        held.delete(name);
-      }
-    },
-    async query() {
-      return { held: [...held].map((name) => ({ name })) };
-    },
-  };
-}
 
 describe('recoveryAction', () => {
   const none = new Set<string>();
