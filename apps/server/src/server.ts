@@ -1,5 +1,5 @@
 /**
- * Entry point: `npx tsx apps/server/src/server.ts`. Reads the configuration, starts one
+ * Entry point (`node apps/server/dist/server.js` in production, `tsx src/server.ts` in development).
  * node, and shuts it down gracefully on SIGTERM/SIGINT.
  */
 import { buildApp } from './app.js';
