@@ -1,6 +1,7 @@
 /**
- * Entry point (`node apps/server/dist/server.js` in production, `tsx src/server.ts` in development).
- * node, and shuts it down gracefully on SIGTERM/SIGINT.
+ * Entry point (`node apps/server/dist/server.js` in production, `tsx src/server.ts` in
+ * development). Reads the configuration, starts one node, and shuts it down gracefully on
+ * SIGTERM/SIGINT.
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
