@@ -31,4 +31,15 @@ describe('protocol schemas', () => {
     cyclic.self = cyclic;
     expect(jsonByteLength(cyclic)).toBe(Infinity);
   });
+
+  it('carries video requests and notices between peers, and refuses malformed ones', () => {
+    expect(schemas.PeerNotice.safeParse({ want: { maxHeight: 180 } }).success).toBe(true);
+    expect(schemas.PeerNotice.safeParse({ want: { maxHeight: 0 } }).success).toBe(true);
+    expect(schemas.PeerNotice.safeParse({ want: { maxHeight: -1 } }).success).toBe(false);
+    expect(schemas.PeerNotice.safeParse({ want: { maxHeight: 1.5 } }).success).toBe(false);
+    expect(schemas.PeerNotice.safeParse({ sending: { active: false, height: 0, reason: 'uplink' } }).success).toBe(true);
+    expect(schemas.PeerNotice.safeParse({ sending: { active: true, height: 360, reason: 'because' } }).success).toBe(false);
+    expect(schemas.PeerNotice.safeParse({ sending: { active: true, height: 360, reason: 'none', extra: 1 } }).success).toBe(false);
+    expect(schemas.PeerNotice.safeParse({ want: { maxHeight: 90 }, candidate: null }).success).toBe(false);
+  });
 });

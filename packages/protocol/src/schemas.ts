@@ -87,9 +87,29 @@ export const SignalSend = z.strictObject({ to: PeerId, data: SignalData });
 export const SignalRelay = z.object({ from: PeerId, data: SignalData });
 
 /**
+ * Receiver → sender: the tallest camera picture the receiver shows of the sender right
+ * now (its tile's height in device pixels); 0 = send no video (tile hidden, off-screen,
+ * or "Stop incoming video"). The sender never sends more than asked.
+ */
+export const VideoWant = z.strictObject({ maxHeight: z.number().int().min(0).max(4320) });
+
+/** Why a sender sends its camera below full quality, or paused it. */
+export const BudgetReason = z.enum(['none', 'uplink', 'cpu', 'receiver', 'receiver-off', 'room', 'data-saver', 'share']);
+
+/**
+ * Sender → receiver: what the sender's camera sends on this link and why, so the
+ * receiver's tile can say "video paused: their upload is too slow" instead of freezing.
+ */
+export const VideoSending = z.strictObject({
+  active: z.boolean(),
+  height: z.number().int().min(0).max(4320),
+  reason: BudgetReason,
+});
+
+/**
  * What web clients put inside `signal.data` (the server never looks inside; receivers
  * validate with this): an SDP description for perfect negotiation, or one trickled ICE
- * candidate (`null` = end of candidates). Added by the web client; see `PeerSignal` type.
+ * candidate (`null` = end of candidates). The budget's messages are {@link PeerNotice}. Added by the web client; see `PeerSignal` type.
  */
 export const PeerSignal = z.union([
   z.object({
@@ -109,6 +129,12 @@ export const PeerSignal = z.union([
       .nullable(),
   }),
 ]);
+
+/**
+ * The other kind of `signal.data` web clients exchange: not negotiation but the video
+ * budget — a receiver's request ({@link VideoWant}) or a sender's notice ({@link VideoSending}).
+ */
+export const PeerNotice = z.union([z.strictObject({ want: VideoWant }), z.strictObject({ sending: VideoSending })]);
 
 /** `chat:send` payload. */
 export const ChatSend = z.strictObject({

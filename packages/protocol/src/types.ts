@@ -37,6 +37,16 @@ export type PeerSignal =
   | { description: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string } }
   | { candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null };
 
+/** The video budget's `signal.data`: a receiver's request or a sender's notice. */
+export type PeerNotice = { want: VideoWant } | { sending: VideoSending };
+
+/** Receiver → sender: the tallest camera picture shown of the sender; 0 = no video. */
+export type VideoWant = z.infer<typeof S.VideoWant>;
+/** Why a camera is sent below full quality (or paused). */
+export type BudgetReason = z.infer<typeof S.BudgetReason>;
+/** Sender → receiver: what the camera sends on this link and why. */
+export type VideoSending = z.infer<typeof S.VideoSending>;
+
 /** Acks are optional on the wire: a client may omit the callback. */
 type AckFn<T> = (ack: Ack<T>) => void;
 

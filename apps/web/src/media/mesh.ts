@@ -1,5 +1,5 @@
 import { schemas } from '@meshmeet/protocol';
-import type { PeerSignal } from '@meshmeet/protocol';
+import type { PeerNotice, PeerSignal } from '@meshmeet/protocol';
 import { TypedEmitter } from '../signaling/typed-emitter';
 import { PeerConnection, type LocalMedia } from './peer-connection';
 import type { IceRestartPolicy } from './peer-ice-restart';
@@ -12,7 +12,7 @@ import { collectConnectionDetails, type ConnectionDetails } from './stats';
  */
 export interface MeshSignaling {
   /** Sends `data` to peer `to`; a rejection is reported, not fatal. */
-  send(to: string, data: PeerSignal): Promise<void> | void;
+  send(to: string, data: PeerSignal | PeerNotice): Promise<void> | void;
   /** Subscribes to messages from peers; returns an unsubscribe function. */
   onSignal(listener: (from: string, data: unknown) => void): () => void;
 }
@@ -48,6 +48,8 @@ export interface MeshEvents {
   connectionState: (peerId: string, state: RTCPeerConnectionState) => void;
   /** A non-fatal problem (bad message, failed renegotiation, ICE restart gave up, …). */
   error: (error: unknown, peerId: string | null) => void;
+  /** A peer's video-budget message (its request to us, or its notice about what it sends). */
+  notice: (peerId: string, notice: PeerNotice) => void;
 }
 
 /** Signals from a peer we just removed are ignored for this long (they are in flight). */
@@ -198,6 +200,14 @@ export class Mesh extends TypedEmitter<MeshEvents> {
     return this.local.share;
   }
 
+  /** Sends a video-budget message to one connected peer; failures are reported as `error`. */
+  sendNotice(id: string, notice: PeerNotice): void {
+    if (this.closed || !this.peers.has(id)) return;
+    Promise.resolve()
+      .then(() => this.opts.signaling.send(id, notice))
+      .catch((error: unknown) => this.emit('error', error, id));
+  }
+
   /** Current remote streams of a participant. */
   media(id: string): RemoteMedia | null {
     return this.peers.get(id)?.media ?? null;
@@ -226,6 +236,11 @@ export class Mesh extends TypedEmitter<MeshEvents> {
 
   private onSignal(from: string, raw: unknown): void {
     if (this.closed) return;
+    const notice = schemas.PeerNotice.safeParse(raw);
+    if (notice.success) {
+      if (this.peers.has(from)) this.emit('notice', from, notice.data);
+      return;
+    }
     const parsed = schemas.PeerSignal.safeParse(raw);
     if (!parsed.success) {
       this.emit('error', new Error(`Dropped an invalid signal from ${from}`), from);

@@ -1,9 +1,9 @@
-import type { PeerSignal } from '@meshmeet/protocol';
+import type { PeerNotice, PeerSignal } from '@meshmeet/protocol';
 import { SignalingError, toSignalingError } from './signaling-error';
 
 interface Queued {
   to: string;
-  data: PeerSignal;
+  data: PeerSignal | PeerNotice;
   resolve: () => void;
   reject: (error: SignalingError) => void;
 }
@@ -24,7 +24,7 @@ export class SignalOutbox {
   }
 
   /** Queues a signal; the promise settles when it is finally sent or dropped. */
-  push(to: string, data: PeerSignal): Promise<void> {
+  push(to: string, data: PeerSignal | PeerNotice): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ to, data, resolve, reject });
       while (this.queue.length > this.max) {
@@ -34,7 +34,7 @@ export class SignalOutbox {
   }
 
   /** Sends everything queued, in order, through `send`. */
-  flush(send: (to: string, data: PeerSignal) => Promise<void>): void {
+  flush(send: (to: string, data: PeerSignal | PeerNotice) => Promise<void>): void {
     for (const q of this.queue.splice(0)) {
       send(q.to, q.data).then(q.resolve, (e: unknown) => q.reject(toSignalingError(e)));
     }

@@ -6,6 +6,7 @@ import type {
   JoinResult,
   Peer,
   PeerLeft,
+  PeerNotice,
   PeerSignal,
   PeerUpdate,
   PeerUpdated,
@@ -143,10 +144,10 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   /**
-   * Sends an SDP/ICE message to one peer. While reconnecting it is queued and sent after
+   * Sends an SDP/ICE message (or a video-budget notice) to one peer. While reconnecting it is queued and sent after
    * a successful resume; after a fresh rejoin the queue is dropped (the mesh restarts).
    */
-  signal(to: string, data: PeerSignal): Promise<void> {
+  signal(to: string, data: PeerSignal | PeerNotice): Promise<void> {
     if (this._status === 'reconnecting') return this.outbox.push(to, data);
     this.assertJoined('signal');
     return this.request('signal', [{ to, data: data as Record<string, unknown> }], null).then(() => undefined);

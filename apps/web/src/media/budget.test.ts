@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AUDIO_RESERVE_KBPS,
+  CAMERA_LADDER,
+  CPU_RELAX_MS,
+  CPU_TIGHTEN_MS,
+  decideBudget,
+  initialBudgetState,
+  type BudgetInput,
+  type LinkInput,
+  type LinkMeasurement,
+} from './budget';
+
+const quiet: LinkMeasurement = { availableKbps: null, loss: null, rttMs: null, qualityLimitation: 'none', encodeMsPerS: 0 };
+
+function links(n: number, measured: Partial<LinkMeasurement> = {}, request: LinkInput['request'] = null): LinkInput[] {
+  return Array.from({ length: n }, (_, i) => ({ peerId: `p${i}`, measured: { ...quiet, ...measured }, request }));
+}
+
+function input(patch: Partial<BudgetInput> = {}): BudgetInput {
+  return { now: 0, links: links(1), capture: { height: 720, fps: 30 }, sharing: false, speaking: false, dataSaver: false, ...patch };
+}
+
+const camera = (d: ReturnType<typeof decideBudget>, i = 0) => d.links[i]!.camera;
+
+describe('decideBudget', () => {
+  it('sends the top step to a single peer on an unmeasured link', () => {
+    const c = camera(decideBudget(input()));
+    expect(c).toMatchObject({ active: true, maxBitrate: 1_500_000, scaleResolutionDownBy: 1, maxFramerate: 30, reason: 'none', height: 720 });
+  });
+
+  it('sends less per link as the room grows, and says the room size is why', () => {
+    const two = camera(decideBudget(input({ links: links(1) })));
+    const four = camera(decideBudget(input({ links: links(3) })));
+    const six = camera(decideBudget(input({ links: links(5) })));
+    expect(four.maxBitrate).toBeLessThan(two.maxBitrate);
+    expect(six.maxBitrate).toBeLessThan(four.maxBitrate);
+    expect(six.height).toBeLessThanOrEqual(360);
+    expect(six.reason).toBe('room');
+    // Over all links, a room of six stays inside the assumed uplink, audio included.
+    expect((six.maxBitrate / 1000 + AUDIO_RESERVE_KBPS) * 5).toBeLessThanOrEqual(3000);
+  });
+
+  it('scales down from the captured size and never up', () => {
+    const c = camera(decideBudget(input({ links: links(5), capture: { height: 480, fps: 20 } })));
+    expect(c.scaleResolutionDownBy).toBeCloseTo(480 / c.height);
+    expect(c.maxFramerate).toBeLessThanOrEqual(20);
+    const small = camera(decideBudget(input({ capture: { height: 240, fps: 15 } })));
+    expect(small).toMatchObject({ scaleResolutionDownBy: 1, height: 240, maxFramerate: 15 });
+  });
+
+  it('follows the measured available bitrate of each link separately', () => {
+    const d = decideBudget(
+      input({
+        links: [
+          { peerId: 'fast', measured: { ...quiet, availableKbps: 5000 }, request: null },
+          { peerId: 'slow', measured: { ...quiet, availableKbps: 400 }, request: null },
+        ],
+      }),
+    );
+    expect(camera(d, 0).reason).toBe('room');
+    expect(camera(d, 1).reason).toBe('uplink');
+    expect(camera(d, 1).maxBitrate / 1000).toBeLessThanOrEqual(400 * 0.85 - AUDIO_RESERVE_KBPS);
+    expect(camera(d, 1).maxBitrate).toBeLessThan(camera(d, 0).maxBitrate);
+  });
+
+  it('sends less on a lossy or queueing link than on a clean one with the same estimate', () => {
+    const clean = camera(decideBudget(input({ links: links(1, { availableKbps: 800 }) })));
+    const lossy = camera(decideBudget(input({ links: links(1, { availableKbps: 800, loss: 0.15 }) })));
+    const queued = camera(decideBudget(input({ links: links(1, { availableKbps: 800, rttMs: 900 }) })));
+    expect(lossy.maxBitrate).toBeLessThan(clean.maxBitrate);
+    expect(queued.maxBitrate).toBeLessThan(clean.maxBitrate);
+  });
+
+  it('pauses video (audio keeps its reserve) when a link cannot carry the cheapest step', () => {
+    const d = decideBudget(input({ links: links(1, { availableKbps: 100 }) }));
+    expect(camera(d)).toMatchObject({ active: false, reason: 'uplink', height: 0 });
+    const floor = CAMERA_LADDER.at(-1)!.kbps;
+    const justEnough = (floor + AUDIO_RESERVE_KBPS) / 0.85 + 1;
+    expect(camera(decideBudget(input({ links: links(1, { availableKbps: justEnough }) }))).active).toBe(true);
+  });
+
+  it('steps down on CPU pressure at most every few seconds and back up only after a quiet spell', () => {
+    const busy = links(3, { qualityLimitation: 'cpu' });
+    let d = decideBudget(input({ links: links(3) }));
+    const start = camera(d).height;
+    d = decideBudget(input({ now: 1000, links: busy }), d.state);
+    expect(d.state.cpuLevel).toBe(1);
+    d = decideBudget(input({ now: 1000 + CPU_TIGHTEN_MS - 1, links: busy }), d.state);
+    expect(d.state.cpuLevel).toBe(1);
+    for (let t = 1; t <= 6; t++) d = decideBudget(input({ now: 1000 + t * CPU_TIGHTEN_MS, links: busy }), d.state);
+    expect(d.state.cpuLevel).toBeGreaterThan(3);
+    expect(camera(d).height).toBeLessThan(start);
+    expect(camera(d).reason).toBe('cpu');
+    const level = d.state.cpuLevel;
+    const last = 1000 + 6 * CPU_TIGHTEN_MS;
+    d = decideBudget(input({ now: last + CPU_RELAX_MS - 1, links: links(3) }), d.state);
+    expect(d.state.cpuLevel).toBe(level);
+    d = decideBudget(input({ now: last + CPU_RELAX_MS, links: links(3) }), d.state);
+    expect(d.state.cpuLevel).toBe(level - 1);
+  });
+
+  it('counts encode time over all links as CPU pressure', () => {
+    const d = decideBudget(input({ now: 0, links: links(5, { encodeMsPerS: 120 }) }));
+    expect(d.state.cpuLevel).toBe(1);
+    expect(decideBudget(input({ links: links(5, { encodeMsPerS: 50 }) })).state.cpuLevel).toBe(0);
+  });
+
+  it('never pauses video for CPU alone', () => {
+    let d = decideBudget(input({ links: links(7, { qualityLimitation: 'cpu' }) }));
+    for (let t = 1; t < 40; t++) d = decideBudget(input({ now: t * CPU_TIGHTEN_MS, links: links(7, { qualityLimitation: 'cpu' }) }), d.state);
+    expect(d.links.every((l) => l.camera.active)).toBe(true);
+  });
+
+  it('sends a receiver that shows us small no more than it shows, and nothing when it turned video off', () => {
+    const d = decideBudget(
+      input({
+        links: [
+          { peerId: 'big', measured: quiet, request: { maxHeight: 720 } },
+          { peerId: 'small', measured: quiet, request: { maxHeight: 200 } },
+          { peerId: 'off', measured: quiet, request: { maxHeight: 0 } },
+        ],
+      }),
+    );
+    expect(camera(d, 1)).toMatchObject({ active: true, reason: 'receiver' });
+    expect(camera(d, 1).height).toBeLessThanOrEqual(200);
+    expect(camera(d, 0).height).toBeGreaterThan(camera(d, 1).height);
+    expect(camera(d, 2)).toMatchObject({ active: false, reason: 'receiver-off' });
+  });
+
+  it('sends at most the data-saver step when the user chose "Send less video"', () => {
+    const c = camera(decideBudget(input({ dataSaver: true })));
+    expect(c).toMatchObject({ active: true, reason: 'data-saver' });
+    expect(c.height).toBeLessThanOrEqual(180);
+    expect(c.maxFramerate).toBeLessThanOrEqual(15);
+  });
+
+  it('gives the screen share its part of the link before the camera', () => {
+    const plain = decideBudget(input({ links: links(3, { availableKbps: 1500 }) }));
+    const shared = decideBudget(input({ links: links(3, { availableKbps: 1500 }), sharing: true }));
+    const share = shared.links[0]!.share!;
+    expect(share.active).toBe(true);
+    expect(share.maxBitrate).toBeGreaterThan(camera(shared).maxBitrate);
+    expect(share.scaleResolutionDownBy).toBe(1);
+    expect(camera(shared).maxBitrate).toBeLessThan(camera(plain).maxBitrate);
+    expect(camera(shared).reason).toBe('share');
+    expect(plain.links[0]!.share).toBeNull();
+  });
+
+  it('lets the active speaker send more than a quiet participant under the same limits', () => {
+    const quietOne = camera(decideBudget(input({ links: links(5), speaking: false })));
+    const speaker = camera(decideBudget(input({ links: links(5), speaking: true })));
+    expect(speaker.maxBitrate).toBeGreaterThan(quietOne.maxBitrate);
+    expect(speaker.priority).not.toBe(quietOne.priority);
+  });
+
+  it('goes back up one step per decision after a dip, but down at once', () => {
+    let d = decideBudget(input({ links: links(1, { availableKbps: 5000 }) }));
+    expect(d.state.tiers.p0).toBe(0);
+    d = decideBudget(input({ links: links(1, { availableKbps: 300 }) }), d.state);
+    const low = d.state.tiers.p0!;
+    expect(low).toBeGreaterThan(3);
+    d = decideBudget(input({ links: links(1, { availableKbps: 5000 }) }), d.state);
+    expect(d.state.tiers.p0).toBe(low - 1);
+  });
+
+  it('sends no camera when nothing is captured', () => {
+    expect(camera(decideBudget(input({ capture: null }))).active).toBe(false);
+  });
+
+  it('starts from a clean state', () => {
+    expect(initialBudgetState()).toMatchObject({ cpuLevel: 0, tiers: {} });
+  });
+});
