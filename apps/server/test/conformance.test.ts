@@ -1,17 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
-import { schemas, type ServerToClientEvents } from '@meshmeet/protocol';
+import { schemas, serverEventSchemas, type ServerToClientEvents } from '@meshmeet/protocol';
 import type { z } from 'zod';
 import { connect, requestOk, startNode, uniquePrefix, waitFor, type Client } from './helpers.js';
-
-/** The schemas the web client validates server events with (apps/web/src/signaling/inbound.ts). */
-const EVENT_SCHEMAS: Record<keyof ServerToClientEvents, z.ZodType> = {
-  'peer:joined': schemas.Peer,
-  'peer:left': schemas.PeerLeft,
-  'peer:updated': schemas.PeerUpdated,
-  signal: schemas.SignalRelay,
-  'chat:message': schemas.ChatMessage,
-  'server:shutdown': schemas.ServerShutdown,
-};
 
 /** Records every event a client receives, checked against the protocol schemas. */
 function conformanceRecorder(c: Client): { seen: string[]; problems: string[] } {
@@ -19,7 +9,7 @@ function conformanceRecorder(c: Client): { seen: string[]; problems: string[] } 
   const problems: string[] = [];
   c.onAny((event: string, ...args: unknown[]) => {
     seen.push(event);
-    const schema = EVENT_SCHEMAS[event as keyof ServerToClientEvents];
+    const schema: z.ZodType | undefined = serverEventSchemas[event as keyof ServerToClientEvents];
     if (!schema) problems.push(`unknown event ${event}`);
     else if (args.length !== 1) problems.push(`${event} with ${args.length} arguments`);
     else if (!schema.safeParse(args[0]).success) problems.push(`${event}: ${JSON.stringify(args[0])}`);

@@ -28,4 +28,5 @@ export * from './ack.js';
 /** Runtime schemas (zod), one per payload: `schemas.JoinRequest.safeParse(x)`. */
 export * as schemas from './schemas.js';
 export { jsonByteLength, DEFAULT_MEDIA_STATE } from './schemas.js';
+export { serverEventSchemas } from './event-schemas.js';
 export type * from './types.js';

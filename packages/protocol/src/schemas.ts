@@ -109,7 +109,8 @@ export const VideoSending = z.strictObject({
 /**
  * What web clients put inside `signal.data` (the server never looks inside; receivers
  * validate with this): an SDP description for perfect negotiation, or one trickled ICE
- * candidate (`null` = end of candidates). The budget's messages are {@link PeerNotice}. Added by the web client; see `PeerSignal` type.
+ * candidate (`null` = end of candidates). The budget's messages are {@link PeerNotice}. Defined by the web
+ * client; see docs/protocol.md.
  */
 export const PeerSignal = z.union([
   z.object({

@@ -29,16 +29,16 @@ export type IceServer = z.infer<typeof S.IceServer>;
 /** `server:shutdown` payload. */
 export type ServerShutdown = z.infer<typeof S.ServerShutdown>;
 
+/** `room:join` payload of a first join (room, name, optional password and media state). */
+export type FreshJoin = z.infer<typeof S.JoinFresh>;
 /**
- * What the web client puts in `signal.data`. The server never looks inside;
- * this type is a contract between clients only.
+ * What the web client puts in `signal.data`: a session description or one trickled ICE
+ * candidate. The server never looks inside; this type is a contract between clients only.
  */
-export type PeerSignal =
-  | { description: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string } }
-  | { candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null };
+export type PeerSignal = z.infer<typeof S.PeerSignal>;
 
 /** The video budget's `signal.data`: a receiver's request or a sender's notice. */
-export type PeerNotice = { want: VideoWant } | { sending: VideoSending };
+export type PeerNotice = z.infer<typeof S.PeerNotice>;
 
 /** Receiver → sender: the tallest camera picture shown of the sender; 0 = no video. */
 export type VideoWant = z.infer<typeof S.VideoWant>;

@@ -1,16 +1,6 @@
-import { schemas } from '@meshmeet/protocol';
+import { serverEventSchemas as INBOUND_SCHEMAS } from '@meshmeet/protocol';
 import type { ServerToClientEvents } from '@meshmeet/protocol';
 import type { z } from 'zod';
-
-/** Schema of each server → client event; a new event must be added here to be heard. */
-export const INBOUND_SCHEMAS: { [K in keyof ServerToClientEvents]: z.ZodType } = {
-  'peer:joined': schemas.Peer,
-  'peer:left': schemas.PeerLeft,
-  'peer:updated': schemas.PeerUpdated,
-  signal: schemas.SignalRelay,
-  'chat:message': schemas.ChatMessage,
-  'server:shutdown': schemas.ServerShutdown,
-};
 
 /** Receives validated events, and reports the ones that failed validation. */
 export interface InboundHandlers {
@@ -34,7 +24,7 @@ export interface InboundSocket {
 export function listenValidated(socket: InboundSocket | object, handlers: InboundHandlers): void {
   const s = socket as InboundSocket;
   for (const event of Object.keys(INBOUND_SCHEMAS) as Array<keyof ServerToClientEvents>) {
-    const schema = INBOUND_SCHEMAS[event];
+    const schema: z.ZodType = INBOUND_SCHEMAS[event];
     s.on(event, (...args: unknown[]) => {
       const parsed = schema.safeParse(args[0]);
       if (!parsed.success) {

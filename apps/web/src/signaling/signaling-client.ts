@@ -3,6 +3,7 @@ import { PROTOCOL_VERSION, schemas, ErrorCode } from '@meshmeet/protocol';
 import type {
   ChatMessage,
   ClientToServerEvents,
+  FreshJoin,
   JoinResult,
   Peer,
   PeerLeft,
@@ -20,9 +21,9 @@ import { SignalingError, toSignalingError } from './signaling-error';
 import { unwrapAck } from './ack';
 import { listenValidated } from './inbound';
 import { SignalOutbox } from './signal-outbox';
-import type { FreshJoin, SignalingClientOptions, SignalingEvents, SignalingStatus } from './signaling-types';
+import type { SignalingClientOptions, SignalingEvents, SignalingStatus } from './signaling-types';
 
-export type { SignalingStatus, FreshJoin, SignalingEvents, SignalingClientOptions } from './signaling-types';
+export type { SignalingStatus, SignalingEvents, SignalingClientOptions } from './signaling-types';
 
 type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -2,7 +2,6 @@ import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type {
   ChatMessage,
   JoinResult,
-  MediaState,
   Peer,
   PeerLeft,
   PeerUpdated,
@@ -13,14 +12,6 @@ import type { SignalingError } from './signaling-error';
 
 /** Lifecycle of a {@link SignalingClient}; the same words the UI shows. */
 export type SignalingStatus = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
-
-/** What a fresh `room:join` sends; kept so a failed resume can join again as the same person. */
-export interface FreshJoin {
-  room: string;
-  nick: string;
-  password?: string;
-  state?: Partial<MediaState>;
-}
 
 /** Events of a {@link SignalingClient}. Listeners that throw are reported, never propagated. */
 export interface SignalingEvents {
