@@ -49,7 +49,7 @@ log() { printf '\n== %s\n' "$*"; }
 # command → Debian package; only what is missing is installed (apt-get update once).
 declare -A NEED=([chromium]=chromium [ffprobe]=ffmpeg [turnserver]=coturn
   [redis-server]=redis-server [nginx]=nginx [ip]=iproute2 [unshare]=util-linux
-  [timeout]=coreutils)
+  [timeout]=coreutils [iptables]=iptables)
 missing=()
 for cmd in "${!NEED[@]}"; do
   # nginx lives in /usr/sbin, which a non-login root shell may not have on PATH.

@@ -37,13 +37,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Spawns `cmd args` and records its output; the caller waits for readiness. */
+/** Spawns `cmd args` (inside network namespace `netns` when given) and records its output; the caller waits for readiness. */
 export function startProcess(
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; name?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; name?: string; netns?: string } = {},
 ): Managed {
-  const child = spawn(cmd, args, {
+  // In a lab namespace (e2e/lab): `ip netns exec` execs the command in place, so the pid
+  // and process group below are still the command's own.
+  const [file, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, cmd, ...args]] : [cmd, args];
+  const child = spawn(file, argv, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
