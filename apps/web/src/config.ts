@@ -28,6 +28,11 @@ export interface PageOptions {
    * Used to prove the TURN path and by people behind strict networks.
    */
   iceTransportPolicy: RTCIceTransportPolicy | undefined;
+  /**
+   * `?budget=off`: send every camera stream unlimited, as before the send budget existed.
+   * Only for the mesh benchmark's baseline; people never need it.
+   */
+  budget: boolean;
 }
 
 /** Parses the page options from a query string such as `location.search`. */
@@ -39,6 +44,7 @@ export function readPageOptions(search: string): PageOptions {
     room,
     debug: q.get('debug') === '1',
     iceTransportPolicy: ice === 'relay' || ice === 'all' ? ice : undefined,
+    budget: q.get('budget') !== 'off',
   };
 }
 

@@ -6,7 +6,7 @@ import type { SignalingClient } from '../signaling/signaling-client';
 import type { Mesh } from '../media/mesh';
 import type { RemoteMedia } from '../media/peer-remote-streams';
 import type { ConnectionDetails } from '../media/stats';
-import { config } from '../config';
+import { config, readPageOptions } from '../config';
 
 /** Where the call is. `reconnecting`: signaling dropped; media may still flow. */
 export type CallStatus = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
@@ -207,6 +207,7 @@ function startMesh(s: Session, result: JoinResult): void {
       send: (to, data) => s.client.signal(to, data),
       onSignal: (listener) => s.client.on('signal', ({ from, data }) => listener(from, data)),
     },
+    budget: { enabled: typeof location === 'undefined' || readPageOptions(location.search).budget },
   });
   s.mesh = mesh;
   // After a rebuild (rejoin) send the tracks of now, not those given to join().
@@ -395,6 +396,11 @@ if (typeof window !== 'undefined') {
     status: (): CallStatus => status.value,
     /** What the connection-details panel shows for one participant. */
     connectionDetails: (id: string): Promise<ConnectionDetails> => getPeerStats(id),
+    /** The video budget of the link to one participant: what we send and why, what they send us. */
+    budget: (id: string) => {
+      const b = session?.mesh?.budget;
+      return b ? { outgoing: b.outgoing(id), incoming: b.incoming(id) } : null;
+    },
   };
   // Tell the room right away when the tab goes (else peers wait for the resume grace).
   window.addEventListener('pagehide', () => {

@@ -5,6 +5,7 @@ import { PeerConnection, type LocalMedia } from './peer-connection';
 import type { IceRestartPolicy } from './peer-ice-restart';
 import type { CreateMediaStream, RemoteMedia } from './peer-remote-streams';
 import { collectConnectionDetails, type ConnectionDetails } from './stats';
+import { MeshBudget, type MeshBudgetOptions } from './mesh-budget';
 
 /**
  * The signaling the mesh needs, and nothing more: send a message to one peer, and hear
@@ -38,6 +39,8 @@ export interface MeshOptions {
   iceRestart?: Partial<IceRestartPolicy>;
   /** See {@link PeerConnectionOptions.offerTimeoutMs}. */
   offerTimeoutMs?: number;
+  /** The video budget ({@link MeshBudget}); absent = none at all (unit tests). */
+  budget?: MeshBudgetOptions;
 }
 
 /** Events of {@link Mesh}. Listeners that throw are reported and never affect a connection. */
@@ -77,6 +80,8 @@ export class Mesh extends TypedEmitter<MeshEvents> {
   private local: LocalMedia;
   private readonly unsubscribe: () => void;
   private closed = false;
+  /** The send budget and receiver requests, when enabled by the options. */
+  readonly budget: MeshBudget | null;
 
   constructor(options: MeshOptions) {
     super((error, event) => console.error(`[meshmeet] mesh "${event}" listener threw`, error));
@@ -94,6 +99,7 @@ export class Mesh extends TypedEmitter<MeshEvents> {
       share: null,
     };
     this.unsubscribe = options.signaling.onSignal((from, data) => this.onSignal(from, data));
+    this.budget = options.budget ? new MeshBudget(this, options.budget) : null;
   }
 
   /** Our own id. */
@@ -134,6 +140,7 @@ export class Mesh extends TypedEmitter<MeshEvents> {
     this.peers.delete(id);
     this.remoteShare.delete(id);
     this.removed.set(id, Date.now());
+    this.budget?.forget(id);
     peer?.close();
   }
 
@@ -195,6 +202,11 @@ export class Mesh extends TypedEmitter<MeshEvents> {
     for (const peer of this.peers.values()) peer.setShare(null);
   }
 
+  /** What we send now: camera, microphone and share (the caller owns these tracks). */
+  get localMedia(): Readonly<LocalMedia> {
+    return this.local;
+  }
+
   /** The stream being shared, if any. */
   get share(): MediaStream | null {
     return this.local.share;
@@ -230,6 +242,7 @@ export class Mesh extends TypedEmitter<MeshEvents> {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe();
+    this.budget?.close();
     for (const id of this.peerIds()) this.removePeer(id);
     this.removeAllListeners();
   }
