@@ -34,6 +34,7 @@ const BENCHES: BenchSpec[] = [
   { name: 'signaling', entry: 'bench/signaling/main.ts', browser: false, limitS: [900, 180] },
   { name: 'web', entry: 'bench/web/main.ts', browser: true, limitS: [900, 300] },
   { name: 'recording', entry: 'bench/recording/main.ts', browser: true, limitS: [900, 300] },
+  { name: 'mesh', entry: 'bench/mesh/main.ts', browser: true, limitS: [1500, 600] },
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');

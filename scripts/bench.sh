@@ -21,7 +21,8 @@ wants() { [[ -z "$only" || ",$only," == *",$1,"* ]]; }
 
 declare -A NEED=([ip]=iproute2 [unshare]=util-linux)
 wants signaling && NEED[redis-server]=redis-server
-if (wants web && [[ -f bench/web/main.ts ]]) || (wants recording && [[ -f bench/recording/main.ts ]]); then
+if (wants web && [[ -f bench/web/main.ts ]]) || (wants recording && [[ -f bench/recording/main.ts ]]) ||
+  (wants mesh && [[ -f bench/mesh/main.ts ]]); then
   NEED[chromium]=chromium
   NEED[ffprobe]=ffmpeg
 fi

@@ -1,0 +1,214 @@
+/**
+ * Mesh benchmark: rooms of N = 2, 4, 6 participants, one headless Chromium each with the
+ * app's default capture (720p30 asked of the fake camera), with the send budget and
+ * without it (`?budget=off`) in the same run, plus a room of 4 behind 1 Mbit/s uplinks in
+ * the network lab (each participant in its own namespace, `tbf` on its router).
+ *
+ * Per room, over a measuring window after everyone decodes everyone (or 60 s passed):
+ * remote video fps (median and min over every stream on every page), freezes (a gap of more
+ * than 1 s between decoded frames) per stream-minute, audio concealment ratio, upload per
+ * participant, CPU per participant (its browser's process tree, % of one core), and the 4th
+ * joiner's Join click → a decoded frame from all three others.
+ *
+ * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-lab]`
+ * (needs `npm run build`; run by `npm run bench -- --only mesh` inside `unshare -n`).
+ */
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
+import { launchBrowser, openParticipant, type Participant } from '../../e2e/support/browser.js';
+import { startServer } from '../../e2e/support/services.js';
+import { LabCall } from '../../e2e/lab/fixture.js';
+import { launchTracked, measureRoom, type RoomMember, type RoomResult } from './room.js';
+
+const log = (line: string) => process.stderr.write(`[bench:mesh] ${line}\n`);
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    sizes: { type: 'string' },
+    'no-lab': { type: 'boolean', default: false },
+  },
+});
+const QUICK = args.quick ?? false;
+const SIZES = (args.sizes ?? '2,4,6').split(',').map(Number);
+const WINDOW_S = QUICK ? 15 : 40;
+const SETTLE_S = QUICK ? 8 : 15;
+const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+
+/** Summary figures of one room. */
+interface Summary {
+  fpsMedian: number;
+  fpsMin: number;
+  freezesPerMin: number;
+  frozenStreams: number;
+  streams: number;
+  concealment: number;
+  uploadKbps: number;
+  cpuPercent: number;
+  fourthJoinerMs: number | null;
+  neverDecoded: number;
+}
+
+function summarize(r: RoomResult): Summary {
+  const streams = r.windows.flatMap((w) => w.streams);
+  const minutes = median(r.windows.map((w) => w.seconds)) / 60;
+  const freezes = streams.reduce((s, x) => s + x.freezes, 0);
+  const conc = streams.map((s) => s.concealment).filter((c): c is number => c !== null);
+  return {
+    fpsMedian: median(streams.map((s) => s.fps)),
+    fpsMin: Math.min(...streams.map((s) => s.fps)),
+    freezesPerMin: streams.length ? freezes / streams.length / minutes : NaN,
+    frozenStreams: streams.filter((s) => s.freezes > 0).length,
+    streams: streams.length,
+    concealment: conc.length ? Math.max(...conc) : NaN,
+    uploadKbps: median(r.windows.map((w) => w.uploadKbps)),
+    cpuPercent: median(r.cpuPercent.filter(Number.isFinite)),
+    fourthJoinerMs: r.fourthJoinerMs,
+    neverDecoded: r.neverDecoded,
+  };
+}
+
+function rows(variant: string, s: Summary): ResultRow[] {
+  return [
+    { variant, metric: 'remote video fps, median', value: round(s.fpsMedian), unit: 'fps' },
+    { variant, metric: 'remote video fps, min', value: round(s.fpsMin), unit: 'fps' },
+    { variant, metric: 'freezes (>1 s) per stream-minute', value: round(s.freezesPerMin, 2), unit: '/min', note: `${s.frozenStreams} of ${s.streams} streams froze at least once` },
+    { variant, metric: 'audio concealment, worst stream', value: round(s.concealment * 100, 2), unit: '%' },
+    { variant, metric: 'upload per participant, median', value: round(s.uploadKbps, 0), unit: 'kbit/s' },
+    { variant, metric: 'CPU per participant, median', value: round(s.cpuPercent, 0), unit: '% of a core' },
+    ...(s.fourthJoinerMs !== null ? [{ variant, metric: '4th joiner: Join → frames from all 3', value: s.fourthJoinerMs, unit: 'ms' }] : []),
+    ...(s.neverDecoded ? [{ variant, metric: 'streams not decoding after 60 s', value: s.neverDecoded, unit: '' }] : []),
+  ];
+}
+
+/** A loopback room of `n` browsers. */
+async function loopbackRoom(url: string, n: number, budget: boolean): Promise<Summary> {
+  const browsers: Awaited<ReturnType<typeof launchTracked>>[] = [];
+  const people: Participant[] = [];
+  try {
+    const members: RoomMember[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = await launchTracked(() => launchBrowser());
+      browsers.push(b);
+      const p = await openParticipant(b.browser, `${url}/?debug=1${budget ? '' : '&budget=off'}`, NAMES[i]!);
+      people.push(p);
+      members.push({ name: NAMES[i]!, page: p.page, pid: b.pid });
+    }
+    const room = `mesh-${n}-${budget ? 'on' : 'off'}-${Date.now().toString(36)}`;
+    return summarize(await measureRoom(members, room, { settleS: SETTLE_S, windowS: WINDOW_S, log }));
+  } finally {
+    await Promise.all(people.map((p) => p.context.close().catch(() => undefined)));
+    await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
+  }
+}
+
+/** A lab room of `n` browsers, each behind its own `uplink`. */
+async function labRoom(n: number, uplink: `${number}mbit`, budget: boolean): Promise<Summary> {
+  const call = await LabCall.start();
+  try {
+    const members: RoomMember[] = [];
+    for (let i = 0; i < n; i++) {
+      let person: Awaited<ReturnType<LabCall['add']>> | null = null;
+      const tracked = await launchTracked(async () => {
+        person = await call.add(NAMES[i]!, { uplink }, { query: budget ? '' : 'budget=off' });
+        return person.browser;
+      });
+      members.push({ name: NAMES[i]!, page: person!.page, pid: tracked.pid });
+    }
+    const room = `lab-${n}-${budget ? 'on' : 'off'}-${Date.now().toString(36)}`;
+    return summarize(await measureRoom(members, room, { settleS: SETTLE_S, windowS: WINDOW_S, log }));
+  } finally {
+    await call.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loadAtStart = loadavg();
+  const out: ResultRow[] = [];
+  const summaries = new Map<string, Summary>();
+  const server = await startServer();
+  try {
+    for (const n of SIZES) {
+      for (const budget of [true, false]) {
+        const variant = `N=${n}, ${budget ? 'budget' : 'no budget'}`;
+        log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
+        try {
+          const s = await loopbackRoom(server.url, n, budget);
+          summaries.set(variant, s);
+          out.push(...rows(variant, s));
+        } catch (e) {
+          log(`${variant} failed: ${(e as Error).message}`);
+          out.push({ variant, metric: 'room ran', value: null, unit: '', pass: false, note: (e as Error).message.slice(0, 200) });
+        }
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  if (!args['no-lab']) {
+    for (const budget of [true, false]) {
+      const variant = `N=4, 1 Mbit/s uplink each, ${budget ? 'budget' : 'no budget'}`;
+      log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
+      try {
+        const s = await labRoom(4, '1mbit' as const, budget);
+        summaries.set(variant, s);
+        out.push(...rows(variant, s));
+      } catch (e) {
+        log(`${variant} failed: ${(e as Error).message}`);
+        out.push({ variant, metric: 'room ran', value: null, unit: '', pass: false, note: (e as Error).message.slice(0, 200) });
+      }
+    }
+  }
+
+  // Targets.
+  const six = summaries.get('N=6, budget');
+  const sixOff = summaries.get('N=6, no budget');
+  if (six) {
+    out.push({ variant: 'N=6, budget', metric: 'target: every remote video ≥ 10 fps', value: round(six.fpsMin), unit: 'fps', target: '>= 10', pass: six.fpsMin >= 10 });
+    out.push({ variant: 'N=6, budget', metric: 'target: no freeze', value: round(six.freezesPerMin, 2), unit: '/min', target: '0', pass: six.freezesPerMin === 0 });
+  }
+  if (six && sixOff) {
+    const better = six.fpsMin > sixOff.fpsMin && six.fpsMedian > sixOff.fpsMedian && (six.freezesPerMin < sixOff.freezesPerMin || (six.freezesPerMin === 0 && sixOff.freezesPerMin === 0));
+    out.push({
+      variant: 'N=6',
+      metric: 'target: budget better than none (fps min+median up, freezes down)',
+      value: `fps ${round(six.fpsMin)}/${round(six.fpsMedian)} vs ${round(sixOff.fpsMin)}/${round(sixOff.fpsMedian)}; freezes ${round(six.freezesPerMin, 2)} vs ${round(sixOff.freezesPerMin, 2)}`,
+      unit: '',
+      target: 'strictly better',
+      pass: better,
+    });
+  }
+  const lab = summaries.get('N=4, 1 Mbit/s uplink each, budget');
+  if (lab) {
+    out.push({ variant: 'N=4, 1 Mbit/s, budget', metric: 'target: no freeze', value: round(lab.freezesPerMin, 2), unit: '/min', target: '0', pass: lab.freezesPerMin === 0 });
+    out.push({ variant: 'N=4, 1 Mbit/s, budget', metric: 'target: audio concealment ≤ 2 %', value: round(lab.concealment * 100, 2), unit: '%', target: '<= 2', pass: lab.concealment <= 0.02 });
+  }
+  out.push({ variant: 'N=8 (2 browsers + 6 bots)', metric: 'room ran', value: null, unit: '', note: 'not built: no browser-less bot yet' });
+
+  const result = {
+    name: 'mesh',
+    rows: out,
+    notes: [
+      `1-minute load average at start ${loadAtStart[0]!.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores. Every participant is a Chromium on this machine: on a shared machine the figures are as much about the other load as about the app.`,
+      `Window ${WINDOW_S} s after ${SETTLE_S} s of settling; getStats polled every 250 ms in each page.`,
+    ],
+    meta: { cores: cpus().length, node: process.version, quick: QUICK, sizes: SIZES, loadAverage: { start: loadAtStart, end: loadavg() }, durationS: Math.round((Date.now() - started) / 1000) },
+  };
+  const path = writeResult(result);
+  console.log(formatTable([result]));
+  log(`wrote ${path}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+/**
+ * One measured room: N participants, each in its own Chromium (so CPU is per participant),
+ * joining one after the other; then every page's receive side and upload are sampled over
+ * a window, and each browser's CPU is read from /proc.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { descendants, sampleTree } from '../recording/proc-stats.js';
+import { joinRoom, peerStats, selfId, waitForRemoteTiles } from '../../e2e/support/call.js';
+import { waitFor } from '../../e2e/support/processes.js';
+import { startSampler, stopSampler, type PageWindow } from './sampler.js';
+
+/** A participant of a measured room. */
+export interface RoomMember {
+  name: string;
+  page: Page;
+  /** Main process of its Chromium, for CPU. */
+  pid: number | null;
+}
+
+/** Launches one browser and tells which process it is (the new Chromium whose parent is not Chromium). */
+export async function launchTracked(launch: () => Promise<Browser>): Promise<{ browser: Browser; pid: number | null }> {
+  const before = new Set(descendants(process.pid));
+  const browser = await launch();
+  const fresh = descendants(process.pid).filter((p) => !before.has(p));
+  const freshSet = new Set(fresh);
+  const main = fresh.find((p) => !freshSet.has(parentOf(p) ?? -1)) ?? null;
+  return { browser, pid: main };
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** What a room measured. */
+export interface RoomResult {
+  windows: PageWindow[];
+  /** CPU of each participant's browser over the window, % of one core. */
+  cpuPercent: number[];
+  /** The 4th joiner's Join click → a decoded frame from all 3 others, ms (null when N < 4). */
+  fourthJoinerMs: number | null;
+  /** Remote streams that never decoded a frame before the window started. */
+  neverDecoded: number;
+}
+
+/** Frames decoded so far from each of `ids` on `page`. */
+async function decodedFrom(page: Page, ids: string[]): Promise<boolean> {
+  for (const id of ids) if ((await peerStats(page, id)).framesDecoded === 0) return false;
+  return true;
+}
+
+/**
+ * Joins everyone in order, waits (bounded) until every page decodes every other, lets the
+ * budget settle for `settleS`, then measures for `windowS`.
+ */
+export async function measureRoom(members: RoomMember[], room: string, opts: { settleS: number; windowS: number; log: (s: string) => void }): Promise<RoomResult> {
+  const ids: string[] = [];
+  let fourthJoinerMs: number | null = null;
+  for (const [i, m] of members.entries()) {
+    const t0 = Date.now();
+    await joinRoom(m.page, { room, nick: m.name });
+    ids.push(await selfId(m.page));
+    if (i > 0) await waitForRemoteTiles(m.page, i, 60_000);
+    if (i === 3) {
+      await waitFor('4th joiner decodes all 3 others', () => decodedFrom(m.page, ids.slice(0, 3)), { timeoutMs: 60_000, intervalMs: 100 }).catch(() => undefined);
+      fourthJoinerMs = Date.now() - t0;
+    }
+  }
+  // Bounded: a starved mesh may never decode some streams; they count as never decoded.
+  const deadline = Date.now() + 60_000;
+  for (const [i, m] of members.entries()) {
+    const others = ids.filter((_, j) => j !== i);
+    while (Date.now() < deadline && !(await decodedFrom(m.page, others))) await new Promise((r) => setTimeout(r, 250));
+  }
+  let neverDecoded = 0;
+  for (const [i, m] of members.entries()) {
+    for (const [j, id] of ids.entries()) if (i !== j && (await peerStats(m.page, id)).framesDecoded === 0) neverDecoded++;
+  }
+  opts.log(`  all joined; ${neverDecoded} streams not decoding yet; settling ${opts.settleS} s`);
+  await new Promise((r) => setTimeout(r, opts.settleS * 1000));
+  const cpu0 = members.map((m) => (m.pid ? sampleTree(m.pid).cpuS : null));
+  const t0 = Date.now();
+  await Promise.all(members.map((m) => startSampler(m.page)));
+  await new Promise((r) => setTimeout(r, opts.windowS * 1000));
+  const windows = await Promise.all(members.map((m) => stopSampler(m.page)));
+  const wall = (Date.now() - t0) / 1000;
+  const cpuPercent = members.map((m, i) => (m.pid && cpu0[i] !== null ? ((sampleTree(m.pid).cpuS - cpu0[i]!) / wall) * 100 : NaN));
+  return { windows, cpuPercent, fourthJoinerMs, neverDecoded };
+}

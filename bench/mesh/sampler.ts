@@ -1,0 +1,111 @@
+/**
+ * What one page received and sent during a measuring window, read in the page from every
+ * connection's getStats (through the app's debug hook `window.__meshmeet`) every
+ * {@link POLL_MS}: per remote participant, frames decoded, the gaps between new frames
+ * (a gap over 1 s is a freeze), audio samples concealed; and the bytes this page sent.
+ */
+import type { Page } from 'playwright-core';
+
+/** How often the page polls getStats while measuring. */
+export const POLL_MS = 250;
+/** A gap between two decoded frames longer than this is a freeze. */
+export const FREEZE_MS = 1000;
+
+/** One remote stream as seen by one page over the window. */
+export interface StreamWindow {
+  from: string;
+  fps: number;
+  freezes: number;
+  /** Audio samples concealed / received (0..1); null when no audio arrived. */
+  concealment: number | null;
+  /** Height of the last decoded frame. */
+  height: number;
+}
+
+/** One page's window. */
+export interface PageWindow {
+  seconds: number;
+  streams: StreamWindow[];
+  /** Everything this page sent, kbit/s. */
+  uploadKbps: number;
+}
+
+/** Starts polling in the page (idempotent per page load). */
+export async function startSampler(page: Page): Promise<void> {
+  await page.evaluate(
+    ({ pollMs }) => {
+      type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
+      type Stream = { frames0: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      const w = window as unknown as { __meshmeet?: Hook; __meshBench?: unknown };
+      const state = { started: performance.now(), sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown };
+      const poll = async () => {
+        const pcs = w.__meshmeet?.peerConnections() ?? new Map<string, RTCPeerConnection>();
+        let sent = 0;
+        const now = performance.now();
+        await Promise.all(
+          [...pcs].map(async ([id, pc]) => {
+            let frames = 0;
+            let conc = 0;
+            let samp = 0;
+            let height = 0;
+            (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+              if (s.type === 'outbound-rtp') sent += Number(s.bytesSent ?? 0);
+              if (s.type === 'inbound-rtp' && s.kind === 'video') {
+                frames += Number(s.framesDecoded ?? 0);
+                height = Math.max(height, Number(s.frameHeight ?? 0));
+              }
+              if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+                conc += Number(s.concealedSamples ?? 0);
+                samp += Number(s.totalSamplesReceived ?? 0);
+              }
+            });
+            let st = state.streams.get(id);
+            if (!st) {
+              st = { frames0: frames, frames, lastChange: now, gaps: [], conc0: conc, samp0: samp, conc, samp, height };
+              state.streams.set(id, st);
+            }
+            if (frames > st.frames) {
+              st.gaps.push(now - st.lastChange);
+              st.lastChange = now;
+            }
+            Object.assign(st, { frames, conc, samp, height });
+          }),
+        );
+        if (state.sent0 < 0) state.sent0 = sent;
+        state.sent = sent;
+      };
+      state.timer = setInterval(() => void poll(), pollMs);
+      w.__meshBench = { state, poll };
+    },
+    { pollMs: POLL_MS },
+  );
+}
+
+/** Stops polling and returns the page's window. */
+export async function stopSampler(page: Page): Promise<PageWindow> {
+  return page.evaluate(
+    async ({ freezeMs }) => {
+      type Stream = { frames0: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type State = { started: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number };
+      const bench = (window as unknown as { __meshBench: { state: State; poll: () => Promise<void> } }).__meshBench;
+      await bench.poll();
+      clearInterval(bench.state.timer);
+      const now = performance.now();
+      const seconds = (now - bench.state.started) / 1000;
+      const streams = [...bench.state.streams].map(([from, s]) => {
+        // The time since the last frame counts too: a stream stuck at the end froze.
+        const gaps = [...s.gaps, now - s.lastChange];
+        const samples = s.samp - s.samp0;
+        return {
+          from,
+          fps: (s.frames - s.frames0) / seconds,
+          freezes: gaps.filter((g) => g > freezeMs).length,
+          concealment: samples > 0 ? (s.conc - s.conc0) / samples : null,
+          height: s.height,
+        };
+      });
+      return { seconds, streams, uploadKbps: ((bench.state.sent - Math.max(0, bench.state.sent0)) * 8) / seconds / 1000 };
+    },
+    { freezeMs: FREEZE_MS },
+  );
+}
