@@ -3,6 +3,6 @@ import { defineConfig } from 'vitest/config';
 /** One Vitest run covers the unit and integration tests of every workspace. */
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/server', 'apps/web'],
+    projects: ['packages/*', 'tools/*', 'apps/server', 'apps/web'],
   },
 });

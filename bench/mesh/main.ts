@@ -16,8 +16,8 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
-import { launchBrowser, openParticipant, type Participant } from '../../e2e/support/browser.js';
-import { startServer } from '../../e2e/support/services.js';
+import { launchBrowser, openParticipant, type Participant } from '@meshmeet/testkit/browser';
+import { startServer } from '@meshmeet/testkit/services';
 import { LabCall } from '../../e2e/lab/fixture.js';
 import { launchTracked, measureRoom, type RoomMember, type RoomResult } from './room.js';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { FatalWaitError, freePort, redisCommand as kitRedisCommand, startRedis as kitStartRedis, waitFor } from '@meshmeet/testkit';
 import { RESULTS_DIR } from '../lib/results.js';
 
 /**
@@ -13,19 +13,6 @@ import { RESULTS_DIR } from '../lib/results.js';
 /** Repository root (bench/signaling/../..). */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const LOG_DIR = join(RESULTS_DIR, 'logs');
-
-/** Asks the kernel for a free loopback port (tiny race until the user binds it; fine for a bench). */
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
-    });
-  });
-}
 
 /** A process started by the bench. */
 export interface Managed {
@@ -72,41 +59,15 @@ function logStream(name: string): NodeJS.WritableStream {
   return createWriteStream(join(LOG_DIR, `${name}.log`));
 }
 
-/** Starts a foreground redis-server without persistence on a free port and waits for PING. */
+/** Starts a redis-server without persistence on a free port (testkit's) and waits for PING. */
 export async function startRedis(): Promise<Managed> {
-  const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '10000'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = logStream('redis');
-  proc.stdout!.pipe(log);
-  proc.stderr!.pipe(log);
-  const m = manage(proc, `redis://127.0.0.1:${port}`, port);
-  await waitUntil(async () => (await redisCommand(port, 'PING')).startsWith('+PONG'), 5000, 'redis-server did not answer PING');
-  return m;
+  const redis = await kitStartRedis({ extraArgs: ['--maxclients', '10000'], log: logStream('redis') });
+  return manage(redis.proc.child, redis.url, redis.port);
 }
 
-/** Sends one inline Redis command over a raw TCP socket and returns the raw reply (enough for PING/INFO). */
+/** Sends one inline Redis command on 127.0.0.1:`port` and returns the raw reply (enough for PING/INFO). */
 export function redisCommand(port: number, command: string): Promise<string> {
-  return new Promise((res) => {
-    import('node:net').then(({ connect }) => {
-      const sock = connect(port, '127.0.0.1');
-      let buf = '';
-      const done = (): void => {
-        sock.destroy();
-        res(buf);
-      };
-      sock.on('error', () => res(''));
-      sock.on('data', (d) => {
-        buf += d.toString();
-        // Bulk replies start with $<len>; wait until that many bytes arrived.
-        const m = /^\$(\d+)\r\n/.exec(buf);
-        if (!m || buf.length >= m[0].length + Number(m[1])) done();
-      });
-      sock.write(command + '\r\n');
-      setTimeout(done, 2000).unref();
-    });
-  });
+  return kitRedisCommand('127.0.0.1', port, command);
 }
 
 /** Options of one signaling server node. */
@@ -156,11 +117,15 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
   let exitInfo = '';
   proc.once('exit', (code, sig) => (exitInfo = `exited early (code ${code}, signal ${sig}); see bench/results/logs/${opts.name}.log`));
   try {
-    await waitUntil(async () => {
-      if (exitInfo) throw new Error(`server ${opts.name} ${exitInfo}`);
-      const r = await fetch(`${url}/healthz`).catch(() => null);
-      return r?.status === 200;
-    }, 30_000, `server ${opts.name} did not answer /healthz within 30 s`);
+    await waitFor(
+      `server ${opts.name} to answer /healthz`,
+      async () => {
+        if (exitInfo) throw new FatalWaitError(`server ${opts.name} ${exitInfo}`);
+        const r = await fetch(`${url}/healthz`).catch(() => null);
+        return r?.status === 200;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
   } catch (e) {
     await m.stop(500);
     throw e;
@@ -184,16 +149,6 @@ export function cpuMs(pid: number): number {
 }
 /** USER_HZ: 100 on every Linux build we run on. */
 const CLOCK_TICKS = 100;
-
-/** Polls `check` every 50 ms until it returns true; throws `message` after `timeoutMs`. */
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, message: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(message);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Cumulative CPU jiffies of the whole machine (all cores), from /proc/stat. */
 export interface MachineCpu {

@@ -6,7 +6,7 @@
  * app adds (signaling round trips, UI, the mesh logic).
  */
 import type { Browser, Page } from 'playwright-core';
-import { openParticipant, type Participant } from '../../e2e/support/browser.js';
+import { openParticipant, type Participant } from '@meshmeet/testkit/browser';
 
 /** Sets up the sender (camera + mic at the given size) and returns its offer (complete ICE). */
 async function makeOffer(page: Page, width: number, height: number, fps: number): Promise<{ sdp: string; t0: number }> {

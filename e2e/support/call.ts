@@ -4,9 +4,9 @@
  * Every wait is bounded; CI shares two cores between up to five Chromium pages.
  */
 import type { Page } from 'playwright-core';
-import { waitFor } from './processes.js';
+import { scaled, waitFor } from '@meshmeet/testkit';
 
-/** Default bound for "something should happen in the call" waits. */
+/** Default bound (on an idle machine; scaled by the slowness factor) for "something should happen in the call" waits. */
 export const CALL_TIMEOUT_MS = 30_000;
 
 /** Fills Room and Name, clicks Join and waits until the in-call Leave button shows. */
@@ -14,13 +14,13 @@ export async function joinRoom(page: Page, opts: { room: string; nick: string })
   await page.getByLabel('Room', { exact: true }).fill(opts.room);
   await page.getByLabel('Name', { exact: true }).fill(opts.nick);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ state: 'visible', timeout: CALL_TIMEOUT_MS });
+  await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ state: 'visible', timeout: scaled(CALL_TIMEOUT_MS) });
 }
 
 /** Clicks Leave and waits for the pre-join form to come back. */
 export async function leaveRoom(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Leave', exact: true }).click();
-  await page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible', timeout: CALL_TIMEOUT_MS });
+  await page.getByRole('button', { name: 'Join', exact: true }).waitFor({ state: 'visible', timeout: scaled(CALL_TIMEOUT_MS) });
 }
 
 /** A participant tile as rendered. */
@@ -291,8 +291,8 @@ export async function audioPlayback(page: Page): Promise<PlaybackCount> {
 export async function setCaptureQuality(page: Page, resolution: '360p' | '720p' | '1080p', fps: 15 | 24 | 30): Promise<void> {
   const res = page.getByLabel('Resolution', { exact: true });
   const summary = page.locator('summary', { hasText: 'Device settings' });
-  await summary.waitFor({ state: 'visible', timeout: CALL_TIMEOUT_MS });
-  if (!(await res.isVisible())) await summary.click({ timeout: CALL_TIMEOUT_MS });
-  await res.selectOption(resolution, { timeout: CALL_TIMEOUT_MS });
-  await page.getByLabel('Frame rate', { exact: true }).selectOption(String(fps), { timeout: CALL_TIMEOUT_MS });
+  await summary.waitFor({ state: 'visible', timeout: scaled(CALL_TIMEOUT_MS) });
+  if (!(await res.isVisible())) await summary.click({ timeout: scaled(CALL_TIMEOUT_MS) });
+  await res.selectOption(resolution, { timeout: scaled(CALL_TIMEOUT_MS) });
+  await page.getByLabel('Frame rate', { exact: true }).selectOption(String(fps), { timeout: scaled(CALL_TIMEOUT_MS) });
 }

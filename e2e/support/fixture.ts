@@ -4,8 +4,8 @@
  * call after a partial start, so `after(() => fx.close())` always cleans up.
  */
 import type { Browser } from 'playwright-core';
-import { closeAll, launchBrowser, openParticipant, type Participant } from './browser.js';
-import { startCoturn, startRedis, startServer, type RedisHandle, type ServerHandle, type TurnHandle } from './services.js';
+import { closeAll, launchBrowser, openParticipant, type Participant } from '@meshmeet/testkit/browser';
+import { startCoturn, startRedis, startServer, type RedisHandle, type ServerHandle, type TurnHandle } from '@meshmeet/testkit/services';
 
 /** Options for {@link createFixture}. */
 export interface FixtureOptions {

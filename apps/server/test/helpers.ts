@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import { waitFor as waitUntil } from '@meshmeet/testkit';
 import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@meshmeet/protocol';
 import { buildApp, type MeshApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -73,13 +74,12 @@ export function record<E extends keyof ServerToClientEvents>(socket: Client, eve
   return seen;
 }
 
-/** Polls `check` until it returns true (or throws with `what` after `timeoutMs`). */
+/**
+ * Polls `check` every 20 ms until it returns true; throws naming `what` after `timeoutMs`
+ * (an idle-machine bound, stretched by testkit's measured slowness factor).
+ */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+  await waitUntil(what, check, { timeoutMs, intervalMs: 20 });
 }
 
 /** Resolves after `ms`. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ErrorCode, type JoinResult } from '@meshmeet/protocol';
-import { startRedis } from './global-setup.js';
+import { startRedis } from '@meshmeet/testkit';
 import { connect, requestOk, startNode, uniquePrefix, waitFor, type TestNode } from './helpers.js';
 
 describe('HTTP API', () => {
@@ -102,7 +102,7 @@ describe('readiness follows Redis', () => {
     try {
       expect((await node.app.inject({ url: '/readyz' })).statusCode).toBe(200);
       const c = await connect(node.url);
-      redis.proc.kill('SIGKILL');
+      redis.proc.child.kill('SIGKILL');
       await waitFor('readyz 503', async () => (await node.app.inject({ url: '/readyz' })).statusCode === 503);
       expect((await node.app.inject({ url: '/readyz' })).json()).toMatchObject({ status: 'unavailable', redis: 'down' });
       const ack = await new Promise((r) => (c as unknown as { emit(...a: unknown[]): void }).emit('room:join', { room: 'r', nick: 'n' }, r));
@@ -111,13 +111,13 @@ describe('readiness follows Redis', () => {
       expect(list.statusCode).toBe(503);
       expect(list.json()).toMatchObject({ error: { code: ErrorCode.UNAVAILABLE } });
       expect((await node.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-      const again = await startRedis(redis.port);
+      const again = await startRedis({ port: redis.port });
       try {
         await waitFor('readyz 200', async () => (await node.app.inject({ url: '/readyz' })).statusCode === 200, 10_000);
         expect((await requestOk<JoinResult>(c, 'room:join', { room: 'r', nick: 'n' })).members).toEqual([]);
       } finally {
         c.close();
-        again.proc.kill('SIGKILL');
+        await again.stop();
       }
     } finally {
       await node.close();

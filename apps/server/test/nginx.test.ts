@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { PROTOCOL_VERSION, type JoinResult } from '@meshmeet/protocol';
 import { REPO_ROOT, record, requestOk, spawnNode, uniquePrefix, waitFor, type ChildNode, type Client } from './helpers.js';
-import { freePort } from './ports.js';
+import { freePort } from '@meshmeet/testkit';
 
 /**
  * Scale-out as an operator runs it: nginx (Debian's package) in front of two server
