@@ -115,6 +115,19 @@ async function refreshWith(manager: RecordingManager): Promise<void> {
   storage.value = estimate;
 }
 
+/** The page's recording engine, created on first use (shared by every recording UI). */
+export function recordingManager(): Promise<RecordingManager> {
+  return getManager();
+}
+
+/** Interrupted recordings found by the last scan (usable ones and ones with nothing saved). */
+export const recoverableRecordings: Readonly<ShallowRef<readonly RecoverableRecording[]>> = recoverable;
+
+/** Scan for interrupted recordings and reload the list (what the recovery prompt shows). */
+export async function refreshRecordings(): Promise<void> {
+  await refreshWith(await getManager());
+}
+
 function getManager(): Promise<RecordingManager> {
   managerPromise ??= (async () => {
     const [{ openRecordingStore }, { RecordingManager }] = await Promise.all([
@@ -127,6 +140,8 @@ function getManager(): Promise<RecordingManager> {
     manager.on('change', () => syncActive(manager));
     manager.on('error', (err) => (error.value = err));
     manager.on('finished', () => void refreshWith(manager));
+    // A page that was going away during the scan let go of its recording: look again.
+    manager.on('unlocked', () => void refreshWith(manager));
     return manager;
   })();
   managerPromise.catch(() => (managerPromise = null));

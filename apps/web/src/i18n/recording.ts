@@ -29,9 +29,14 @@ const en = {
   'consent.peer': '{name} is recording',
   'recovery.title': 'Unfinished recording found',
   'recovery.body': 'A recording from {when} ({size}) was interrupted. Recover it from what was saved?',
-  'recovery.recover': 'Recover recording',
+  'recovery.recover': 'Recover recording', // test name
   'recovery.discard': 'Discard',
   'recovery.working': 'Recovering…',
+  'recovery.nothing': 'A recording from {when} was interrupted before anything playable was saved, so there is no file to recover.',
+  'recovery.dismiss': 'Dismiss', // test name
+  'recovery.done': 'The recording from {when} is recovered ({time}).',
+  'recovery.download': 'Download recording', // test name
+  'recovery.close': 'Close',
   'panel.title': 'Recordings',
   'panel.empty': 'No recordings yet. Use "Record screen" or "Record meeting".',
   'panel.download': 'Download', // test name
@@ -55,6 +60,7 @@ const en = {
   'err.ALREADY_RECORDING': 'A recording is already running. Stop it first.',
   'err.RECORDER_FAILED': 'Recording stopped unexpectedly. What was recorded so far has been saved.',
   'err.FINALIZE_FAILED': 'The recording could not be saved completely.',
+  'err.NOTHING_SAVED': 'Nothing playable was saved: the recording ended before its first frame was stored.',
   'err.NOT_IN_CALL': 'Join a call to record the meeting.',
   'err.dismiss': 'Dismiss',
 } as const;
@@ -86,6 +92,11 @@ const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
   'recovery.recover': '恢复录制',
   'recovery.discard': '丢弃',
   'recovery.working': '正在恢复…',
+  'recovery.nothing': '{when} 的一段录制在保存任何可播放内容之前就被中断，没有可恢复的文件。',
+  'recovery.dismiss': '知道了',
+  'recovery.done': '{when} 的录制已恢复（{time}）。',
+  'recovery.download': '下载录制',
+  'recovery.close': '关闭',
   'panel.title': '录制列表',
   'panel.empty': '还没有录制。使用"录制屏幕"或"录制会议"。',
   'panel.download': '下载',
@@ -109,6 +120,7 @@ const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
   'err.ALREADY_RECORDING': '已有录制在进行。请先停止。',
   'err.RECORDER_FAILED': '录制意外停止。已录制的内容已保存。',
   'err.FINALIZE_FAILED': '录制未能完整保存。',
+  'err.NOTHING_SAVED': '没有保存任何可播放的内容：录制在第一帧保存之前就结束了。',
   'err.NOT_IN_CALL': '加入通话后才能录制会议。',
   'err.dismiss': '关闭',
 };

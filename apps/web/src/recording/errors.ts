@@ -21,6 +21,8 @@ export type RecordingErrorCode =
   | 'RECORDER_FAILED'
   /** The file could not be finalized (made seekable). */
   | 'FINALIZE_FAILED'
+  /** Nothing playable was saved (stopped or interrupted before the first frame was stored). */
+  | 'NOTHING_SAVED'
   /** Meeting recording needs an active call. */
   | 'NOT_IN_CALL';
 

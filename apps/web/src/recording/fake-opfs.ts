@@ -1,15 +1,20 @@
 /**
  * An in-memory stand-in for the OPFS handles used by {@link OpfsRecordingStore}, for
- * unit tests in Node. It mimics the one behaviour that matters for crash safety:
- * writes go to a swap buffer and become visible only on `close()` (as in Chromium).
+ * unit tests in Node. It mimics what matters for crash safety, as Chromium does it:
+ * writes go to a swap file and become visible only on `close()`; while a writable is
+ * open, its swap file `<name>.crswap` is listed beside the file with the bytes written
+ * so far (and stays there if the page dies before closing it).
  */
 import type { DirHandleLike, FileHandleLike, WritableLike } from './opfs-store.js';
 
 /** A fake file: committed bytes only. */
-class FakeFile implements FileHandleLike {
+export class FakeFile implements FileHandleLike {
   data: Uint8Array = new Uint8Array(0);
   openWriters = 0;
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly parent: FakeDir | null = null,
+  ) {}
 
   async getFile(): Promise<File> {
     return new File([this.data as Uint8Array<ArrayBuffer>], this.name);
@@ -19,9 +24,22 @@ class FakeFile implements FileHandleLike {
     const parts: Uint8Array[] = options?.keepExistingData ? [this.data] : [];
     this.openWriters += 1;
     let open = true;
+    const swapName = `${this.name}.crswap`;
+    const swap = new FakeFile(swapName, this.parent);
+    this.parent?.entries.set(swapName, swap);
+    const joined = (): Uint8Array => {
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.byteLength;
+      }
+      return out;
+    };
     const done = (): void => {
       open = false;
       this.openWriters -= 1;
+      if (this.parent?.entries.get(swapName) === swap) this.parent.entries.delete(swapName);
     };
     return {
       write: async (chunk) => {
@@ -29,17 +47,11 @@ class FakeFile implements FileHandleLike {
         if (chunk instanceof Blob) parts.push(new Uint8Array(await chunk.arrayBuffer()));
         else if (chunk instanceof ArrayBuffer) parts.push(new Uint8Array(chunk.slice(0)));
         else parts.push(new Uint8Array(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength)));
+        swap.data = joined();
       },
       close: async () => {
         if (!open) throw new TypeError('closed');
-        const total = parts.reduce((n, p) => n + p.byteLength, 0);
-        const out = new Uint8Array(total);
-        let o = 0;
-        for (const p of parts) {
-          out.set(p, o);
-          o += p.byteLength;
-        }
-        this.data = out;
+        this.data = joined();
         done();
       },
       abort: async () => {
@@ -69,7 +81,7 @@ export class FakeDir implements DirHandleLike {
     if (e instanceof FakeFile) return e;
     if (e) throw new DOMException('not a file', 'TypeMismatchError');
     if (!options?.create) throw new DOMException(`${name} not found`, 'NotFoundError');
-    const f = new FakeFile(name);
+    const f = new FakeFile(name, this);
     this.entries.set(name, f);
     return f;
   }

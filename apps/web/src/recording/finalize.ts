@@ -3,10 +3,13 @@
  *
  * Used both at the end of a normal recording and to recover one abandoned by a
  * crash; both start from what is on disk, so they cannot disagree. If the WebM
- * cannot be made seekable (truncated header, unknown layout) the raw data is kept as
- * the file, marked not seekable, rather than losing the recording.
+ * cannot be made seekable (unknown layout) the raw data is kept as the file, marked
+ * not seekable, rather than losing the recording — but only when it starts with a
+ * playable header: data without one (a page that died after MediaRecorder's first,
+ * header-only chunk) is no file at all, and is reported as "nothing saved".
  */
 import { RecordingError } from './errors.js';
+import { inspectRecording } from './inspect.js';
 import { formatFromMime } from './mime.js';
 import type { RecordingMeta, RecordingStore } from './types.js';
 
@@ -22,7 +25,7 @@ export interface FinalizeOptions {
  * Finalize recording `id` in `store`.
  *
  * @returns the updated metadata (state `done`).
- * @throws RecordingError `FINALIZE_FAILED` when nothing was recorded (the entry is removed).
+ * @throws RecordingError `NOTHING_SAVED` when nothing playable was saved (the entry is removed).
  */
 export async function finalizeRecording(
   store: RecordingStore,
@@ -31,9 +34,10 @@ export async function finalizeRecording(
 ): Promise<RecordingMeta> {
   const meta = await store.updateMeta(id, { state: 'finalizing' });
   const raw = await store.readChunks(id);
-  if (raw.size === 0) {
+  const inspection = await inspectRecording(raw, meta.mimeType);
+  if (!inspection.playable) {
     await store.remove(id);
-    throw new RecordingError('FINALIZE_FAILED', 'Nothing was recorded');
+    throw new RecordingError('NOTHING_SAVED', `Nothing playable was saved (${inspection.reason})`);
   }
   const format = formatFromMime(meta.mimeType);
   let durationMs = options.fallbackDurationMs ?? null;

@@ -71,6 +71,22 @@ describe('OPFS store crash safety', () => {
     expect(await text(await reopened.readChunks('crash'))).toBe('aaabbb');
   });
 
+  it('reads only acknowledged chunks when the page died mid-write (swap file left behind)', async () => {
+    const root = new FakeDir();
+    const w = await new OpfsRecordingStore(root).create(meta('mid'));
+    await w.append(new Blob(['aaa']));
+    await w.append(new Blob(['bbb']));
+    // The page dies while the third chunk is being written: Chromium has created the
+    // (empty) chunk file and its `.crswap` swap file holding part of the chunk.
+    const dir = await (await root.getDirectoryHandle('recordings')).getDirectoryHandle('mid');
+    const third = await dir.getFileHandle('chunk-00000003.bin', { create: true });
+    const writable = await third.createWritable();
+    await writable.write(new TextEncoder().encode('cc'));
+    expect([...dir.entries.keys()]).toContain('chunk-00000003.bin.crswap');
+    // Reload: the recovered data is exactly the two chunks whose append resolved.
+    expect(await text(await new OpfsRecordingStore(root).readChunks('mid'))).toBe('aaabbb');
+  });
+
   it('never leaves a writer open between chunks (Chromium commits only on close)', async () => {
     const root = new FakeDir();
     const w = await new OpfsRecordingStore(root).create(meta('open'));

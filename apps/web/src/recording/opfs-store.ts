@@ -40,6 +40,13 @@ const CHUNK_PREFIX = 'chunk-';
 const FINAL_PREFIX = 'final.';
 
 const chunkName = (n: number): string => `${CHUNK_PREFIX}${String(n).padStart(8, '0')}.bin`;
+/**
+ * A committed chunk file, nothing else. Chromium lists a writable's swap file
+ * (`chunk-00000004.bin.crswap`) beside the file while a write is open, and a page
+ * killed mid-write leaves it behind: it holds a partial chunk that was never
+ * acknowledged, and the browser may delete it while we read it.
+ */
+const CHUNK_RE = /^chunk-(\d{8})\.bin$/;
 
 async function collect(iter: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -160,7 +167,7 @@ export class OpfsRecordingStore implements RecordingStore {
   }
 
   async #chunkNames(dir: DirHandleLike): Promise<string[]> {
-    return (await collect(dir.keys())).filter((k) => k.startsWith(CHUNK_PREFIX)).sort();
+    return (await collect(dir.keys())).filter((k) => CHUNK_RE.test(k)).sort();
   }
 
   async readChunks(id: string): Promise<Blob> {

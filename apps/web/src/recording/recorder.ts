@@ -81,6 +81,11 @@ export class RecorderSession extends Emitter<RecorderEvents> {
     return this.#opts.writer.bytes;
   }
 
+  /** Chunks stored so far. */
+  get chunks(): number {
+    return this.#opts.writer.chunks;
+  }
+
   /** The error that ended the session, if any. */
   get failure(): RecordingError | null {
     return this.#failure;

@@ -4,6 +4,14 @@ import { RecordingManager } from './recording-manager.js';
 import type { MediaRecorderLike } from './recorder.js';
 import { fakeLocks } from './fake-locks.js';
 import type { RecordingMeta } from './types.js';
+import { holdRecordingLock } from './recovery.js';
+import { liveWebm, useBrowserBuffer } from '../../test/recording/browser-buffer.js';
+
+useBrowserBuffer();
+const WEBM = liveWebm();
+/** Real MediaRecorder output, cut in two: "A" is the start, "END" the rest. */
+const PARTS: Record<string, Uint8Array<ArrayBuffer>> = { A: WEBM.slice(0, 7000), END: WEBM.slice(7000) };
+const bytesOf = (text: string) => (PARTS[text] ?? new TextEncoder().encode(text)) as Uint8Array<ArrayBuffer>;
 
 /** MediaRecorder fake following the spec's order: final dataavailable, then stop. */
 class FakeRecorder extends EventTarget implements MediaRecorderLike {
@@ -13,7 +21,7 @@ class FakeRecorder extends EventTarget implements MediaRecorderLike {
   }
   chunk(text: string) {
     const ev = new Event('dataavailable') as Event & { data: Blob };
-    ev.data = new Blob([text]);
+    ev.data = new Blob([bytesOf(text)]);
     this.dispatchEvent(ev);
   }
   stop() {
@@ -62,7 +70,8 @@ describe('RecordingManager', () => {
     recorders[0]!.chunk('A');
     const [a, b] = await Promise.all([manager.stop(), manager.stop()]);
     expect(a).toBe(b);
-    expect(a).toMatchObject({ state: 'done', room: 'room-1', bytes: 4 }); // "A" + "END", raw (not a real WebM)
+    expect(a).toMatchObject({ state: 'done', room: 'room-1', seekable: true });
+    expect(a!.durationMs).toBeGreaterThan(1900);
     expect(cleanup).toHaveBeenCalledTimes(1);
     expect(finished).toHaveLength(1);
     expect(manager.active).toBeNull();
@@ -74,7 +83,7 @@ describe('RecordingManager', () => {
     const warn = quiet();
     const { manager, recorders, finished } = setup();
     await manager.record('meeting', 'r', stream, async () => undefined);
-    recorders[0]!.chunk('x');
+    recorders[0]!.chunk('A');
     recorders[0]!.stop();
     await vi.waitFor(() => expect(finished).toHaveLength(1));
     expect(manager.active).toBeNull();
@@ -100,18 +109,62 @@ describe('RecordingManager', () => {
   it('offers an abandoned recording and recovers it', async () => {
     const warn = quiet();
     const { manager, store, finished } = setup();
-    const writer = await store.create({
-      id: 'old', kind: 'screen', room: 'r', startedAt: 1, mimeType: 'video/webm',
-      state: 'recording', bytes: 0, durationMs: null, seekable: false,
-    });
-    await writer.append(new Blob(['data']));
+    const writer = await store.create(abandoned('old'));
+    await writer.append(new Blob([WEBM.slice(0, 1)]));
+    await writer.append(new Blob([WEBM.slice(1)]));
     const offers = await manager.findRecoverable();
-    expect(offers.map((o) => o.meta.id)).toEqual(['old']);
+    expect(offers.map((o) => [o.meta.id, o.usable])).toEqual([['old', true]]);
     const done = await manager.recover('old');
-    expect(done.state).toBe('done');
+    expect(done).toMatchObject({ state: 'done', seekable: true });
     expect(finished.map((m) => m.id)).toEqual(['old']);
     expect(await manager.findRecoverable()).toEqual([]);
-    expect(await (await manager.file('old'))!.text()).toBe('data');
+    const file = await manager.file('old');
+    expect(new Uint8Array(await file!.slice(0, 4).arrayBuffer())).toEqual(new Uint8Array([0x1a, 0x45, 0xdf, 0xa3]));
+    warn.mockRestore();
+  });
+
+  it('reports a recording interrupted before anything playable was saved, and never makes a file of it', async () => {
+    const { manager, store } = setup();
+    const writer = await store.create(abandoned('cut'));
+    await writer.append(new Blob([WEBM.slice(0, 1)])); // MediaRecorder's one-byte first chunk
+    expect((await manager.findRecoverable()).map((o) => [o.meta.id, o.rawBytes, o.usable])).toEqual([['cut', 1, false]]);
+    await expect(manager.recover('cut')).rejects.toMatchObject({ code: 'NOTHING_SAVED' });
+    expect(await store.get('cut')).toBeNull();
+  });
+
+  it('offers a recording whose page was still going away during the scan, once that page lets go', async () => {
+    const warn = quiet();
+    const { manager, store, locks } = setup();
+    const writer = await store.create(abandoned('dying'));
+    const releaseDyingPage = await holdRecordingLock(locks, 'dying');
+    await writer.append(new Blob([WEBM]));
+    const unlocked: string[] = [];
+    manager.on('unlocked', (id) => unlocked.push(id));
+    expect(await manager.findRecoverable()).toEqual([]);
+    releaseDyingPage();
+    await vi.waitFor(() => expect(unlocked).toEqual(['dying']));
+    expect((await manager.findRecoverable()).map((o) => o.meta.id)).toEqual(['dying']);
+    warn.mockRestore();
+  });
+
+  it('two pages recovering the same recording at once finalize it once', async () => {
+    const warn = quiet();
+    const { manager, store, locks, finished } = setup();
+    const other = new RecordingManager({ store, locks });
+    const writer = await store.create(abandoned('twice'));
+    await writer.append(new Blob([WEBM]));
+    const [a, b] = await Promise.all([manager.recover('twice'), other.recover('twice')]);
+    expect(a.state).toBe('done');
+    expect(b).toEqual(a);
+    expect(finished).toHaveLength(1);
+    expect((await manager.file('twice'))!.size).toBe(a.bytes);
     warn.mockRestore();
   });
 });
+
+function abandoned(id: string): RecordingMeta {
+  return {
+    id, kind: 'screen', room: 'r', startedAt: 1, mimeType: 'video/webm;codecs=vp8,opus',
+    state: 'recording', bytes: 0, durationMs: null, seekable: false,
+  };
+}

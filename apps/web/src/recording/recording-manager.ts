@@ -12,7 +12,13 @@ import { RecordingError } from './errors.js';
 import { finalizeRecording } from './finalize.js';
 import { pickRecordingFormat, type RecordingFormat } from './mime.js';
 import { RecorderSession, type RecorderSessionOptions, type RecorderState } from './recorder.js';
-import { holdRecordingLock, scanForRecovery, type LocksLike, type RecoverableRecording } from './recovery.js';
+import {
+  holdRecordingLock,
+  scanForRecovery,
+  whenRecordingUnlocked,
+  type LocksLike,
+  type RecoverableRecording,
+} from './recovery.js';
 import type { RecordingKind, RecordingMeta, RecordingStore } from './types.js';
 import type { CompositorTile } from './meeting-compositor.js';
 
@@ -22,7 +28,10 @@ export interface ActiveRecording {
   kind: RecordingKind;
   state: RecorderState | 'finalizing';
   elapsedMs: number;
+  /** Bytes stored so far: every one of them is in the file even if the page dies now. */
   bytes: number;
+  /** Chunks stored so far (same guarantee). */
+  chunks: number;
   mimeType: string;
 }
 
@@ -34,6 +43,11 @@ export interface RecordingManagerEvents extends Record<string, unknown> {
   error: RecordingError;
   /** A recording was finalized and is in the list. */
   finished: RecordingMeta;
+  /**
+   * An unfinished recording that another page held is free now (that page finished
+   * it, or went away): look for recoverable recordings again.
+   */
+  unlocked: string;
 }
 
 /** Options of {@link RecordingManager}. */
@@ -67,6 +81,8 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
   readonly #opts: RecordingManagerOptions;
   #running: Running | null = null;
   #finalizing = false;
+  /** Ids whose lock we are waiting for (one wait each). */
+  readonly #watching = new Set<string>();
 
   constructor(options: RecordingManagerOptions) {
     super();
@@ -84,6 +100,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       state: this.#finalizing ? 'finalizing' : r.session.state,
       elapsedMs: r.session.elapsedMs(),
       bytes: r.session.bytes,
+      chunks: r.session.chunks,
       mimeType: r.format.mimeType,
     };
   }
@@ -231,7 +248,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       return meta;
     } catch (err) {
       const error = err instanceof RecordingError ? err : new RecordingError('FINALIZE_FAILED', String(err), { cause: err });
-      if (error.message !== 'Nothing was recorded') this.emit('error', error);
+      this.emit('error', error);
       return null;
     } finally {
       r.release();
@@ -246,16 +263,43 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     return this.store.list();
   }
 
-  /** Recordings abandoned by a crash or reload, to offer for recovery. */
-  findRecoverable(): Promise<RecoverableRecording[]> {
+  /**
+   * Recordings interrupted by a crash or reload: usable ones to offer for recovery,
+   * unusable ones to report. Unfinished recordings locked by another page are
+   * watched: `unlocked` fires when that page lets go, so a page that is still going
+   * away while we look does not hide its recording until the next reload.
+   */
+  async findRecoverable(): Promise<RecoverableRecording[]> {
     const own = new Set(this.#running ? [this.#running.id] : []);
-    return scanForRecovery(this.store, this.#locks(), own);
+    const locks = this.#locks();
+    const scan = await scanForRecovery(this.store, locks, own);
+    for (const id of scan.locked) {
+      if (this.#watching.has(id)) continue;
+      this.#watching.add(id);
+      void whenRecordingUnlocked(locks, id)
+        .catch(() => undefined)
+        .then(() => {
+          this.#watching.delete(id);
+          this.emit('unlocked', id);
+        });
+    }
+    return scan.interrupted;
   }
 
-  /** Finalize an abandoned recording from what was written. */
+  /**
+   * Finalize an abandoned recording from what was written. Under the recording's
+   * lock, so a page still going away has finished its last write, and two pages
+   * recovering at once finalize it once.
+   *
+   * @throws RecordingError `NOTHING_SAVED` when nothing playable was saved (entry removed).
+   */
   async recover(id: string): Promise<RecordingMeta> {
     const release = await holdRecordingLock(this.#locks(), id);
     try {
+      const current = await this.store.get(id);
+      if (!current) throw new RecordingError('NOTHING_SAVED', `Recording ${id} is gone`);
+      // Another page recovered it while we waited for the lock.
+      if (current.state === 'done') return current;
       const meta = await finalizeRecording(this.store, id);
       this.emit('finished', meta);
       return meta;

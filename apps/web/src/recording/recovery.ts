@@ -6,7 +6,13 @@
  * So an entry whose state is still `recording`/`finalizing` and whose lock is free
  * was abandoned and can be finished from its chunks; one whose lock is held is being
  * recorded right now in another tab and must be left alone.
+ *
+ * "Was abandoned" is not "can be recovered": MediaRecorder's first chunk may hold
+ * only part of the container header (see ./inspect). An abandoned recording whose
+ * saved data has no playable start is reported as such ("nothing usable was
+ * saved"), never offered as a file.
  */
+import { inspectRecording } from './inspect.js';
 import type { RecordingMeta, RecordingStore } from './types.js';
 
 /** What to do with a stored recording at startup. */
@@ -15,10 +21,10 @@ export type RecoveryAction =
   | 'none'
   /** Another live tab is recording it. */
   | 'active'
-  /** Abandoned with data: offer "recover". */
+  /** Abandoned with a playable start saved: offer "recover". */
   | 'offer'
-  /** Abandoned before any data was written: delete silently. */
-  | 'discard';
+  /** Abandoned before anything playable was saved: tell the user, offer to dismiss. */
+  | 'unusable';
 
 /** The Web Locks name guarding a recording in progress. */
 export const lockName = (id: string): string => `meshmeet-recording:${id}`;
@@ -28,12 +34,12 @@ export const lockName = (id: string): string => `meshmeet-recording:${id}`;
  *
  * @param meta - its metadata.
  * @param heldLocks - names of Web Locks currently held (by any tab of this origin).
- * @param rawBytes - bytes of its stored chunks.
+ * @param playable - whether its stored chunks start with a playable header and frame.
  */
-export function recoveryAction(meta: RecordingMeta, heldLocks: ReadonlySet<string>, rawBytes: number): RecoveryAction {
+export function recoveryAction(meta: RecordingMeta, heldLocks: ReadonlySet<string>, playable: boolean): RecoveryAction {
   if (meta.state === 'done' || meta.state === 'failed') return 'none';
   if (heldLocks.has(lockName(meta.id))) return 'active';
-  return rawBytes > 0 ? 'offer' : 'discard';
+  return playable ? 'offer' : 'unusable';
 }
 
 /** The subset of the Web Locks API used here. */
@@ -71,32 +77,58 @@ export async function holdRecordingLock(locks: LocksLike | undefined, id: string
   return release;
 }
 
-/** A recording that can be recovered, with the size of what was written. */
+/**
+ * Resolves once nobody holds the lock of recording `id` (at once without Web Locks).
+ * A page that is going away (reload, crash) still holds its lock for a moment, and
+ * its last chunk write may still be landing: wait for that, then look again.
+ */
+export async function whenRecordingUnlocked(locks: LocksLike | undefined, id: string): Promise<void> {
+  if (!locks) return;
+  await locks.request(lockName(id), async () => undefined);
+}
+
+/** An interrupted recording found at startup. */
 export interface RecoverableRecording {
   meta: RecordingMeta;
+  /** Bytes of the chunks that were saved. */
   rawBytes: number;
+  /**
+   * The saved data starts with a playable header and frame. When false, recovering
+   * would give no file: the UI says nothing usable was saved and offers to dismiss.
+   */
+  usable: boolean;
+}
+
+/** What {@link scanForRecovery} found. */
+export interface RecoveryScan {
+  /** Abandoned recordings, usable or not (the UI shows both, differently). */
+  interrupted: RecoverableRecording[];
+  /** Unfinished recordings whose lock another page holds (recording, or going away). */
+  locked: string[];
 }
 
 /**
- * Scan the store: returns the recordings to offer for recovery, and deletes the
- * abandoned ones that hold no data.
+ * Scan the store for recordings left unfinished by a reload or crash.
  *
- * @param ownIds - recordings running in this page (never offered).
+ * @param ownIds - recordings running in this page (never reported).
  */
 export async function scanForRecovery(
   store: RecordingStore,
   locks: LocksLike | undefined,
   ownIds: ReadonlySet<string> = new Set(),
-): Promise<RecoverableRecording[]> {
+): Promise<RecoveryScan> {
   const held = await heldLockNames(locks);
-  for (const id of ownIds) held.add(lockName(id));
-  const out: RecoverableRecording[] = [];
+  const out: RecoveryScan = { interrupted: [], locked: [] };
   for (const meta of await store.list()) {
-    if (meta.state === 'done' || meta.state === 'failed') continue;
-    const rawBytes = held.has(lockName(meta.id)) ? 0 : (await store.readChunks(meta.id)).size;
-    const action = recoveryAction(meta, held, rawBytes);
-    if (action === 'offer') out.push({ meta, rawBytes });
-    else if (action === 'discard') await store.remove(meta.id).catch(() => undefined);
+    if (ownIds.has(meta.id) || meta.state === 'done' || meta.state === 'failed') continue;
+    if (held.has(lockName(meta.id))) {
+      out.locked.push(meta.id);
+      continue;
+    }
+    const raw = await store.readChunks(meta.id);
+    const { playable } = await inspectRecording(raw, meta.mimeType);
+    if (recoveryAction(meta, held, playable) === 'offer') out.interrupted.push({ meta, rawBytes: raw.size, usable: true });
+    else out.interrupted.push({ meta, rawBytes: raw.size, usable: false });
   }
   return out;
 }
