@@ -2,11 +2,13 @@
  * Recording as Vue state: one recording engine per page, shared by the toolbar
  * controls and the recordings panel.
  *
- * Consent (issue 4, item 6): while a recording runs and we are in a call, our
- * `recording` flag is published with `updateState`, so every participant shows
- * "<name> is recording"; it is cleared when the recording stops. Leaving the call
- * clears it on the server side by itself (we are gone), and a meeting recording
- * stops with the call it records.
+ * Consent: while a recording runs and we are in a call, our `recording` flag is
+ * published with `updateState`, so every participant shows "<name> is recording"; it
+ * is cleared when the recording stops. In a call the flag is published, and its
+ * acknowledgement awaited with retries, before the recorder starts; when the room
+ * cannot be told the recording does not start (`NOTICE_FAILED`, see
+ * `recording/recording-notice.ts`). Leaving the call clears it on the server side by
+ * itself (we are gone), and a meeting recording stops with the call it records.
  */
 import { getCurrentScope, onScopeDispose, ref, shallowRef, watch, type Ref, type ShallowRef } from 'vue';
 import type { UseCallReturn } from './useCall';
@@ -18,6 +20,7 @@ import type { CompositorTile } from '../recording/meeting-compositor';
 import { RecordingError } from '../recording/errors';
 import { recordingFileName } from '../recording/file-name';
 import { formatFromMime } from '../recording/mime';
+import { announceRecording } from '../recording/recording-notice';
 
 /** Options of {@link useRecording}. */
 export interface UseRecordingOptions {
@@ -95,6 +98,24 @@ function publishConsent(): void {
   });
 }
 
+/**
+ * Runs before the recorder starts: in a call (joined or reconnecting), tells the room
+ * and waits for the acknowledgement; rejects when it cannot, which cancels the start.
+ * Outside a call there is no one to tell.
+ */
+async function tellRoomBeforeRecording(): Promise<void> {
+  const call = currentCall;
+  if (!call || (call.status.value !== 'joined' && call.status.value !== 'reconnecting')) return;
+  // From the first attempt on the room may believe we record (an ack can be lost after
+  // the server applied it): a start that then fails publishes `false` again.
+  publishedRecording = true;
+  await announceRecording({
+    publish: (recording) => call.updateState({ recording }),
+    // While reconnecting an update is only queued, not acknowledged: it does not count.
+    canReach: () => call.status.value === 'joined',
+  });
+}
+
 function syncActive(manager: RecordingManager): void {
   active.value = manager.active;
   publishConsent();
@@ -136,7 +157,7 @@ function getManager(): Promise<RecordingManager> {
     ]);
     const store = await openRecordingStore();
     persistent.value = store.persistent;
-    const manager = new RecordingManager({ store });
+    const manager = new RecordingManager({ store, beforeRecord: tellRoomBeforeRecording });
     manager.on('change', () => syncActive(manager));
     manager.on('error', (err) => (error.value = err));
     manager.on('finished', () => void refreshWith(manager));
@@ -197,6 +218,7 @@ export function useRecording(options: UseRecordingOptions): UseRecordingReturn {
 
   async function startScreen(opts: { systemAudio?: boolean; microphone?: boolean } = {}): Promise<void> {
     await run((m) => m.startScreen({ room: call.room.value, ...opts }));
+    publishConsent(); // a start that failed after the room was told takes the notice back
   }
 
   async function startMeeting(): Promise<void> {
@@ -205,6 +227,7 @@ export function useRecording(options: UseRecordingOptions): UseRecordingReturn {
       return;
     }
     await run((m) => m.startMeeting({ room: call.room.value, getTiles: () => meetingTiles(call, options.localStream) }));
+    publishConsent(); // a start that failed after the room was told takes the notice back
   }
 
   async function stop(): Promise<RecordingMeta | null> {

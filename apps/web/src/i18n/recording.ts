@@ -62,6 +62,8 @@ const en = {
   'err.FINALIZE_FAILED': 'The recording could not be saved completely.',
   'err.NOTHING_SAVED': 'Nothing playable was saved: the recording ended before its first frame was stored.',
   'err.NOT_IN_CALL': 'Join a call to record the meeting.',
+  'err.NOTICE_FAILED':
+    'Recording did not start: the others in the call could not be told that you are recording. Check your connection and try again once the call is connected.',
   'err.dismiss': 'Dismiss',
 } as const;
 
@@ -122,6 +124,7 @@ const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
   'err.FINALIZE_FAILED': '录制未能完整保存。',
   'err.NOTHING_SAVED': '没有保存任何可播放的内容：录制在第一帧保存之前就结束了。',
   'err.NOT_IN_CALL': '加入通话后才能录制会议。',
+  'err.NOTICE_FAILED': '录制没有开始：无法通知通话中的其他人你正在录制。请检查网络连接，待通话恢复连接后重试。',
   'err.dismiss': '关闭',
 };
 

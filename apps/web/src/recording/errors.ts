@@ -24,7 +24,9 @@ export type RecordingErrorCode =
   /** Nothing playable was saved (stopped or interrupted before the first frame was stored). */
   | 'NOTHING_SAVED'
   /** Meeting recording needs an active call. */
-  | 'NOT_IN_CALL';
+  | 'NOT_IN_CALL'
+  /** The others in the call could not be told about the recording, so it did not start. */
+  | 'NOTICE_FAILED';
 
 /** An error with a code for the UI and the underlying cause for the console. */
 export class RecordingError extends Error {

@@ -61,6 +61,12 @@ export interface RecordingManagerOptions {
   timesliceMs?: number;
   /** Creates each MediaRecorder (tests pass a fake). @default new MediaRecorder(...) */
   createRecorder?: RecorderSessionOptions['createRecorder'];
+  /**
+   * Runs after what is to be recorded has been captured and before anything is stored
+   * or recorded; a rejection cancels the start with that error. The call uses it to
+   * tell the room first (see `recording-notice.ts`).
+   */
+  beforeRecord?: (kind: RecordingKind) => Promise<void>;
 }
 
 interface Running {
@@ -164,6 +170,9 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       (typeof MediaRecorder !== 'undefined' ? (t: string) => MediaRecorder.isTypeSupported(t) : () => false);
     const format = pickRecordingFormat(isSupported, stream.getAudioTracks().length > 0, { preferVp8 });
     if (!format) throw new RecordingError('UNSUPPORTED', 'This browser cannot record video');
+    // Nothing may be recorded before the others in the call have been told.
+    await this.#opts.beforeRecord?.(kind);
+    this.#assertIdle();
     const id = newId();
     const meta: RecordingMeta = {
       id,
