@@ -61,6 +61,8 @@ export interface UseCallReturn {
   stopShare(): Promise<void>;
   /** RTT, bitrate, loss and route of the connection to one participant. */
   getPeerStats(id: string): Promise<ConnectionDetails>;
+  /** The live connection to one participant (read-only use: its security code), or null. */
+  peerConnection(id: string): RTCPeerConnection | null;
   /**
    * Optional head start: loads the call engine and opens the signaling connection
    * before `join` (call it when the lobby shows). Never throws; `join` works without it.
@@ -100,7 +102,7 @@ let generation = 0;
  * them); the newcomer offers (see `media/mesh.ts`).
  */
 export function useCall(): UseCallReturn {
-  return { status, error, self, room, participants, chat, join, leave, sendChat, updateState, replaceTrack, startShare, stopShare, getPeerStats, prepare };
+  return { status, error, self, room, participants, chat, join, leave, sendChat, updateState, replaceTrack, startShare, stopShare, getPeerStats, peerConnection, prepare };
 }
 
 type Engine = [typeof import('../signaling/signaling-client'), typeof import('../media/mesh')];
@@ -356,6 +358,10 @@ async function getPeerStats(id: string): Promise<ConnectionDetails> {
   const mesh = session?.mesh;
   if (!mesh) throw new Error('Not in a call');
   return mesh.getStats(id);
+}
+
+function peerConnection(id: string): RTCPeerConnection | null {
+  return session?.mesh?.peerConnections().get(id) ?? null;
 }
 
 function requireSession(): Session {

@@ -3,6 +3,7 @@ import type { UseCallReturn } from './useCall';
 import type { UseLocalMediaReturn } from './useLocalMedia';
 import { useActiveSpeakers } from './useActiveSpeakers';
 import type { TileModel } from '../components/call/types';
+import { displayNames } from '../utils/display-names';
 
 /** One remote stream that carries sound, for `CallAudio`. */
 export interface AudioStreamEntry {
@@ -41,12 +42,16 @@ export function useCallTiles(call: UseCallReturn, media: UseLocalMediaReturn, fa
   // Only the camera track: our own tile must never hold (or play) our microphone.
   const localVideo = computed(() => (media.videoTrack.value ? new MediaStream([media.videoTrack.value]) : null));
 
+  // People who share a name are told apart on their tiles as in the People panel.
+  const labels = computed(() => displayNames([...(call.self.value ? [call.self.value] : []), ...call.participants.value]));
+  const label = (p: { id: string; nick: string }) => labels.value.get(p.id) ?? p.nick;
+
   const cameraTiles = computed<TileModel[]>(() => {
     const self = call.self.value;
     const mine: TileModel = {
       key: 'cam:self',
       peerId: self?.id ?? '',
-      name: self?.nick ?? fallbackNick(),
+      name: self ? label(self) : fallbackNick(),
       stream: localVideo.value,
       kind: 'camera',
       local: true,
@@ -59,7 +64,7 @@ export function useCallTiles(call: UseCallReturn, media: UseLocalMediaReturn, fa
     const others = call.participants.value.map<TileModel>((p) => ({
       key: `cam:${p.id}`,
       peerId: p.id,
-      name: p.nick,
+      name: label(p),
       stream: p.cameraStream,
       kind: 'camera',
       local: false,
@@ -78,7 +83,7 @@ export function useCallTiles(call: UseCallReturn, media: UseLocalMediaReturn, fa
       .map((p) => ({
         key: `share:${p.id}`,
         peerId: p.id,
-        name: p.nick,
+        name: label(p),
         stream: p.shareStream,
         kind: 'screen',
         local: false,

@@ -121,6 +121,11 @@ export const en = {
   'stats.state': 'State',
   'stats.unavailable': 'No statistics yet.',
 
+  'security.explain':
+    'Security codes: read the code next to a person aloud and ask them to read the one they see next to your name. If the two match, the sound and video between you two are encrypted end to end: no one in between, not even the server, can see or hear them.',
+  'security.code': 'Security code',
+  'security.pending': 'Shown once connected',
+
   'left.title': 'You left the call',
   'left.rejoin': 'Rejoin',
   'left.home': 'Back to start',

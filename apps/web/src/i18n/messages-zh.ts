@@ -118,6 +118,11 @@ export const zhCN: Messages = {
   'stats.state': '状态',
   'stats.unavailable': '暂无统计数据。',
 
+  'security.explain':
+    '安全码：把某人旁边的安全码读给对方听，并请对方读出他看到的你名字旁边的安全码。两者一致，说明你们两人之间的声音和视频是端到端加密的：中间任何人，包括服务器，都无法看到或听到。',
+  'security.code': '安全码',
+  'security.pending': '连接后显示',
+
   'left.title': '你已离开通话',
   'left.rejoin': '重新加入',
   'left.home': '返回首页',
