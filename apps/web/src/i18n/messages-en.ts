@@ -133,11 +133,14 @@ export const en = {
 
   'error.ROOM_FULL': 'This room is full. Try again later or pick another room.',
   'error.BAD_PASSWORD': 'Wrong password for this room. Check it with whoever invited you.',
+  'error.ROOM_NOT_PROTECTED':
+    'This room already exists without a password, so a password would protect nothing. Join without one if you meant this open room, or pick another room name to create a private one.',
+  'error.ROOM_LIMIT': 'Too many new rooms were opened from your network. Join an existing room, or try again later.',
   'error.INVALID_PAYLOAD': 'The server did not accept that: {message}',
   'error.PAYLOAD_TOO_LARGE': 'That was too large to send.',
   'error.UNSUPPORTED_VERSION': 'This page is out of date. Reload it to get the current version.',
   'error.ALREADY_IN_ROOM': 'You are already in a room in this tab.',
-  'error.RATE_LIMITED': 'Too many attempts. Wait a moment and try again.',
+  'error.RATE_LIMITED': 'Too many attempts (or wrong passwords) in a short time. Wait a minute, then try again.',
   'error.UNAVAILABLE': 'The server is unavailable right now. Try again in a moment.',
   'error.RESUME_FAILED': 'Your place in the call expired. Join again.',
   'error.NETWORK': 'Cannot reach the server. Check your connection and try again.',
