@@ -96,6 +96,11 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
     ICE_SERVERS: '[]',
     MAX_ROOM_SIZE: String(opts.maxRoomSize ?? 8),
     NODE_ENV: 'production',
+    // Every bench client comes from 127.0.0.1: lift the limits per client address.
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+    HANDSHAKES_PER_ADDRESS_PER_MIN: '1000000',
+    ROOMS_PER_ADDRESS_PER_HOUR: '1000000',
+    JOIN_DEADLINE_MS: '3600000',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl, REDIS_PREFIX: opts.redisPrefix ?? 'bench:' } : {}),
     ...opts.env,
   };

@@ -16,6 +16,10 @@ import { RoomService } from './rooms/room-service.js';
 import type { RoomStore } from './rooms/room-store.js';
 import { attachSignaling, createSocketServer } from './signaling/socket-server.js';
 import type { MeshServer } from './signaling/types.js';
+import { clientAddressResolver } from './security/client-address.js';
+import { HandshakeGuard } from './security/handshake-guard.js';
+import { PasswordGuard } from './security/password-guard.js';
+import { WindowCounter } from './security/window-counter.js';
 import { loadTls } from './tls.js';
 
 /** Everything {@link buildApp} made, for the entry point and for tests. */
@@ -56,6 +60,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     ...(tls ? { https: tls } : {}),
+    // req.ip follows X-Forwarded-For only through these proxies (the same rule as sockets).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Health probes and scrapes would drown the log.
     logController: new LogController({ disableRequestLogging: (req) => QUIET_PATHS.test(req.url) }),
   }) as unknown as FastifyInstance;
@@ -67,8 +73,26 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     : new MemoryRoomStore(nodeId);
   const metrics = new Metrics();
   const iceServersFor = createIceServerProvider(config);
-  const io = createSocketServer(app.server, config, redis);
+  const addressOf = clientAddressResolver(config.trustedProxies);
+  const guard = new HandshakeGuard({
+    corsOrigins: config.corsOrigins,
+    addressOf,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    handshakesPerAddressPerMin: config.handshakesPerAddressPerMin,
+  });
+  const passwords = new PasswordGuard({
+    scryptConcurrency: config.scryptConcurrency,
+    scryptQueue: config.scryptQueue,
+    pendingPerAddress: config.passwordPendingPerAddress,
+    failuresPerAddress: config.passwordFailuresPerAddress,
+    failuresPerRoom: config.passwordFailuresPerRoom,
+    windowMs: config.passwordFailureWindowS * 1000,
+  });
+  const io = createSocketServer(app.server, config, redis, guard);
   const rooms = new RoomService({
+    passwords,
+    roomsCreated: new WindowCounter(3600_000),
+    roomsPerAddressPerHour: config.roomsPerAddressPerHour,
     store,
     io,
     metrics,
@@ -78,7 +102,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     iceServersFor,
   });
   let closing = false;
-  attachSignaling(io, { config, rooms, metrics, log: app.log, isClosing: () => closing });
+  attachSignaling(io, { config, rooms, metrics, log: app.log, isClosing: () => closing, addressOf });
   metrics.bind({ sockets: () => io.engine.clientsCount, totals: () => store.stats() });
 
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
@@ -95,7 +119,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     isClosing: () => closing,
     redisState: () => (redis ? (redis.isReady() ? 'up' : 'down') : 'n/a'),
   });
-  await app.register(roomRoutes, { store, maxRoomSize: config.maxRoomSize, iceServersFor, turnTtlS: config.turnTtlS });
+  await app.register(roomRoutes, { store, maxRoomSize: config.maxRoomSize, iceServers: config.iceServers, passwords, addressOf });
   const servesWeb = await registerStatic(app, config.webDistDir);
 
   // Housekeeping: heartbeat, expired grace windows, dead nodes. The first run happens now,

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
 import { schemas, type IceServer } from '@meshmeet/protocol';
 
@@ -34,6 +35,33 @@ export interface Config {
   maxMessageBytes: number;
   /** Origins allowed to connect cross-origin (dev setups); empty: same origin only. */
   corsOrigins: string[];
+  /**
+   * Proxies whose `X-Forwarded-For` is believed (addresses, CIDRs or `loopback`,
+   * `linklocal`, `uniquelocal`); empty: the TCP peer is the client.
+   */
+  trustedProxies: string[];
+  /** Wrong room passwords per client address, and per room, in each `passwordFailureWindowS`. */
+  passwordFailuresPerAddress: number;
+  passwordFailuresPerRoom: number;
+  passwordFailureWindowS: number;
+  /** Password checks one address may have running or waiting at once. */
+  passwordPendingPerAddress: number;
+  /** scrypt computations at once on this node, and how many may wait before failing fast. */
+  scryptConcurrency: number;
+  scryptQueue: number;
+  /** Socket.IO connections open at once from one client address. */
+  maxConnectionsPerAddress: number;
+  /** New Socket.IO connections (handshakes) per client address per minute. */
+  handshakesPerAddressPerMin: number;
+  /** A socket that is in no room for this long is closed. */
+  joinDeadlineMs: number;
+  /** Rooms one client address may create per hour. */
+  roomsPerAddressPerHour: number;
+  /** Bearer token that opens `GET /metrics` on the app's port; null: closed there. */
+  metricsToken: string | null;
+  /** Port of a separate metrics listener (no token) on `metricsHost`; null: none. */
+  metricsPort: number | null;
+  metricsHost: string;
 }
 
 /** Thrown by {@link loadConfig}; `variable` names the offending environment variable. */
@@ -83,7 +111,7 @@ const fields = {
   ICE_SERVERS: [iceServersJson.optional(), undefined],
   TURN_URLS: [z.string().optional(), undefined],
   TURN_SECRET: [z.string().min(8, 'must be at least 8 characters').optional(), undefined],
-  TURN_TTL_S: [int(60, 7 * 24 * 3600), '3600'],
+  TURN_TTL_S: [int(60, 24 * 3600), '3600'],
   RESUME_GRACE_MS: [int(0, 300_000), '10000'],
   NODE_DEAD_AFTER_MS: [int(300, 30_000), '15000'],
   WEB_DIST_DIR: [z.string().min(1).optional(), undefined],
@@ -95,6 +123,20 @@ const fields = {
   SIGNAL_BURST: [int(1, 100_000), '400'],
   MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), String(128 * 1024)],
   CORS_ORIGINS: [z.string().optional(), undefined],
+  TRUSTED_PROXIES: [z.string().optional(), undefined],
+  PASSWORD_FAILURES_PER_ADDRESS: [int(1, 100_000), '10'],
+  PASSWORD_FAILURES_PER_ROOM: [int(1, 1_000_000), '50'],
+  PASSWORD_FAILURE_WINDOW_S: [int(1, 86_400), '300'],
+  PASSWORD_PENDING_PER_ADDRESS: [int(1, 1000), '1'],
+  SCRYPT_CONCURRENCY: [int(1, 64), '2'],
+  SCRYPT_QUEUE: [int(0, 10_000), '16'],
+  MAX_CONNECTIONS_PER_ADDRESS: [int(1, 1_000_000), '50'],
+  HANDSHAKES_PER_ADDRESS_PER_MIN: [int(1, 1_000_000), '120'],
+  JOIN_DEADLINE_MS: [int(1000, 3_600_000), '60000'],
+  ROOMS_PER_ADDRESS_PER_HOUR: [int(1, 1_000_000), '100'],
+  METRICS_TOKEN: [z.string().min(16, 'must be at least 16 characters').optional(), undefined],
+  METRICS_PORT: [int(0, 65535).optional(), undefined],
+  METRICS_HOST: [z.string().min(1), '127.0.0.1'],
 } as const;
 
 type FieldName = keyof typeof fields;
@@ -141,8 +183,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!/^https?:\/\/[^\s/]+$/.test(origin)) throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin like http://localhost:5173`);
   }
 
+  const trustedProxies = (read(env, 'TRUSTED_PROXIES') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  try {
+    proxyAddr.compile(trustedProxies);
+  } catch (err) {
+    throw new ConfigError('TRUSTED_PROXIES', (err as Error).message);
+  }
+
   return {
     corsOrigins,
+    trustedProxies,
+    passwordFailuresPerAddress: read(env, 'PASSWORD_FAILURES_PER_ADDRESS'),
+    passwordFailuresPerRoom: read(env, 'PASSWORD_FAILURES_PER_ROOM'),
+    passwordFailureWindowS: read(env, 'PASSWORD_FAILURE_WINDOW_S'),
+    passwordPendingPerAddress: read(env, 'PASSWORD_PENDING_PER_ADDRESS'),
+    scryptConcurrency: read(env, 'SCRYPT_CONCURRENCY'),
+    scryptQueue: read(env, 'SCRYPT_QUEUE'),
+    maxConnectionsPerAddress: read(env, 'MAX_CONNECTIONS_PER_ADDRESS'),
+    handshakesPerAddressPerMin: read(env, 'HANDSHAKES_PER_ADDRESS_PER_MIN'),
+    joinDeadlineMs: read(env, 'JOIN_DEADLINE_MS'),
+    roomsPerAddressPerHour: read(env, 'ROOMS_PER_ADDRESS_PER_HOUR'),
+    metricsToken: read(env, 'METRICS_TOKEN') ?? null,
+    metricsPort: read(env, 'METRICS_PORT') ?? null,
+    metricsHost: read(env, 'METRICS_HOST'),
     port: read(env, 'PORT'),
     host: read(env, 'HOST'),
     redisUrl: read(env, 'REDIS_URL') ?? null,

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
-import { schemas, serverEventSchemas, type ServerToClientEvents } from '@meshmeet/protocol';
+import { ErrorCode, schemas, serverEventSchemas, type ServerToClientEvents } from '@meshmeet/protocol';
 import type { z } from 'zod';
-import { connect, requestOk, startNode, uniquePrefix, waitFor, type Client } from './helpers.js';
+import { connect, request, requestOk, startNode, uniquePrefix, waitFor, type Client } from './helpers.js';
 
 /** Records every event a client receives, checked against the protocol schemas. */
 function conformanceRecorder(c: Client): { seen: string[]; problems: string[] } {
@@ -26,7 +26,9 @@ describe('wire conformance', () => {
     const atB = conformanceRecorder(b);
     const ra = await requestOk(a, 'room:join', { room: 'conform', nick: 'A', state: { mic: true } });
     expect(schemas.JoinResult.safeParse(ra).success).toBe(true);
-    const rb = await requestOk(b, 'room:join', { room: 'conform', nick: 'B', password: 'ignored-open-room' });
+    const refused = await request(b, 'room:join', { room: 'conform', nick: 'B', password: 'not-for-an-open-room' });
+    expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.ROOM_NOT_PROTECTED } });
+    const rb = await requestOk(b, 'room:join', { room: 'conform', nick: 'B' });
     expect(schemas.JoinResult.safeParse(rb).success).toBe(true);
     const bId = schemas.JoinResult.parse(rb).self.id;
     await requestOk(a, 'peer:update', { sharing: true, shareStreamId: '{abc-123}', nick: 'Anna' });

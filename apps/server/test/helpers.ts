@@ -19,10 +19,24 @@ export function uniquePrefix(): string {
   return `t${randomBytes(4).toString('hex')}:`;
 }
 
+/**
+ * Limits per client address raised far above what the tests open (every test client comes
+ * from 127.0.0.1), and no deadline for sockets that never join (the fuzz test's sockets
+ * only misbehave). Tests of those limits set them low again explicitly.
+ */
+export const LOOPBACK_CROWD_ENV = {
+  JOIN_DEADLINE_MS: '3600000',
+  MAX_CONNECTIONS_PER_ADDRESS: '100000',
+  HANDSHAKES_PER_ADDRESS_PER_MIN: '100000',
+  ROOMS_PER_ADDRESS_PER_HOUR: '100000',
+  PASSWORD_FAILURES_PER_ADDRESS: '1000',
+  PASSWORD_PENDING_PER_ADDRESS: '100',
+};
+
 /** Configuration for an in-process test node: loopback, ephemeral port, no STUN, quiet. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ICE_SERVERS: '[]', LOG_LEVEL: 'silent', WEB_DIST_DIR: '/nonexistent' }),
+    ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ICE_SERVERS: '[]', LOG_LEVEL: 'silent', WEB_DIST_DIR: '/nonexistent', ...LOOPBACK_CROWD_ENV }),
     ...overrides,
   };
 }
@@ -100,7 +114,7 @@ export interface ChildNode {
 export function spawnNode(env: Record<string, string>): Promise<ChildNode> {
   const proc = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ICE_SERVERS: '[]', LOG_LEVEL: 'info', WEB_DIST_DIR: '/nonexistent', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ICE_SERVERS: '[]', LOG_LEVEL: 'info', WEB_DIST_DIR: '/nonexistent', ...LOOPBACK_CROWD_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -36,8 +36,8 @@ export function roomStoreContract(name: string, makeStore: StoreFactory): void {
       const store = await makeStore();
       const a = peer('Ann');
       const b = peer('李雷');
-      expect(await store.join(joinInput('r1', a))).toEqual({ kind: 'ok', members: [] });
-      expect(await store.join(joinInput('r1', b))).toEqual({ kind: 'ok', members: [a] });
+      expect(await store.join(joinInput('r1', a))).toEqual({ kind: 'ok', members: [], created: true });
+      expect(await store.join(joinInput('r1', b))).toEqual({ kind: 'ok', members: [a], created: false });
       expect(ids(await store.list('r1'))).toEqual(ids([a, b]));
       expect(await store.getMember('r1', b.id)).toMatchObject({ peer: b, socketId: `sock-${b.id}` });
       expect(await store.info('r1')).toEqual({ size: 2, password: null });
@@ -63,6 +63,15 @@ export function roomStoreContract(name: string, makeStore: StoreFactory): void {
       const outcomes = await Promise.all(peers.map((p) => store.join(joinInput('crowd', p, { maxSize: 1000 }))));
       expect(outcomes.every((o) => o.kind === 'ok')).toBe(true);
       expect(ids(await store.list('crowd'))).toEqual(ids(peers));
+    });
+
+    it('joins but never creates a room when told not to', async () => {
+      const store = await makeStore();
+      expect(await store.join(joinInput('fresh', peer(), { mayCreate: false }))).toEqual({ kind: 'no-create' });
+      expect(await store.info('fresh')).toBeNull();
+      const a = peer();
+      await store.join(joinInput('fresh', a));
+      expect(await store.join(joinInput('fresh', peer(), { mayCreate: false }))).toEqual({ kind: 'ok', members: [a], created: false });
     });
 
     it('never lets concurrent joiners exceed the capacity', async () => {

@@ -164,9 +164,13 @@ describe.each([['memory'], ['redis']] as const)('signaling over socket.io (%s st
     await joined(node, 'secret', 'Owner', { password: 'hunter22' });
     const e = await client(node);
     expect(await request(e, 'room:join', { room: 'secret', nick: 'E' })).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_PASSWORD } });
-    expect(await request(e, 'room:join', { room: 'secret', nick: 'E', password: 'nope' })).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_PASSWORD } });
+    expect(await request(e, 'room:join', { room: 'secret', nick: 'E', password: 'nope-nope' })).toMatchObject({ ok: false, error: { code: ErrorCode.BAD_PASSWORD } });
+    expect(await request(e, 'room:join', { room: 'secret', nick: 'E', password: 'short' })).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.INVALID_PAYLOAD, message: 'password: Password must be at least 8 characters' },
+    });
     const ok = await request<JoinResult>(e, 'room:join', { room: 'secret', nick: 'E', password: 'hunter22' });
-    expect(ok.ok).toBe(true);
+    expect(ok).toMatchObject({ ok: true, data: { hasPassword: true } });
     const info = await (await fetch(`${node.url}/api/rooms/secret`)).json();
     expect(info).toEqual({ room: 'secret', exists: true, size: 2, capacity: 3, full: false, hasPassword: true });
     expect((await fetch(`${node.url}/userlist?room=secret`)).status).toBe(403);

@@ -15,6 +15,13 @@ export const ErrorCode = {
   ROOM_FULL: 'ROOM_FULL',
   /** The room has a password and the one given does not match (or none was given). */
   BAD_PASSWORD: 'BAD_PASSWORD',
+  /**
+   * A password was given for a room that already exists without one: the password would
+   * protect nothing, so the join is refused rather than silently joining an open room.
+   */
+  ROOM_NOT_PROTECTED: 'ROOM_NOT_PROTECTED',
+  /** This client address may not create more rooms for now (`ROOMS_PER_ADDRESS_PER_HOUR`). */
+  ROOM_LIMIT: 'ROOM_LIMIT',
   /** The socket already joined a room; leave first. */
   ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
   /** The event needs a joined room and the socket has none. */
@@ -25,7 +32,10 @@ export const ErrorCode = {
   PEER_UNAVAILABLE: 'PEER_UNAVAILABLE',
   /** The resume token is unknown, expired or already used. */
   RESUME_FAILED: 'RESUME_FAILED',
-  /** Too many events of this kind in a short time. */
+  /**
+   * Too many events of this kind in a short time, too many wrong passwords from this
+   * address or for this room, or the password checker is busy (HTTP 429).
+   */
   RATE_LIMITED: 'RATE_LIMITED',
   /** HTTP only: no such route or resource. */
   NOT_FOUND: 'NOT_FOUND',

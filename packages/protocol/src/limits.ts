@@ -8,7 +8,9 @@ export const Limits = {
   roomNameMax: 64,
   /** Nicknames: 1..32 characters after trimming. */
   nickMax: 32,
-  /** Room passwords: 1..128 characters. */
+  /** Room passwords: at least this many characters (a short one is guessed in minutes even when throttled). */
+  passwordMin: 8,
+  /** Room passwords: at most 128 characters. */
   passwordMax: 128,
   /** Chat messages: 1..1000 characters. */
   chatMax: 1000,

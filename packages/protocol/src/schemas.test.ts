@@ -14,6 +14,21 @@ describe('protocol schemas', () => {
     expect(schemas.Nick.safeParse('a\nb').success).toBe(false);
   });
 
+  it('rejects invisible format characters (\\p{Cf}) but keeps the zero-width joiner of emoji', () => {
+    for (const bad of ['Ali\u200Bce', '\u202Eecila', 'Al\u00ADice', 'B\uFEFFob', 'A\u2060B', 'x\u{E0067}']) {
+      expect(schemas.Nick.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+      expect(schemas.RoomName.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    expect(schemas.Nick.parse('👩‍💻 Dev')).toBe('👩‍💻 Dev');
+    expect(schemas.Nick.parse('👨‍👩‍👧')).toBe('👨‍👩‍👧');
+  });
+
+  it('requires room passwords of 8..128 characters', () => {
+    expect(schemas.Password.safeParse('1234567').success).toBe(false);
+    expect(schemas.Password.safeParse('12345678').success).toBe(true);
+    expect(schemas.Password.safeParse('x'.repeat(129)).success).toBe(false);
+  });
+
   it('tells a fresh join from a resume and rejects mixtures', () => {
     expect(schemas.JoinRequest.safeParse({ room: 'a', nick: 'b' }).success).toBe(true);
     expect(schemas.JoinRequest.safeParse({ resumeToken: 't' }).success).toBe(true);

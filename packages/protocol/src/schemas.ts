@@ -10,8 +10,13 @@ import { Limits } from './limits.js';
 /** Code points, not UTF-16 units: "会议室" is 3 characters, as a user would count. */
 const codePoints = (s: string): number => [...s].length;
 
-/** Control characters and line/paragraph separators never belong in a display name. */
-const FORBIDDEN_CHARS = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+/**
+ * Control characters, line/paragraph separators and invisible format characters (\p{Cf}:
+ * zero-width spaces, bidi overrides, soft hyphens...) never belong in a display name: they
+ * make look-alike names ("Ali\u200Bce" shown as "Alice"). The one exception is U+200D ZERO
+ * WIDTH JOINER, which emoji sequences such as 👩‍💻 need.
+ */
+const FORBIDDEN_CHARS = /[\p{Cc}\p{Zl}\p{Zp}]|(?!\u200D)\p{Cf}/u;
 
 function displayName(max: number, what: string) {
   return z
@@ -19,7 +24,7 @@ function displayName(max: number, what: string) {
     .transform((s) => s.normalize('NFC').trim())
     .refine((s) => s.length > 0, `${what} must not be empty`)
     .refine((s) => codePoints(s) <= max, `${what} must be at most ${max} characters`)
-    .refine((s) => !FORBIDDEN_CHARS.test(s), `${what} must not contain control characters`);
+    .refine((s) => !FORBIDDEN_CHARS.test(s), `${what} must not contain control or invisible formatting characters`);
 }
 
 /** A room name: any printable Unicode text, trimmed, 1..64 characters. */
@@ -28,8 +33,11 @@ export const RoomName = displayName(Limits.roomNameMax, 'Room name');
 export const Nick = displayName(Limits.nickMax, 'Name');
 /** Server-assigned participant id (opaque, URL-safe). */
 export const PeerId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'invalid peer id');
-/** An optional room password, 1..128 characters. */
-export const Password = z.string().min(1).max(Limits.passwordMax);
+/** An optional room password, 8..128 characters. */
+export const Password = z
+  .string()
+  .min(Limits.passwordMin, `Password must be at least ${Limits.passwordMin} characters`)
+  .max(Limits.passwordMax, `Password must be at most ${Limits.passwordMax} characters`);
 
 /** What a participant publishes about its own media. All fields are advisory UI state. */
 export const MediaState = z.object({
@@ -173,6 +181,11 @@ export const JoinResult = z.object({
   resumeGraceMs: z.number(),
   /** True when this join resumed an earlier session (same id, no leave/join seen by peers). */
   resumed: z.boolean(),
+  /**
+   * True when the room has a password: only people who know it can be in it. This server
+   * always sends it; optional only so clients and test doubles written before it still parse.
+   */
+  hasPassword: z.boolean().optional(),
 });
 
 /** `peer:left` payload. */

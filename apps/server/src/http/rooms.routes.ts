@@ -1,17 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ErrorCode, schemas, type IceServer } from '@meshmeet/protocol';
-import { newPeerId } from '../rooms/ids.js';
-import { verifyPassword } from '../rooms/password.js';
+import type { IncomingMessage } from 'node:http';
+import { ErrorCode, Limits, schemas, type IceServer } from '@meshmeet/protocol';
+import { AppError } from '../errors.js';
 import type { RoomStore } from '../rooms/room-store.js';
+import type { PasswordGuard } from '../security/password-guard.js';
 import { issueText, replyError } from './reply-error.js';
 
 /** What the room routes need. */
 export interface RoomRoutesOptions {
   store: RoomStore;
   maxRoomSize: number;
-  iceServersFor: (id: string) => IceServer[];
-  turnTtlS: number;
+  /** The configured ICE servers; only entries without credentials are published. */
+  iceServers: IceServer[];
+  passwords: PasswordGuard;
+  addressOf: (req: IncomingMessage) => string;
 }
 
 const UserListQuery = z.object({ room: schemas.RoomName });
@@ -21,7 +24,7 @@ const PASSWORD_HEADER = 'x-room-password';
 
 /**
  * Room HTTP API: `GET /userlist?room=R` (the seed's member list), `GET /api/rooms/:room`
- * (what the lobby needs before joining) and `GET /api/ice-servers`.
+ * (what the lobby needs before joining) and `GET /api/ice-servers` (public STUN entries only).
  */
 export async function roomRoutes(app: FastifyInstance, o: RoomRoutesOptions): Promise<void> {
   app.get('/userlist', async (req, reply) => {
@@ -30,8 +33,15 @@ export async function roomRoutes(app: FastifyInstance, o: RoomRoutesOptions): Pr
     const info = await o.store.info(query.data.room);
     if (info?.password) {
       const given = req.headers[PASSWORD_HEADER];
-      if (typeof given !== 'string' || !(await verifyPassword(given, info.password))) {
+      if (typeof given !== 'string' || given.length === 0 || given.length > Limits.passwordMax) {
         return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `This room needs its password in the ${PASSWORD_HEADER} header`);
+      }
+      try {
+        await o.passwords.verify(o.addressOf(req.raw), query.data.room, given, info.password);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === ErrorCode.RATE_LIMITED) return replyError(reply, 429, err.code, err.message);
+        return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `Wrong password in the ${PASSWORD_HEADER} header`);
       }
     }
     const members = info ? await o.store.list(query.data.room) : [];
@@ -53,8 +63,12 @@ export async function roomRoutes(app: FastifyInstance, o: RoomRoutesOptions): Pr
     };
   });
 
+  // TURN credentials are handed out only in the `room:join` ack, to members: a public
+  // endpoint with credentials would make the TURN server a free relay for anyone. What
+  // remains here is what is public anyway (STUN and other entries without credentials).
+  const publicIceServers = o.iceServers.filter((s) => s.username === undefined && s.credential === undefined);
   app.get('/api/ice-servers', async (_req, reply) => {
     reply.header('cache-control', 'no-store');
-    return { iceServers: o.iceServersFor(`anon-${newPeerId()}`), ttlS: o.turnTtlS };
+    return { iceServers: publicIceServers };
   });
 }

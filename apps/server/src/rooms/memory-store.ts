@@ -43,7 +43,9 @@ export class MemoryRoomStore implements RoomStore {
 
   async join(input: JoinInput): Promise<JoinOutcome> {
     let room = this.rooms.get(input.room);
-    if (room && room.members.size > 0) {
+    const created = !room || room.members.size === 0;
+    if (created && input.mayCreate === false) return { kind: 'no-create' };
+    if (room && !created) {
       if (room.password !== input.expectPassword) return { kind: 'password', current: room.password };
       if (room.members.size >= input.maxSize) return { kind: 'full' };
     } else {
@@ -59,7 +61,7 @@ export class MemoryRoomStore implements RoomStore {
     });
     this.tokens.set(input.tokenHash, { room: input.room, id: input.peer.id });
     this.memberCount++;
-    return { kind: 'ok', members: others };
+    return { kind: 'ok', members: others, created };
   }
 
   async resume(input: ResumeInput): Promise<ResumeOutcome | null> {

@@ -48,8 +48,9 @@ end
 `;
 
 /**
- * ARGV: P, E, id, record, maxSize, expectPassword, createPassword, tokenHash, nodeId.
- * Returns `{'ok', {otherRecords...}}`, `{'full'}` or `{'password', currentRecord}`.
+ * ARGV: P, E, id, record, maxSize, expectPassword, createPassword, tokenHash, nodeId, mayCreate ('0'/'1').
+ * Returns `{'ok', {otherRecords...}, created ('1'/'0')}`, `{'full'}`, `{'no-create'}` or
+ * `{'password', currentRecord}`.
  * Password and capacity are checked in the same step as the insert, so two joiners can
  * never both take the last place, and the first joiner's password wins atomically.
  */
@@ -63,6 +64,7 @@ if n > 0 then
   if pwd ~= ARGV[6] then return {'password', pwd} end
   if n >= tonumber(ARGV[5]) then return {'full'} end
 else
+  if ARGV[10] == '0' then return {'no-create'} end
   redis.call('DEL', pkey)
   if ARGV[7] ~= '' then redis.call('SET', pkey, ARGV[7]) end
   redis.call('SADD', P .. 'rooms', enc)
@@ -75,7 +77,7 @@ redis.call('SADD', P .. 'node:' .. ARGV[9], ref)
 -- A node that never ticked must still be findable by the reaper if it dies.
 redis.call('ZADD', P .. 'nodes', 'NX', now_ms(), ARGV[9])
 redis.call('INCR', P .. 'count')
-return {'ok', others}
+return {'ok', others, n == 0 and '1' or '0'}
 `;
 
 /**

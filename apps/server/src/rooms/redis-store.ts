@@ -26,7 +26,7 @@ interface StoredMember {
 
 /** The scripts, registered on the client with `defineCommand` (EVALSHA, EVAL on a cache miss). */
 interface ScriptCommands {
-  mmJoin(...args: string[]): Promise<['ok', string[]] | ['full'] | ['password', string]>;
+  mmJoin(...args: string[]): Promise<['ok', string[], '0' | '1'] | ['full'] | ['no-create'] | ['password', string]>;
   mmResume(...args: string[]): Promise<[string, string, string, string[]] | null>;
   mmLeave(...args: string[]): Promise<number>;
   mmDisconnect(...args: string[]): Promise<'grace' | 'removed' | 'stale'>;
@@ -86,9 +86,11 @@ export class RedisRoomStore implements RoomStore {
       input.createPassword ?? '',
       input.tokenHash,
       this.opts.nodeId,
+      input.mayCreate === false ? '0' : '1',
     );
-    if (res[0] === 'ok') return { kind: 'ok', members: res[1].map((raw) => parse(raw).p) };
+    if (res[0] === 'ok') return { kind: 'ok', members: res[1].map((raw) => parse(raw).p), created: res[2] === '1' };
     if (res[0] === 'full') return { kind: 'full' };
+    if (res[0] === 'no-create') return { kind: 'no-create' };
     return { kind: 'password', current: res[1] || null };
   }
 

@@ -14,7 +14,8 @@ import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Binding, MeshServer, MeshSocket } from '../signaling/types.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
-import { hashPassword, verifyPassword } from './password.js';
+import type { PasswordGuard } from '../security/password-guard.js';
+import type { WindowCounter } from '../security/window-counter.js';
 import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
 
 /** Dependencies and settings of {@link RoomService}. */
@@ -27,6 +28,11 @@ export interface RoomServiceOptions {
   resumeGraceMs: number;
   /** ICE servers (with fresh TURN credentials) for one participant. */
   iceServersFor: (id: string) => IceServer[];
+  /** Every scrypt (hash or check) goes through this, with its limits. */
+  passwords: PasswordGuard;
+  /** Rooms created per client address in the current hour, and the most allowed. */
+  roomsCreated: WindowCounter;
+  roomsPerAddressPerHour: number;
 }
 
 /** A fresh `room:join` after schema validation. */
@@ -68,6 +74,14 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** The refusal of a password for a room that is already open. */
+function notProtected(room: string): AppError {
+  return new AppError(
+    ErrorCode.ROOM_NOT_PROTECTED,
+    `The room "${room}" is already open without a password, so a password would protect nothing. Choose another room name for a private room, or join without a password.`,
+  );
+}
+
 /** socket.io room that carries a meshmeet room's broadcasts. */
 export function roomChannel(room: string): string {
   return `r:${encodeRoom(room)}`;
@@ -88,7 +102,16 @@ export class RoomService {
     this.closing = true;
   }
 
-  /** `room:join` without a token: a new id in the named room. */
+  /**
+   * `room:join` without a token: a new id in the named room.
+   *
+   * Order matters for privacy: the socket enters the room's broadcast channel only after
+   * the store accepted it as a member, i.e. after the password check. A refused join never
+   * receives a single room event. Members who joined between our insert and our
+   * subscription (whose `peer:joined` we could have missed) are sent to this socket as
+   * `peer:joined` from the re-read member list; members who left in that gap are dropped
+   * from the ack.
+   */
   async join(socket: MeshSocket, req: FreshJoin): Promise<JoinResult> {
     this.assertOpen();
     if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
@@ -97,19 +120,21 @@ export class RoomService {
     const peer: Peer = { ...DEFAULT_MEDIA_STATE, ...req.state, id: newPeerId(), nick: req.nick };
     const token = newResumeToken();
     const channel = roomChannel(req.room);
-    // Subscribe before the member becomes visible, so no broadcast about a later joiner can
-    // slip between our insert and our subscription (such events may precede the ack).
-    await socket.join(channel);
-    try {
-      const members = await this.insert(socket, req, peer, hashToken(token));
-      socket.data.binding = { room: req.room, channel, id: peer.id, nick: peer.nick };
-      socket.to(channel).emit('peer:joined', peer);
-      this.o.metrics.joins.inc({ kind: 'fresh' });
-      return this.result(req.room, peer, members, token, false);
-    } catch (err) {
-      await socket.leave(channel);
-      throw err;
+    const { members: before, hasPassword } = await this.insert(socket, req, peer, hashToken(token));
+    socket.data.binding = { room: req.room, channel, id: peer.id, nick: peer.nick };
+    // A socket that closed meanwhile must not enter the channel (socket.io already ran its
+    // leave-all); the binding alone lets the queued disconnect release the member.
+    if (socket.connected) await socket.join(channel);
+    socket.to(channel).emit('peer:joined', peer);
+    const now = await this.db(() => this.o.store.list(req.room)).catch(() => null);
+    let members = before;
+    if (now) {
+      const earlier = new Set(before.map((m) => m.id));
+      members = now.filter((m) => earlier.has(m.id));
+      for (const m of now) if (m.id !== peer.id && !earlier.has(m.id)) socket.emit('peer:joined', m);
     }
+    this.o.metrics.joins.inc({ kind: 'fresh' });
+    return this.result(req.room, peer, members, token, false, hasPassword);
   }
 
   /** `room:join {resumeToken}`: takes back an id within its grace window, maybe on another node. */
@@ -132,7 +157,8 @@ export class RoomService {
       this.o.io.in(outcome.previousSocketId).disconnectSockets(true);
     }
     this.o.metrics.joins.inc({ kind: 'resume' });
-    return this.result(outcome.room, outcome.self, outcome.members, token, true);
+    const info = await this.db(() => this.o.store.info(outcome.room));
+    return this.result(outcome.room, outcome.self, outcome.members, token, true, Boolean(info?.password));
   }
 
   /** `room:leave`: gone at once, peers see `peer:left {reason: 'left'}`. */
@@ -233,42 +259,54 @@ export class RoomService {
     }
   }
 
-  /** Inserts the member, verifying the room password outside the atomic step (scrypt is slow). */
-  private async insert(socket: MeshSocket, req: FreshJoin, peer: Peer, tokenHash: string): Promise<Peer[]> {
+  /**
+   * Inserts the member, verifying the room password outside the atomic step (scrypt is
+   * slow). A password given for a room that exists without one is refused: whoever sits in
+   * an open room must not receive people who believe the room is private.
+   */
+  private async insert(socket: MeshSocket, req: FreshJoin, peer: Peer, tokenHash: string): Promise<{ members: Peer[]; hasPassword: boolean }> {
+    const { address } = socket.data;
+    const room = req.room;
     let expect: string | null = null;
     let create: string | null = null;
-    let fresh: string | null = null; // our own hash of req.password, made at most once
-    const room = req.room;
+    const check = async (record: string) => {
+      await this.o.passwords.verify(address, room, req.password ?? '', record);
+      return record;
+    };
     if (req.password) {
       const info = await this.db(() => this.o.store.info(room));
-      if (info?.password) expect = create = await this.checkPassword(req.password, info.password);
-      else create = fresh = await hashPassword(req.password);
+      if (info?.password) expect = create = await check(info.password);
+      else if (info) throw notProtected(room);
+      else create = await this.o.passwords.hash(address, req.password);
     }
+    const mayCreate = this.o.roomsCreated.count(address) < this.o.roomsPerAddressPerHour;
     for (let attempt = 0; attempt < 4; attempt++) {
       const outcome = await this.db(() =>
-        this.o.store.join({ room, peer, socketId: socket.id, tokenHash, maxSize: this.o.maxRoomSize, expectPassword: expect, createPassword: create }),
+        this.o.store.join({ room, peer, socketId: socket.id, tokenHash, maxSize: this.o.maxRoomSize, expectPassword: expect, createPassword: create, mayCreate }),
       );
-      if (outcome.kind === 'ok') return outcome.members;
+      if (outcome.kind === 'ok') {
+        if (outcome.created) this.o.roomsCreated.add(address);
+        return { members: outcome.members, hasPassword: (expect ?? create) !== null };
+      }
       if (outcome.kind === 'full') throw new AppError(ErrorCode.ROOM_FULL, `The room is full (${this.o.maxRoomSize} participants)`);
+      if (outcome.kind === 'no-create') {
+        throw new AppError(ErrorCode.ROOM_LIMIT, 'You have created too many rooms in the last hour; join an existing room or try again later');
+      }
       // The room's password is not what we checked against: it was created or emptied meanwhile.
       if (outcome.current === null) {
-        expect = null;
-        create = req.password ? (fresh ??= await hashPassword(req.password)) : null;
+        if (req.password) throw notProtected(room);
+        expect = create = null;
       } else {
         if (!req.password) throw new AppError(ErrorCode.BAD_PASSWORD, 'This room needs a password');
-        expect = create = await this.checkPassword(req.password, outcome.current);
+        expect = create = await check(outcome.current);
       }
     }
     throw AppError.unavailable();
   }
 
-  private async checkPassword(password: string, record: string): Promise<string> {
-    if (await verifyPassword(password, record)) return record;
-    throw new AppError(ErrorCode.BAD_PASSWORD, 'Wrong room password');
-  }
-
-  private result(room: string, self: Peer, members: Peer[], token: string, resumed: boolean): JoinResult {
+  private result(room: string, self: Peer, members: Peer[], token: string, resumed: boolean, hasPassword: boolean): JoinResult {
     return {
+      hasPassword,
       room,
       self,
       members,

@@ -69,12 +69,15 @@ export interface JoinInput {
   expectPassword: string | null;
   /** Password record to store if this join creates the room (`null`: no password). */
   createPassword: string | null;
+  /** False: join only an existing room; answer `no-create` rather than create one. Default true. */
+  mayCreate?: boolean;
 }
 
 /** Result of {@link RoomStore.join}. */
 export type JoinOutcome =
-  | { kind: 'ok'; members: Peer[] }
+  | { kind: 'ok'; members: Peer[]; created: boolean }
   | { kind: 'full' }
+  | { kind: 'no-create' }
   | { kind: 'password'; current: string | null };
 
 /** Input of {@link RoomStore.resume}. */

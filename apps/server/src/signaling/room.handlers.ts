@@ -1,5 +1,6 @@
 import { schemas } from '@meshmeet/protocol';
 import type { RoomService } from '../rooms/room-service.js';
+import { armJoinDeadline } from './join-deadline.js';
 import { enqueue, safeHandler, type HandlerContext } from './safe-handler.js';
 import type { MeshSocket } from './types.js';
 
@@ -7,7 +8,7 @@ import type { MeshSocket } from './types.js';
  * Membership events: `room:join` (fresh or resume), `room:leave`, `peer:update`, and the
  * socket's own disconnect. Handlers validate, call the service and ack; nothing else.
  */
-export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx: HandlerContext): void {
+export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx: HandlerContext & { joinDeadlineMs: number }): void {
   socket.on(
     'room:join',
     safeHandler(socket, ctx, {
@@ -25,7 +26,10 @@ export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx
       event: 'room:leave',
       limit: 'control',
       serial: true,
-      run: (s) => rooms.leave(s),
+      run: async (s) => {
+        await rooms.leave(s);
+        armJoinDeadline(s, ctx.joinDeadlineMs);
+      },
     }),
   );
 

@@ -1,10 +1,12 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { ErrorCode, Events, PROTOCOL_VERSION, fail, schemas } from '@meshmeet/protocol';
 import type { Config } from '../config.js';
 import type { RedisClients } from '../redis.js';
 import type { RoomService } from '../rooms/room-service.js';
+import type { HandshakeGuard } from '../security/handshake-guard.js';
+import { armJoinDeadline } from './join-deadline.js';
 import { TokenBucket } from './rate-limit.js';
 import { registerRelayHandlers } from './relay.handlers.js';
 import { registerRoomHandlers } from './room.handlers.js';
@@ -24,8 +26,13 @@ function handshakeError(code: ErrorCode, message: string): Error & { data: { cod
  * through the sharded Redis adapter in `dynamic-private` mode (or the classic one when
  * configured): see ARCHITECTURE.md for why.
  */
-export function createSocketServer(httpServer: HttpServer, config: Config, redis: RedisClients | null): MeshServer {
+export function createSocketServer(httpServer: HttpServer, config: Config, redis: RedisClients | null, guard: HandshakeGuard): MeshServer {
   const io: MeshServer = new Server(httpServer, {
+    // Origin and per-address checks run before any session exists, for polling and WebSocket alike.
+    allowRequest: (req, callback) => {
+      const refusal = guard.check(req);
+      callback(refusal, refusal === null);
+    },
     // A frame larger than this closes the connection before it is parsed.
     maxHttpBufferSize: config.maxMessageBytes,
     // Notice dead connections within ~20 s so their members enter the resume grace window.
@@ -33,6 +40,9 @@ export function createSocketServer(httpServer: HttpServer, config: Config, redis
     pingTimeout: 10_000,
     serveClient: false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins } : undefined,
+  });
+  io.engine.on('connection', (raw: { request: IncomingMessage; once(event: 'close', fn: () => void): void }) => {
+    raw.once('close', guard.opened(guard.addressOf(raw.request)));
   });
   if (redis) {
     const channelPrefix = `${config.redisPrefix}sio`;
@@ -51,6 +61,8 @@ export interface SignalingOptions extends HandlerContext {
   rooms: RoomService;
   /** True while the node is shutting down: new connections are refused. */
   isClosing: () => boolean;
+  /** The client address of a handshake request (trusted proxies honoured). */
+  addressOf: (req: IncomingMessage) => string;
 }
 
 /** Checks the handshake and wires every event of each new socket. */
@@ -72,6 +84,8 @@ export function attachSignaling(io: MeshServer, o: SignalingOptions): void {
 
   io.on('connection', (socket: MeshSocket) => {
     socket.data.binding = null;
+    socket.data.address = o.addressOf(socket.request);
+    armJoinDeadline(socket, o.config.joinDeadlineMs);
     socket.data.queue = Promise.resolve();
     socket.data.limits = {
       signal: new TokenBucket(o.config.signalRatePerS, o.config.signalBurst),
@@ -79,7 +93,7 @@ export function attachSignaling(io: MeshServer, o: SignalingOptions): void {
       chat: new TokenBucket(5, 20),
       unknown: new TokenBucket(10, 30),
     };
-    registerRoomHandlers(socket, o.rooms, o);
+    registerRoomHandlers(socket, o.rooms, { ...o, joinDeadlineMs: o.config.joinDeadlineMs });
     registerRelayHandlers(socket, o.rooms, o);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (KNOWN_EVENTS.has(event)) return;

@@ -17,6 +17,10 @@ export interface SocketData {
   /** Membership operations of one socket run one after another (join, leave, disconnect). */
   queue: Promise<unknown>;
   limits: Record<string, TokenBucket>;
+  /** The client's address (see `clientAddressResolver`), for the limits per address. */
+  address: string;
+  /** Closes the socket if it is still in no room then (see `armJoinDeadline`). */
+  joinDeadline?: NodeJS.Timeout;
 }
 
 /** Events between nodes (none: everything goes through rooms and socket ids). */
