@@ -1,82 +1,110 @@
 /**
- * A control for the join → first frame figure: two bare pages (no app, no signaling
- * server) set up one RTCPeerConnection with the same fake camera and capture size, the
- * SDP carried by the bench driver, and are timed from "start offer" to the first decoded
- * frame. On a busy machine both figures grow together; the gap between them is what the
- * app adds (signaling round trips, UI, the mesh logic).
+ * The floor under the join → first frame figure: what this browser needs to get a first
+ * decoded frame across a fresh WebRTC connection when nothing else is in the way. Two
+ * RTCPeerConnections live in ONE page and hand each other their descriptions and trickled
+ * candidates by direct calls, so there is no signaling server, no network hop for
+ * signaling, no test-driver round trip and no waiting for ICE gathering to finish; the
+ * clock (the page's own `performance.now()`) runs from "create the connections" to the
+ * receiver's first decoded frame, with the same fake camera and capture size as the app
+ * scenarios, already running. The app cannot beat this number; the gap to the app's
+ * figure is what the app, its signaling and the second renderer add.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { openParticipant, type Participant } from '@meshmeet/testkit/browser';
 
-/** Sets up the sender (camera + mic at the given size) and returns its offer (complete ICE). */
-async function makeOffer(page: Page, width: number, height: number, fps: number): Promise<{ sdp: string; t0: number }> {
-  return page.evaluate(
-    async ({ width, height, fps }) => {
-      const w = window as unknown as { __pc?: RTCPeerConnection; __stream?: MediaStream };
-      w.__pc?.close();
-      w.__stream ??= await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate: fps }, audio: true });
-      const t0 = performance.timeOrigin + performance.now();
-      const pc = new RTCPeerConnection();
-      w.__pc = pc;
-      for (const t of w.__stream.getTracks()) pc.addTrack(t, w.__stream);
-      await pc.setLocalDescription();
-      await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
-      return { sdp: pc.localDescription!.sdp, t0 };
-    },
-    { width, height, fps },
-  );
-}
-
-/** Answers in the receiver; resolves the answer SDP and, later, the first-frame time. */
-async function answer(page: Page, sdp: string): Promise<string> {
-  return page.evaluate(async (sdp) => {
-    const w = window as unknown as { __pc?: RTCPeerConnection; __frameAt?: Promise<number> };
-    w.__pc?.close();
-    document.querySelector('video')?.remove();
-    const pc = new RTCPeerConnection();
-    w.__pc = pc;
-    w.__frameAt = new Promise<number>((resolve) => {
-      pc.addEventListener('track', (e) => {
-        if (e.track.kind !== 'video') return;
-        const v = document.createElement('video');
-        v.muted = true;
-        v.autoplay = true;
-        v.srcObject = e.streams[0] ?? new MediaStream([e.track]);
-        document.body.append(v);
-        const done = () => resolve(performance.timeOrigin + performance.now());
-        v.requestVideoFrameCallback(done);
-        v.addEventListener('loadeddata', done, { once: true });
-      });
-    });
-    await pc.setRemoteDescription({ type: 'offer', sdp });
-    await pc.setLocalDescription();
-    await new Promise<void>((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
-    return pc.localDescription!.sdp;
-  }, sdp);
+/** Outcome of the control: first-frame times of the finished trials, and how many timed out. */
+export interface FloorTimes {
+  times: number[];
+  /** Trials with no decoded frame within the trial timeout (or that threw). */
+  failures: number;
+  /** Why the first failed trial failed, when it threw rather than timed out. */
+  firstError?: string;
 }
 
 /**
- * Runs `trials` bare offer → first frame exchanges between two fresh contexts opened at
- * `url` (any page of a secure origin, e.g. the server's /healthz). Times in ms.
+ * One trial inside the page: offer → answer → trickle between two local connections.
+ * Resolves the ms from connection creation to the first decoded frame, or `null` after
+ * `timeoutMs`.
  */
-export async function bareWebRtcFirstFrame(browser: Browser, url: string, trials: number, size: { width: number; height: number; fps: number }): Promise<number[]> {
-  const pages: Participant[] = [];
+function trialInPage(args: { width: number; height: number; fps: number; timeoutMs: number }): Promise<number | null> {
+  const w = window as unknown as { __stream?: Promise<MediaStream> };
+  w.__stream ??= navigator.mediaDevices.getUserMedia({
+    video: { width: args.width, height: args.height, frameRate: args.fps },
+    audio: true,
+  });
+  return w.__stream.then(
+    (stream) =>
+      new Promise<number | null>((resolve) => {
+        const video = document.createElement('video');
+        video.muted = true;
+        video.autoplay = true;
+        document.body.append(video);
+        const t0 = performance.now();
+        const sender = new RTCPeerConnection();
+        const receiver = new RTCPeerConnection();
+        let settled = false;
+        const finish = (value: number | null) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          sender.close();
+          receiver.close();
+          video.remove();
+          resolve(value);
+        };
+        const timer = setTimeout(() => finish(null), args.timeoutMs);
+        // Trickle: each candidate goes straight to the other side as it is found.
+        sender.addEventListener('icecandidate', (e) => e.candidate && void receiver.addIceCandidate(e.candidate).catch(() => undefined));
+        receiver.addEventListener('icecandidate', (e) => e.candidate && void sender.addIceCandidate(e.candidate).catch(() => undefined));
+        receiver.addEventListener('track', (e) => {
+          if (e.track.kind !== 'video' || video.srcObject) return;
+          video.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+          const done = () => finish(performance.now() - t0);
+          video.requestVideoFrameCallback(done);
+          video.addEventListener('loadeddata', done, { once: true });
+        });
+        for (const track of stream.getTracks()) sender.addTrack(track, stream);
+        void (async () => {
+          await sender.setLocalDescription();
+          await receiver.setRemoteDescription(sender.localDescription!);
+          await receiver.setLocalDescription();
+          await sender.setRemoteDescription(receiver.localDescription!);
+        })().catch(() => finish(null));
+      }),
+  );
+}
+
+/**
+ * Runs `trials` (after one warm-up) of the in-page floor in a fresh context opened at
+ * `url` (any page of the server's origin, e.g. /healthz). Times in ms.
+ */
+export async function bareWebRtcFloor(
+  browser: Browser,
+  url: string,
+  trials: number,
+  size: { width: number; height: number; fps: number },
+  timeoutMs = 10_000,
+): Promise<FloorTimes> {
+  let page: Participant | null = null;
   try {
-    const a = await openParticipant(browser, url, 'bare-sender');
-    const b = await openParticipant(browser, url, 'bare-receiver');
-    pages.push(a, b);
-    const out: number[] = [];
+    page = await openParticipant(browser, url, 'bare-floor');
+    const out: FloorTimes = { times: [], failures: 0 };
     for (let i = 0; i < trials + 1; i++) {
-      const offer = await makeOffer(a.page, size.width, size.height, size.fps);
-      const ans = await answer(b.page, offer.sdp);
-      await a.page.evaluate((sdp) => (window as unknown as { __pc: RTCPeerConnection }).__pc.setRemoteDescription({ type: 'answer', sdp }), ans);
-      const frameAt = await b.page.evaluate(() =>
-        Promise.race([(window as unknown as { __frameAt: Promise<number> }).__frameAt, new Promise<number>((r) => setTimeout(() => r(NaN), 10_000))]),
-      );
-      if (i > 0 && Number.isFinite(frameAt)) out.push(frameAt - offer.t0); // the first is a warm-up
+      let error: string | undefined;
+      const ms = await page.page.evaluate(trialInPage, { ...size, timeoutMs }).catch((err: Error) => {
+        error = err.message.split('\n')[0];
+        return null;
+      });
+      if (i === 0) continue; // warm-up: first getUserMedia and codec start-up
+      if (ms !== null) {
+        out.times.push(ms);
+        continue;
+      }
+      out.failures++;
+      out.firstError ??= error;
     }
     return out;
   } finally {
-    await Promise.all(pages.map((p) => p.context.close().catch(() => undefined)));
+    await page?.context.close().catch(() => undefined);
   }
 }

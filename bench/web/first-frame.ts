@@ -88,3 +88,12 @@ export function percentile(values: number[], p: number): number | null {
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1]!;
 }
+
+/**
+ * Nearest-rank percentile over every trial: `failures` trials that never produced a frame
+ * rank after all the finished ones (as +∞), so a timed-out trial can only push a figure up,
+ * never vanish from it. `Infinity` when the rank falls on a failure; `null` with no trials.
+ */
+export function percentileCountingFailures(values: number[], failures: number, p: number): number | null {
+  return percentile([...values, ...Array.from({ length: failures }, () => Infinity)], p);
+}
