@@ -31,7 +31,7 @@ interface BenchSpec {
 }
 
 const BENCHES: BenchSpec[] = [
-  { name: 'signaling', entry: 'bench/signaling/main.ts', browser: false, limitS: [900, 180] },
+  { name: 'signaling', entry: 'bench/signaling/main.ts', browser: false, limitS: [1200, 300] },
   { name: 'web', entry: 'bench/web/main.ts', browser: true, limitS: [900, 300] },
   { name: 'recording', entry: 'bench/recording/main.ts', browser: true, limitS: [900, 300] },
   { name: 'mesh', entry: 'bench/mesh/main.ts', browser: true, limitS: [1500, 600] },

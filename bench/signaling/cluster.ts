@@ -1,4 +1,4 @@
-import { cpuMs, redisCommand, rssBytes, startServer, type Managed } from './procs.js';
+import { cpuMs, pinToCpus, redisCommand, rssBytes, startServer, type Managed } from './procs.js';
 import type { RoomPlan } from './worker-protocol.js';
 
 /**
@@ -9,9 +9,13 @@ import type { RoomPlan } from './worker-protocol.js';
 
 /** The deployments the bench compares. */
 export const VARIANTS = {
-  'memory-1': { label: 'memory, 1 node', redis: false, nodes: 1 },
-  'redis-1': { label: 'redis, 1 node', redis: true, nodes: 1 },
-  'redis-2': { label: 'redis, 2 nodes', redis: true, nodes: 2 },
+  'memory-1': { label: 'memory, 1 node', redis: false, nodes: 1, oneCore: false },
+  'redis-1': { label: 'redis, 1 node', redis: true, nodes: 1, oneCore: false },
+  'redis-2': { label: 'redis, 2 nodes', redis: true, nodes: 2, oneCore: false },
+  // The server and its redis-server pinned to one core, the generators to the other: the
+  // capacity of one core, which a server sharing both cores with its load would hide.
+  'memory-1c': { label: 'memory, 1 node, 1 core', redis: false, nodes: 1, oneCore: true },
+  'redis-1c': { label: 'redis, 1 node, 1 core', redis: true, nodes: 1, oneCore: true },
 } as const;
 
 /** Key of {@link VARIANTS}. */
@@ -129,6 +133,26 @@ export async function checkMembership(
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   return { rooms: Object.keys(expected).length, missing, extra, httpErrors };
+}
+
+/** The core given to the server and its Redis in one-core variants; generators get the others. */
+const SERVER_CORE = '0';
+
+/**
+ * Pins a one-core variant: every node and the Redis server to {@link SERVER_CORE}, the
+ * generator processes to the remaining cores. Returns the undo (Redis and generators
+ * back on every core; the nodes are stopped anyway).
+ */
+export function pinOneCore(cluster: Cluster, redis: Managed | null, generatorPids: number[], cores: number): () => void {
+  const all = `0-${cores - 1}`;
+  const rest = cores > 1 ? `1-${cores - 1}` : all;
+  for (const n of cluster.nodes) pinToCpus(n.pid, SERVER_CORE);
+  if (redis && cluster.redis) pinToCpus(redis.pid, SERVER_CORE);
+  for (const pid of generatorPids) pinToCpus(pid, rest);
+  return () => {
+    if (redis && cluster.redis) pinToCpus(redis.pid, all);
+    for (const pid of generatorPids) pinToCpus(pid, all);
+  };
 }
 
 /** Redis `used_memory` in bytes, from INFO memory. */

@@ -6,10 +6,11 @@ import { formatTable, writeResult, type BenchResult, type ResultRow } from '../l
 import { VARIANTS, type VariantKey } from './cluster.js';
 import type { BenchContext, ScenarioResult } from './context.js';
 import { WorkerPool } from './pool.js';
-import { killAllStarted, machineCpu, startRedis, type Managed } from './procs.js';
+import { hasTaskset, killAllStarted, machineCpu, startRedis, type Managed } from './procs.js';
 import { round } from './stats.js';
 import { joinsScenario } from './scenario-joins.js';
 import { memoryScenario } from './scenario-memory.js';
+import { ladderScenario } from './scenario-ladder.js';
 import { relayScenario } from './scenario-relay.js';
 
 /**
@@ -17,8 +18,9 @@ import { relayScenario } from './scenario-relay.js';
  * participant; on the memory store and on Redis, one node and two. Writes
  * `bench/results/signaling.json` and prints a table.
  *
- *   node --import tsx bench/signaling/main.ts [--quick] [--variants memory-1,redis-1,redis-2]
- *        (--quick: smaller and shorter, memory-1 and redis-2 only unless --variants is given)
+ *   node --import tsx bench/signaling/main.ts [--quick] [--variants memory-1,redis-1,redis-2,memory-1c,redis-1c]
+ *        (--quick: smaller and shorter, memory-1, redis-2 and the one-core ladders unless --variants is given;
+ *         *-1c: server and redis-server pinned to one core, generators to the other, relay ladder only)
  *        [--scenarios relay,joins,memory] [--workers 2] [--budget seconds]
  */
 
@@ -32,7 +34,8 @@ type ScenarioKey = keyof typeof SCENARIOS;
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    // Default: all variants; --quick keeps the two ends (memory 1 node, redis 2 nodes).
+    // Default: all variants; --quick keeps the two ends (memory 1 node, redis 2 nodes)
+    // and the two one-core ladders.
     variants: { type: 'string' },
     scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
     workers: { type: 'string', default: '2' },
@@ -67,7 +70,7 @@ const log = (line: string): void => void process.stderr.write(line + '\n');
 async function main(): Promise<void> {
   const started = Date.now();
   const quick = args.quick!;
-  let variants = pickList(args.variants ?? (quick ? 'memory-1,redis-2' : Object.keys(VARIANTS).join(',')), Object.keys(VARIANTS) as VariantKey[], 'variant');
+  let variants = pickList(args.variants ?? (quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',')), Object.keys(VARIANTS) as VariantKey[], 'variant');
   const scenarios = pickList(args.scenarios!, Object.keys(SCENARIOS) as ScenarioKey[], 'scenario');
   const workers = Math.max(1, Number(args.workers));
   const notes: string[] = [];
@@ -80,6 +83,10 @@ async function main(): Promise<void> {
   if (variants.some((v) => VARIANTS[v].redis) && !hasRedis()) {
     notes.push('redis-server not found: Redis variants skipped (scripts/bench.sh installs it)');
     variants = variants.filter((v) => !VARIANTS[v].redis);
+  }
+  if (variants.some((v) => VARIANTS[v].oneCore) && (!hasTaskset() || cpus().length < 2)) {
+    notes.push('one-core variants skipped: they need taskset (util-linux) and at least 2 cores');
+    variants = variants.filter((v) => !VARIANTS[v].oneCore);
   }
 
   // Anything else running skews every figure on 2 cores: measure it and say so.
@@ -98,7 +105,7 @@ async function main(): Promise<void> {
   const rows: ResultRow[] = [];
   const details: Record<string, Record<string, unknown>> = {};
   const cpu = cpus();
-  const budgetS = Number(args.budget ?? (quick ? 60 : 450));
+  const budgetS = Number(args.budget ?? (quick ? 120 : 600));
   const build = (partial: boolean): BenchResult => ({
     name: 'signaling',
     rows,
@@ -134,10 +141,12 @@ async function main(): Promise<void> {
           rows.push({ variant: VARIANTS[variant].label, metric: `${scenario} scenario`, value: null, unit: '', note: `skipped: the ${budgetS} s time budget was used up (--budget)` });
           continue;
         }
+        // A one-core variant measures relay capacity only, with its own ladder.
+        if (VARIANTS[variant].oneCore && scenario !== 'relay') continue;
         log(`[signaling] ${scenario} on ${VARIANTS[variant].label}`);
         let res: ScenarioResult;
         try {
-          res = await SCENARIOS[scenario](ctx, variant);
+          res = await (VARIANTS[variant].oneCore ? ladderScenario : SCENARIOS[scenario])(ctx, variant);
         } catch (e) {
           const msg = (e as Error).message;
           log(`  FAILED: ${msg}`);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FatalWaitError, freePort, redisCommand as kitRedisCommand, startRedis as kitStartRedis, waitFor } from '@meshmeet/testkit';
@@ -170,4 +170,31 @@ export function machineCpu(): MachineCpu {
   const total = v.slice(0, 8).reduce((s, x) => s + x, 0);
   const idle = v[3]! + v[4]!;
   return { busy: total - idle, steal: v[7]!, total };
+}
+
+/** Whether `taskset` (util-linux) is available to pin processes to cores. */
+export function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sets the CPU affinity of every thread of `pid` (`cpus` as taskset reads it: `0`, `1-3`). */
+export function pinToCpus(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * How many times the bench's redis-server closed a client for overcoming its
+ * `client-output-buffer-limit` so far (Redis 7.0 logs each one; INFO counts them only from 7.2).
+ */
+export function redisOutputBufferDisconnects(): number {
+  try {
+    return (readFileSync(join(LOG_DIR, 'redis.log'), 'utf8').match(/overcoming of output buffer limits/g) ?? []).length;
+  } catch {
+    return 0;
+  }
 }

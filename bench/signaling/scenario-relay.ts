@@ -26,6 +26,12 @@ export interface RelayStep {
   sent: number;
   received: number;
   lost: number;
+  /** Relays acked `ok` by the server (the rest were answered with an error code, or not at all). */
+  ackedOk: number;
+  /** Relays acked `ok` that never arrived (the server promised a delivery it did not make). */
+  ackedOkLost: number;
+  /** Relays refused with an error ack that arrived anyway. */
+  refusedDelivered: number;
   misrouted: number;
   duplicates: number;
   ackErrors: Record<string, number>;
@@ -53,9 +59,20 @@ export interface RelayStep {
   othersCpu: number;
   /** The generators sent fewer than 98 % of the planned relays on time. */
   generatorBound: boolean;
+  /** Highest server RSS seen during the step (summed over nodes), MB. */
+  rssMB: number;
 }
 
-async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationMs: number): Promise<RelayStep> {
+/** Shape of the relays of one step. */
+export interface StepOptions {
+  /** Bytes of filler in each relay's data. @default 150 */
+  payloadBytes?: number;
+  /** How long to wait for stragglers after the send window, ms. @default 2000 */
+  drainMs?: number;
+}
+
+/** Offers `rate` relays/s for `durationMs` and measures what the server did with them. */
+export async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationMs: number, opts: StepOptions = {}): Promise<RelayStep> {
   // Server CPU is sampled over the send window only: the drain that follows is idle
   // time and would make a saturated server look half busy.
   const cpu0 = cluster.cpuMs();
@@ -74,14 +91,19 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     machine = { busy: ((m1.busy - m0.busy) / total) * 100, steal: ((m1.steal - m0.steal) / total) * 100 };
   };
   const sampler = setTimeout(sample, durationMs);
+  let rssMax = 0;
+  const rssSample = (): void => void (rssMax = Math.max(rssMax, cluster.rss().reduce((a, b) => a + b, 0)));
+  const rssTimer = setInterval(rssSample, 250);
   const replies = await ctx.pool.broadcast({
     cmd: 'relay',
     ratePerSec: rate / ctx.pool.size,
     durationMs,
-    drainMs: 2000,
-    payloadBytes: 150,
+    drainMs: opts.drainMs ?? 2000,
+    payloadBytes: opts.payloadBytes ?? 150,
   });
   clearTimeout(sampler);
+  clearInterval(rssTimer);
+  rssSample();
   // On a starved machine the replies can be handled before the late timer: sample now.
   if (Number.isNaN(serverCpu)) sample();
   const serverTotalMs = cluster.cpuMs() - cpu0;
@@ -98,6 +120,9 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     sent,
     received,
     lost: sent - received,
+    ackedOk: replies.reduce((s, r) => s + r.ackOk, 0),
+    ackedOkLost: replies.reduce((s, r) => s + r.ackedOkLost, 0),
+    refusedDelivered: replies.reduce((s, r) => s + r.refusedDelivered, 0),
     misrouted: replies.reduce((s, r) => s + r.misrouted, 0),
     duplicates: replies.reduce((s, r) => s + r.duplicates, 0),
     ackErrors: mergeCounts(replies.map((r) => r.ackErrors)),
@@ -114,10 +139,11 @@ async function step(ctx: BenchContext, cluster: Cluster, rate: number, durationM
     machineSteal: round(machine.steal, 1),
     othersCpu: 0,
     generatorBound: sent < planned * 0.98 || lateMs > durationMs * 0.05,
+    rssMB: round(rssMax / (1024 * 1024), 1),
   };
   res.othersCpu = round(Math.max(0, (res.machineBusy * cpus().length) - res.serverCpu - res.generatorCpu - (res.redisCpu ?? 0)), 1);
   ctx.log(
-    `  relay ${String(rate).padStart(6)}/s: p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, lost ${res.lost}/${sent}${res.misrouted ? `, misrouted ${res.misrouted}` : ''}${res.duplicates ? `, duplicated ${res.duplicates}` : ''}` +
+    `  relay ${String(rate).padStart(6)}/s: p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, lost ${res.lost}/${sent}, acked ok ${res.ackedOk} (${res.ackedOkLost} of them lost)${res.refusedDelivered ? `, refused yet delivered ${res.refusedDelivered}` : ''}, RSS ${res.rssMB} MB${res.misrouted ? `, misrouted ${res.misrouted}` : ''}${res.duplicates ? `, duplicated ${res.duplicates}` : ''}` +
       `${Object.keys(res.ackErrors).length ? `, ack errors ${describeCounts(res.ackErrors)}` : ''}` +
       `; CPU % of one core: server ${res.serverCpu} (${res.serverUsPerRelay} µs/relay), generators ${res.generatorCpu}${res.redisCpu !== null ? `, redis ${res.redisCpu}` : ''}` +
       `, other processes ~${res.othersCpu}; machine ${res.machineBusy}% busy${res.machineSteal > 0.5 ? ` (${res.machineSteal}% stolen)` : ''}` +

@@ -84,6 +84,10 @@ export interface RelayReply {
   /** Relays received a second time (must stay 0). */
   duplicates: number;
   ackOk: number;
+  /** Relays acked `ok` that never reached their target before the drain ended (must stay 0). */
+  ackedOkLost: number;
+  /** Relays answered with an error ack that reached their target anyway (must stay 0). */
+  refusedDelivered: number;
   /** Error code → count, from acks. */
   ackErrors: Record<string, number>;
   /** Send → receipt at the target, ms, one per received relay. */

@@ -45,6 +45,10 @@ const relay = {
   latencies: [] as number[],
 };
 
+/** Ack outcome per send sequence number of the current phase: 0 none yet, 1 ok, 2 error. */
+const ACK_OK = 1;
+const ACK_ERROR = 2;
+
 function onSignal(self: Member, args: unknown[]): void {
   const payload = args[0] as { from?: string; data?: { p?: number; s?: number; t?: number; to?: string } } | undefined;
   const data = payload?.data;
@@ -186,6 +190,7 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
   const fill = JSON.stringify(filler(cmd.payloadBytes));
   const ackLatencies: number[] = [];
   const ackErrors: Record<string, number> = {};
+  const ackState = new Uint8Array(planned);
   let ackOk = 0;
   let sent = 0;
   const cpu0 = process.cpuUsage();
@@ -204,11 +209,15 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
           const to = s.targets[s.next]!;
           s.next = (s.next + 1) % s.targets.length;
           const t = performance.now();
+          const seq = sent;
           s.m.client!.emitRawWithAck('signal', `{"to":"${to}","data":{"p":${phase},"s":${sent},"t":${t},"to":"${to}","candidate":${fill}}}`, (args) => {
             ackLatencies.push(performance.now() - t);
             const ack = args[0] as { ok?: boolean; error?: { code?: string } } | undefined;
-            if (ack?.ok) ackOk++;
-            else {
+            if (ack?.ok) {
+              ackOk++;
+              ackState[seq] = ACK_OK;
+            } else {
+              ackState[seq] = ACK_ERROR;
               const code = ack?.error?.code ?? 'MALFORMED_ACK';
               ackErrors[code] = (ackErrors[code] ?? 0) + 1;
             }
@@ -224,13 +233,23 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
       }, 1);
     });
   }
-  // Drain: wait until everything arrived and was acked, or the drain window ends.
+  // Drain: wait until every relay was answered and every one acked ok arrived, or the
+  // drain window ends. Relays refused with an error ack are not expected at their target.
   const drainEnd = performance.now() + cmd.drainMs;
-  while (performance.now() < drainEnd && (relay.received + relay.misrouted < sent || ackLatencies.length < sent)) {
+  while (performance.now() < drainEnd && (relay.received + relay.misrouted < ackOk || ackLatencies.length < sent)) {
     await new Promise((r) => setTimeout(r, 5));
+  }
+  // A relay acked ok must arrive; one refused must not.
+  let ackedOkLost = 0;
+  let refusedDelivered = 0;
+  for (let i = 0; i < sent; i++) {
+    if (ackState[i] === ACK_OK && !relay.seen[i]) ackedOkLost++;
+    else if (ackState[i] === ACK_ERROR && relay.seen[i]) refusedDelivered++;
   }
   const reply: RelayReply = {
     planned,
+    ackedOkLost,
+    refusedDelivered,
     sent,
     received: relay.received,
     misrouted: relay.misrouted,

@@ -14,6 +14,7 @@ import { MemoryRoomStore } from './rooms/memory-store.js';
 import { RedisRoomStore } from './rooms/redis-store.js';
 import { RoomService } from './rooms/room-service.js';
 import type { RoomStore } from './rooms/room-store.js';
+import { createRelayPath } from './signaling/relay-setup.js';
 import { attachSignaling, createSocketServer } from './signaling/socket-server.js';
 import type { MeshServer } from './signaling/types.js';
 import { clientAddressResolver } from './security/client-address.js';
@@ -89,6 +90,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     windowMs: config.passwordFailureWindowS * 1000,
   });
   const io = createSocketServer(app.server, config, redis, guard);
+  const relayPath = createRelayPath({ io, config, redis, store, metrics, log: app.log });
+  // Ready only once the adapter's subscriptions are in place (or give up waiting, as for Redis itself).
+  if (relayPath.subscriber) await settleWithin(relayPath.subscriber.firstUp, 5000);
   const rooms = new RoomService({
     passwords,
     roomsCreated: new WindowCounter(3600_000),
@@ -100,9 +104,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxRoomSize: config.maxRoomSize,
     resumeGraceMs: config.resumeGraceMs,
     iceServersFor,
+    onMemberChange: relayPath.onMemberChange,
   });
   let closing = false;
-  attachSignaling(io, { config, rooms, metrics, log: app.log, isClosing: () => closing, addressOf });
+  attachSignaling(io, { config, rooms, relays: relayPath.relays, metrics, log: app.log, isClosing: () => closing, addressOf });
   metrics.bind({ sockets: () => io.engine.clientsCount, totals: () => store.stats() });
 
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
@@ -118,6 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     nodeId,
     isClosing: () => closing,
     redisState: () => (redis ? (redis.isReady() ? 'up' : 'down') : 'n/a'),
+    subscriberState: () => (relayPath.subscriber ? (relayPath.subscriber.isUp() ? 'up' : 'down') : 'n/a'),
   });
   await app.register(roomRoutes, { store, maxRoomSize: config.maxRoomSize, iceServers: config.iceServers, passwords, addressOf });
   const servesWeb = await registerStatic(app, config.webDistDir);
@@ -144,6 +150,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     closing = true;
     rooms.stopAccepting();
     clearInterval(timer);
+    relayPath.close();
     const local = [...io.sockets.sockets.values()];
     io.local.emit('server:shutdown', { reconnectAfterMs: RECONNECT_AFTER_MS });
     // Each disconnect queues the member's release (into its grace window) behind any join

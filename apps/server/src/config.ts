@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import proxyAddr from '@fastify/proxy-addr';
 import { z } from 'zod';
-import { schemas, type IceServer } from '@meshmeet/protocol';
+import { Limits, schemas, type IceServer } from '@meshmeet/protocol';
 
 /**
  * Server configuration, read once from the environment at boot (see `.env.example`).
@@ -31,6 +31,13 @@ export interface Config {
   /** Token bucket for `signal`: sustained events per second and burst size, per socket. */
   signalRatePerS: number;
   signalBurst: number;
+  /** Bytes budget for `signal` frames per socket: sustained bytes per second and burst. */
+  signalBytesPerS: number;
+  signalBytesBurst: number;
+  /** Relays one node lets wait on the store or Redis at once; more are refused `UNAVAILABLE`. */
+  relayMaxInFlight: number;
+  /** Relays are refused `UNAVAILABLE` while the event loop's turn has run longer than this, ms. */
+  relayMaxLoopDelayMs: number;
   /** socket.io `maxHttpBufferSize`: larger frames close the connection. */
   maxMessageBytes: number;
   /** Origins allowed to connect cross-origin (dev setups); empty: same origin only. */
@@ -121,6 +128,11 @@ const fields = {
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   SIGNAL_RATE_PER_S: [int(1, 100_000), '200'],
   SIGNAL_BURST: [int(1, 100_000), '400'],
+  SIGNAL_BYTES_PER_S: [int(1024, 100 * 1024 * 1024), String(64 * 1024)],
+  // At least one largest signal (64 KiB of data plus its envelope) must fit in the burst.
+  SIGNAL_BYTES_BURST: [int(Limits.signalDataMaxBytes + 1024, 1024 * 1024 * 1024), String(256 * 1024)],
+  RELAY_MAX_IN_FLIGHT: [int(1, 1_000_000), '2000'],
+  RELAY_MAX_LOOP_DELAY_MS: [int(20, 60_000), '100'],
   MAX_MESSAGE_BYTES: [int(1024, 16 * 1024 * 1024), String(128 * 1024)],
   CORS_ORIGINS: [z.string().optional(), undefined],
   TRUSTED_PROXIES: [z.string().optional(), undefined],
@@ -228,6 +240,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: read(env, 'LOG_LEVEL'),
     signalRatePerS: read(env, 'SIGNAL_RATE_PER_S'),
     signalBurst: read(env, 'SIGNAL_BURST'),
+    signalBytesPerS: read(env, 'SIGNAL_BYTES_PER_S'),
+    signalBytesBurst: read(env, 'SIGNAL_BYTES_BURST'),
+    relayMaxInFlight: read(env, 'RELAY_MAX_IN_FLIGHT'),
+    relayMaxLoopDelayMs: read(env, 'RELAY_MAX_LOOP_DELAY_MS'),
     maxMessageBytes: read(env, 'MAX_MESSAGE_BYTES'),
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ErrorCode, Limits, type JoinResult } from '@meshmeet/protocol';
+import { ErrorCode, Limits, type Ack, type JoinResult } from '@meshmeet/protocol';
 import type { Config } from '../src/config.js';
 import { connect, record, request, requestOk, sleep, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
 
@@ -26,7 +26,9 @@ describe.each([['memory'], ['redis']] as const)('signaling over socket.io (%s st
   let node: TestNode;
   const base = (): Partial<Config> => (kind === 'redis' ? { redisUrl: inject('redisUrl'), redisPrefix: uniquePrefix() } : {});
   beforeAll(async () => {
-    node = await startNode({ ...base(), resumeGraceMs: 0, maxRoomSize: 3 });
+    // Per-socket limits are tested here. Node-wide overload shedding has tests of its own:
+    // an in-process burst (the test's client shares this event loop) could trigger it.
+    node = await startNode({ ...base(), resumeGraceMs: 0, maxRoomSize: 3, relayMaxLoopDelayMs: 60_000 });
   });
   afterAll(() => node.close());
 
@@ -286,5 +288,32 @@ describe('resume', () => {
     expect(await kicked).toBe('io server disconnect');
     await sleep(100);
     expect((await node.store.getMember('takeover', a.r.self.id))?.socketId).toBe(a2.id);
+  });
+});
+
+describe('signal bytes budget', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    // 1 KiB/s sustained, a burst of 66,560 bytes: room for one largest signal, not for a stream.
+    node = await startNode({ signalBytesPerS: 1024, signalBytesBurst: Limits.signalDataMaxBytes + 1024, relayMaxLoopDelayMs: 60_000 });
+  });
+  afterAll(() => node.close());
+
+  it('refuses signals past the bytes per second of a socket with RATE_LIMITED, while the event budget is far from used', async () => {
+    const a = await joined(node, 'bytes', 'A');
+    const b = await joined(node, 'bytes', 'B');
+    const atB = record(b.c, 'signal');
+    const chunk = { description: { type: 'offer', sdp: 'v=0 '.repeat(5000) } }; // ~20 KB of JSON
+    const acks: Ack<unknown>[] = [];
+    for (let i = 0; i < 6; i++) acks.push(await request(a.c, 'signal', { to: b.r.self.id, data: chunk }));
+    expect(acks.slice(0, 3).every((x) => x.ok)).toBe(true);
+    const refused = acks.filter((x) => !x.ok);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    for (const x of refused) expect(x).toMatchObject({ ok: false, error: { code: ErrorCode.RATE_LIMITED, message: expect.stringMatching(/bytes/) } });
+    // Small signals still pass once the budget refills; refused ones never reached B.
+    await waitFor('budget refill', async () => (await request(a.c, 'signal', { to: b.r.self.id, data: { candidate: null } })).ok);
+    await waitFor('deliveries', () => atB.length === acks.filter((x) => x.ok).length + 1);
+    await sleep(100);
+    expect(atB.length).toBe(acks.filter((x) => x.ok).length + 1);
   });
 });

@@ -6,13 +6,15 @@ export interface HealthRoutesOptions {
   metrics: Metrics;
   /** `'n/a'` without Redis (memory store). */
   redisState: () => 'up' | 'down' | 'n/a';
+  /** The Socket.IO adapter's Redis subscriber: `down` while cut off or resubscribing (messages to this node are lost). */
+  subscriberState?: () => 'up' | 'down' | 'n/a';
   isClosing: () => boolean;
   nodeId: string;
 }
 
 /**
- * `GET /healthz` (the process answers), `GET /readyz` (it can serve: Redis reachable, not
- * shutting down; 503 otherwise, so a load balancer stops sending people here) and
+ * `GET /healthz` (the process answers), `GET /readyz` (it can serve: Redis reachable, the
+ * adapter's subscriber holding its subscriptions, not shutting down; 503 otherwise, so a load balancer stops sending people here) and
  * `GET /metrics` (Prometheus text format).
  */
 export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions): Promise<void> {
@@ -20,8 +22,9 @@ export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions)
 
   app.get('/readyz', async (_req, reply) => {
     const redis = o.redisState();
-    const ready = redis !== 'down' && !o.isClosing();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', redis, closing: o.isClosing() });
+    const subscriber = o.subscriberState?.() ?? 'n/a';
+    const ready = redis !== 'down' && subscriber !== 'down' && !o.isClosing();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', redis, subscriber, closing: o.isClosing() });
   });
 
   app.get('/metrics', async (_req, reply) => {

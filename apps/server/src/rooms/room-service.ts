@@ -3,12 +3,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import {
   DEFAULT_MEDIA_STATE,
   ErrorCode,
-  Limits,
   type ChatMessage,
   type IceServer,
   type JoinResult,
   type Peer,
-  type SignalSend,
 } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -16,6 +14,7 @@ import type { Binding, MeshServer, MeshSocket } from '../signaling/types.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
 import type { WindowCounter } from '../security/window-counter.js';
+import type { MemberEvent } from './membership-view.js';
 import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
 
 /** Dependencies and settings of {@link RoomService}. */
@@ -33,6 +32,11 @@ export interface RoomServiceOptions {
   /** Rooms created per client address in the current hour, and the most allowed. */
   roomsCreated: WindowCounter;
   roomsPerAddressPerHour: number;
+  /**
+   * Told of every change of a member's binding, before the room hears of it (the relay
+   * path keeps its membership view current with these; see membership-view.ts).
+   */
+  onMemberChange?: (ev: MemberEvent) => void;
 }
 
 /** A fresh `room:join` after schema validation. */
@@ -41,37 +45,6 @@ export interface FreshJoin {
   nick: string;
   password?: string | undefined;
   state?: Partial<Peer> | undefined;
-}
-
-/**
- * UTF-8 size of a payload as JSON. Node's byteLength avoids the copy `jsonByteLength` makes
- * with TextEncoder (it must also run in browsers); payloads here came from JSON, so no cycles.
- */
-function dataBytes(data: unknown): number {
-  try {
-    return Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
-  } catch {
-    return Infinity; // too deep to serialize: certainly not a session description
-  }
-}
-
-/** Deepest nesting allowed in `signal.data`; SDP and ICE messages need 3 levels. */
-const MAX_SIGNAL_DEPTH = 32;
-
-/**
- * Whether a JSON value nests deeper than `limit`. Iterative, so a hostile payload nested
- * thousands of levels deep cannot overflow the stack here (JSON.stringify and socket.io's
- * encoder would, later).
- */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
 }
 
 /** The refusal of a password for a room that is already open. */
@@ -125,6 +98,7 @@ export class RoomService {
     // A socket that closed meanwhile must not enter the channel (socket.io already ran its
     // leave-all); the binding alone lets the queued disconnect release the member.
     if (socket.connected) await socket.join(channel);
+    this.o.onMemberChange?.({ kind: 'bound', room: req.room, id: peer.id, socketId: socket.id });
     socket.to(channel).emit('peer:joined', peer);
     const now = await this.db(() => this.o.store.list(req.room)).catch(() => null);
     let members = before;
@@ -152,6 +126,7 @@ export class RoomService {
     // disconnect put the member back into its grace window.
     if (socket.connected) await socket.join(channel);
     socket.data.binding = { room: outcome.room, channel, id: outcome.self.id, nick: outcome.self.nick };
+    this.o.onMemberChange?.({ kind: 'bound', room: outcome.room, id: outcome.self.id, socketId: socket.id });
     if (outcome.previousSocketId && outcome.previousSocketId !== socket.id) {
       // The old connection may still look alive (its node has not noticed the drop yet): close it.
       this.o.io.in(outcome.previousSocketId).disconnectSockets(true);
@@ -167,7 +142,10 @@ export class RoomService {
     const removed = await this.db(() => this.o.store.leave(b.room, b.id, socket.id));
     socket.data.binding = null;
     await socket.leave(b.channel);
-    if (removed) this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'left' });
+    if (removed) {
+      this.o.onMemberChange?.({ kind: 'gone', room: b.room, id: b.id });
+      this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'left' });
+    }
   }
 
   /** The socket closed: the member waits out its grace window (or goes now without one). */
@@ -181,7 +159,11 @@ export class RoomService {
   private async release(b: Binding, socketId: string): Promise<void> {
     try {
       const outcome = await this.o.store.disconnect(b.room, b.id, socketId, this.o.resumeGraceMs);
-      if (outcome === 'removed') this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'disconnected' });
+      if (outcome === 'grace') this.o.onMemberChange?.({ kind: 'bound', room: b.room, id: b.id, socketId: null });
+      if (outcome === 'removed') {
+        this.o.onMemberChange?.({ kind: 'gone', room: b.room, id: b.id });
+        this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'disconnected' });
+      }
     } catch (err) {
       // The store is unreachable: retry on the next tick, or the member would stay bound to a
       // dead socket on a live node, where no reaper would ever find it.
@@ -199,28 +181,6 @@ export class RoomService {
     socket.to(b.channel).emit('peer:updated', { ...patch, id: b.id });
   }
 
-  /** `signal`: to the target's socket only, with `from` taken from the sender's binding. */
-  async relay(socket: MeshSocket, msg: SignalSend): Promise<void> {
-    const started = performance.now();
-    const b = this.bound(socket);
-    if (nestedDeeperThan(msg.data, MAX_SIGNAL_DEPTH)) throw AppError.invalid(`data: nested deeper than ${MAX_SIGNAL_DEPTH} levels`);
-    if (dataBytes(msg.data) > Limits.signalDataMaxBytes) {
-      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `signal data must be at most ${Limits.signalDataMaxBytes} bytes of JSON`);
-    }
-    if (msg.to === b.id) throw AppError.invalid('to: cannot signal yourself');
-    const target = await this.db(() => this.o.store.getMember(b.room, msg.to));
-    if (!target) throw new AppError(ErrorCode.PEER_NOT_FOUND, 'No such participant in your room');
-    if (!target.socketId) throw new AppError(ErrorCode.PEER_UNAVAILABLE, 'That participant is reconnecting; try again shortly');
-    const payload = { from: b.id, data: msg.data };
-    // A local target gets it directly; a remote one through the adapter, which (sharded,
-    // dynamic-private) publishes on the target socket's own channel: only its node hears it.
-    const local = this.o.io.sockets.sockets.get(target.socketId);
-    if (local) local.emit('signal', payload);
-    else this.o.io.to(target.socketId).emit('signal', payload);
-    this.o.metrics.relays.inc();
-    this.o.metrics.relayLatency.observe((performance.now() - started) / 1000);
-  }
-
   /** `chat:send`: to everyone in the room, the sender included. */
   async chat(socket: MeshSocket, text: string): Promise<ChatMessage> {
     const b = this.bound(socket);
@@ -233,7 +193,10 @@ export class RoomService {
   async tick(): Promise<Removal[]> {
     for (const { b, socketId } of this.unreleased.splice(0)) await this.release(b, socketId);
     const { removed, selfReaped } = await this.o.store.tick();
-    for (const r of removed) this.o.io.to(roomChannel(r.room)).emit('peer:left', { id: r.id, reason: r.reason });
+    for (const r of removed) {
+      this.o.onMemberChange?.({ kind: 'gone', room: r.room, id: r.id });
+      this.o.io.to(roomChannel(r.room)).emit('peer:left', { id: r.id, reason: r.reason });
+    }
     if (selfReaped) await this.dropReapedMembers();
     return removed;
   }

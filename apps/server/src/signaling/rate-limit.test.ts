@@ -13,3 +13,16 @@ describe('TokenBucket', () => {
     expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
   });
 });
+
+describe('TokenBucket as a bytes budget', () => {
+  it('charges the cost, refuses a message larger than what is left without taking anything', () => {
+    let now = 0;
+    const bytes = new TokenBucket(1000, 1500, () => now);
+    expect(bytes.take(1200)).toBe(true);
+    expect(bytes.take(400)).toBe(false); // 300 left: refused whole
+    expect(bytes.take(300)).toBe(true);
+    now += 500; // 0.5 s at 1000 B/s
+    expect(bytes.take(501)).toBe(false);
+    expect(bytes.take(500)).toBe(true);
+  });
+});

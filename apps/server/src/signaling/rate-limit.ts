@@ -1,6 +1,7 @@
 /**
- * A token bucket: `burst` events at once, refilled at `ratePerS`. Checked synchronously
+ * A token bucket: `burst` tokens at once, refilled at `ratePerS`. Checked synchronously
  * per event, so a flooding socket costs the server one subtraction per dropped event.
+ * A token is one event, or one byte for a bytes budget ({@link take} with a cost).
  */
 export class TokenBucket {
   private tokens: number;
@@ -15,13 +16,13 @@ export class TokenBucket {
     this.last = now();
   }
 
-  /** Takes one token; false when the bucket is empty (the event must be refused). */
-  take(): boolean {
+  /** Takes `cost` tokens (default one); false, taking nothing, when fewer are left (the event must be refused). */
+  take(cost = 1): boolean {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.ratePerS);
     this.last = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 }

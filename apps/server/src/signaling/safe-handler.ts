@@ -32,7 +32,7 @@ export function splitAck(args: unknown[]): { payload: unknown; ack: ((a: Ack<unk
 }
 
 /** Describes the first schema issue as `field: reason`. */
-function describe(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+export function describeIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
   const issue = issues[0];
   if (!issue) return 'invalid payload';
   const where = issue.path.map(String).join('.') || 'payload';
@@ -60,7 +60,7 @@ export function safeHandler<T>(socket: MeshSocket, ctx: HandlerContext, spec: Ha
     let value = payload as T;
     if (spec.schema) {
       const parsed = spec.schema.safeParse(payload);
-      if (!parsed.success) return fail(ErrorCode.INVALID_PAYLOAD, describe(parsed.error.issues));
+      if (!parsed.success) return fail(ErrorCode.INVALID_PAYLOAD, describeIssues(parsed.error.issues));
       value = parsed.data;
     }
     const data = await spec.run(socket, value);

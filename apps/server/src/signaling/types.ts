@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@meshmeet/protocol';
+import type { MemberEvent } from '../rooms/membership-view.js';
 import type { TokenBucket } from './rate-limit.js';
 
 /** Where a socket sits once it joined: set only by the server, never from a payload. */
@@ -23,8 +24,15 @@ export interface SocketData {
   joinDeadline?: NodeJS.Timeout;
 }
 
-/** Events between nodes (none: everything goes through rooms and socket ids). */
-export type InterServerEvents = Record<string, never>;
+/**
+ * Events between nodes (`io.serverSideEmit`): changes of member bindings, so each node's
+ * membership view stays current; `members:reset` asks every node to drop its view (a
+ * node may have failed to publish a change).
+ */
+export interface InterServerEvents {
+  member: (ev: MemberEvent) => void;
+  'members:reset': () => void;
+}
 
 /** The typed socket.io server. */
 export type MeshServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

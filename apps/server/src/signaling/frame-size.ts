@@ -1,0 +1,37 @@
+import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+
+/**
+ * Byte size of the frame each inbound `signal` payload arrived in, recorded while
+ * socket.io decodes it. The relay path reads it to check the size limit and charge the
+ * socket's bytes budget without serializing the payload a second time.
+ */
+const sizes = new WeakMap<object, number>();
+
+/** A socket.io decoder that notes the size of every text `signal` event it decodes. */
+class SizedDecoder extends Decoder {
+  /** Size of the text frame being decoded; 0 for binary parts (their payloads are measured exactly later). */
+  private frameBytes = 0;
+
+  constructor(opts?: ConstructorParameters<typeof Decoder>[0]) {
+    super(opts);
+    // Registered before socket.io's own listener, so the size is known when the handler runs.
+    this.on('decoded', (packet: Packet) => {
+      if (this.frameBytes === 0 || packet.type !== PacketType.EVENT || !Array.isArray(packet.data) || packet.data[0] !== 'signal') return;
+      const payload: unknown = packet.data[1];
+      if (payload !== null && typeof payload === 'object') sizes.set(payload, this.frameBytes);
+    });
+  }
+
+  override add(obj: unknown): void {
+    this.frameBytes = typeof obj === 'string' ? Buffer.byteLength(obj, 'utf8') : 0;
+    super.add(obj);
+  }
+}
+
+/** The parser to give socket.io (`new Server(http, { parser })`). */
+export const sizedParser = { Encoder, Decoder: SizedDecoder };
+
+/** Size in bytes of the frame that carried `payload`, or undefined when none was recorded (binary frames). */
+export function frameBytes(payload: unknown): number | undefined {
+  return payload !== null && typeof payload === 'object' ? sizes.get(payload) : undefined;
+}

@@ -1,0 +1,97 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { RedisClients } from '../redis.js';
+import { MembershipView, type MemberEvent } from '../rooms/membership-view.js';
+import { RelayService } from '../rooms/relay-service.js';
+import { roomChannel } from '../rooms/room-service.js';
+import type { RoomStore } from '../rooms/room-store.js';
+import { NodeRelayLimits } from './relay-limits.js';
+import { classicDelivery, shardedDelivery } from './socket-delivery.js';
+import { watchSubscriber, type SubscriberHealth } from './subscriber-health.js';
+import type { MeshServer } from './types.js';
+
+/** How often rooms without a socket on this node are dropped from the view, ms. */
+const PRUNE_EVERY_MS = 5000;
+
+/** What {@link createRelayPath} builds. */
+export interface RelayPath {
+  relays: RelayService;
+  view: MembershipView;
+  limits: NodeRelayLimits;
+  /** For `RoomService`: applies a binding change here and tells the other nodes. */
+  onMemberChange: (ev: MemberEvent) => void;
+  /** The adapter's Redis subscriber; null without Redis. */
+  subscriber: SubscriberHealth | null;
+  close(): void;
+}
+
+function isMemberEvent(ev: unknown): ev is MemberEvent {
+  const e = ev as Partial<Record<string, unknown>> | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.room === 'string' &&
+    typeof e.id === 'string' &&
+    ((e.kind === 'gone' && true) || (e.kind === 'bound' && (typeof e.socketId === 'string' || e.socketId === null)))
+  );
+}
+
+/**
+ * Wires the `signal` relay path of one node: the membership view kept current by every
+ * node's member events (sent with `io.serverSideEmit`, on the same Redis connection and in
+ * the same order as the rooms' own broadcasts), cross-node delivery with a receipt, the
+ * node's relay budget, and the watch on the adapter's subscriber.
+ */
+export function createRelayPath(o: { io: MeshServer; config: Config; redis: RedisClients | null; store: RoomStore; metrics: Metrics; log: FastifyBaseLogger }): RelayPath {
+  const { io, redis } = o;
+  const view = new MembershipView();
+  const limits = new NodeRelayLimits(o.config.relayMaxInFlight, o.config.relayMaxLoopDelayMs);
+  const channelPrefix = `${o.config.redisPrefix}sio`;
+  const remote = redis ? (o.config.adapter === 'sharded' ? shardedDelivery(io, redis.main, channelPrefix) : classicDelivery(io)) : null;
+  const relays = new RelayService({ store: o.store, io, view, metrics: o.metrics, log: o.log, remote, limits });
+
+  let subscriber: SubscriberHealth | null = null;
+  if (redis) {
+    io.on('member', (ev: unknown) => {
+      if (isMemberEvent(ev)) view.apply(ev);
+    });
+    io.on('members:reset', () => view.clear());
+    // While the subscriber is cut off, other nodes' events are lost: every lookup goes to the store.
+    subscriber = watchSubscriber(redis.sub, {
+      metrics: o.metrics,
+      log: o.log,
+      onDown: () => view.setEnabled(false),
+      onUp: () => view.setEnabled(true),
+    });
+    // Events this node sent while its command connection was down never left: others drop their views.
+    let mainDown = false;
+    redis.main.on('close', () => (mainDown = true));
+    redis.main.on('ready', () => {
+      if (!mainDown) return;
+      mainDown = false;
+      view.clear();
+      io.serverSideEmit('members:reset');
+    });
+  }
+  const prune = setInterval(() => {
+    const local = io.of('/').adapter.rooms;
+    view.prune((room) => local.has(roomChannel(room)));
+  }, PRUNE_EVERY_MS);
+  prune.unref();
+
+  return {
+    relays,
+    view,
+    limits,
+    subscriber,
+    onMemberChange: (ev) => {
+      view.apply(ev, true);
+      if (redis) io.serverSideEmit('member', ev);
+    },
+    close: () => {
+      clearInterval(prune);
+      limits.stop();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import { MessageType } from 'socket.io-adapter';
+import type { RemoteDelivery } from '../rooms/relay-service.js';
+import type { MeshServer } from './types.js';
+
+/** Socket.IO packet type of an event (socket.io-parser `PacketType.EVENT`). */
+const EVENT_PACKET = 2;
+
+/**
+ * Cross-node delivery through the sharded Redis adapter (`dynamic-private` mode), with
+ * a receipt: the message is what `io.to(socketId).emit('signal', …)` would publish (the
+ * adapter's own BROADCAST message on the socket's own channel, which only the node
+ * holding that socket subscribes to), but sent here so that SPUBLISH's answer — how many
+ * subscribers took it — reaches the relay. 0 means no node holds the socket (it closed,
+ * or its node's subscriber is cut off), so the sender is told instead of acked.
+ *
+ * The message format is that of socket.io-adapter 2.5 `ClusterAdapter` (all nodes of a
+ * deployment run the same version); the multi-node tests relay through it.
+ */
+export function shardedDelivery(io: MeshServer, pub: Redis, channelPrefix: string): RemoteDelivery {
+  const adapter = io.of('/').adapter as unknown as { uid: string };
+  return {
+    toSocket(socketId, payload) {
+      const message = {
+        uid: adapter.uid,
+        nsp: '/',
+        type: MessageType.BROADCAST,
+        data: { packet: { type: EVENT_PACKET, data: ['signal', payload], nsp: '/' }, opts: { rooms: [socketId], except: [], flags: {} } },
+      };
+      // SPUBLISH answers with the number of subscribers that received the message.
+      return pub.spublish(`${channelPrefix}#/#${socketId}#`, JSON.stringify(message)) as Promise<number>;
+    },
+  };
+}
+
+/**
+ * Cross-node delivery through the classic adapter: every node receives every relay, so
+ * Redis's count says nothing about the target. Delivery is not confirmed (counted as 1).
+ */
+export function classicDelivery(io: MeshServer): RemoteDelivery {
+  return {
+    async toSocket(socketId, payload) {
+      io.to(socketId).emit('signal', payload);
+      return 1;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { cpus } from 'node:os';
+import type { ResultRow } from '../lib/results.js';
+import { pinOneCore, planRooms, startCluster, type Cluster, type VariantKey } from './cluster.js';
+import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
+import { redisOutputBufferDisconnects } from './procs.js';
+import { step, type RelayStep } from './scenario-relay.js';
+
+/**
+ * Relay capacity of one core: the server and its Redis pinned to one core, the
+ * generators to the other, and a ladder of offered rates that keeps going past
+ * saturation (no stop at the first bad step). Per step: latency, how many relays were
+ * acked `ok` and whether each of those arrived, the error codes of the rest, server
+ * CPU per relay, RSS, and whether Redis cut a pub/sub client off.
+ */
+
+/** Latency bound of the one-core capacity target. */
+const CAPACITY_P99_MS = 20;
+/** Targets: ≥ this rate within {@link CAPACITY_P99_MS}; the CPU budget is read at {@link CPU_RATE}. */
+const CAPACITY_RATE = 5000;
+const CPU_RATE = 2500;
+const CPU_US_PER_RELAY = 100;
+/** At the top rung every acked relay arrives, memory stays below this, the rest gets an error code. */
+const OVERLOAD_RATE = 10_000;
+const OVERLOAD_RSS_MB = 400;
+
+/** One rung plus what the pinned deployment reported around it. */
+interface Rung extends RelayStep {
+  /** Relays that got no ack at all before the drain ended. */
+  unanswered: number;
+  /** Redis closed a client for its output buffer during the step (from the redis log). */
+  outputBufferCuts: number;
+  /** The node's count of subscriber reconnects after the step (`null`: the metric is absent). */
+  subscriberReconnects: number | null;
+}
+
+/** `meshmeet_redis_subscriber_reconnects_total` of the first node, or null when absent. */
+async function subscriberReconnects(cluster: Cluster): Promise<number | null> {
+  const text = await fetch(`${cluster.urls[0]}/metrics`)
+    .then((r) => (r.ok ? r.text() : ''))
+    .catch(() => '');
+  const m = /^meshmeet_redis_subscriber_reconnects_total (\d+)/m.exec(text);
+  return m ? Number(m[1]) : null;
+}
+
+function sustained(s: Rung): boolean {
+  return s.lost === 0 && s.ackedOkLost === 0 && Object.keys(s.ackErrors).length === 0 && s.p99 <= CAPACITY_P99_MS && !s.generatorBound;
+}
+
+/** Runs the one-core ladder on a one-core variant. */
+export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Promise<ScenarioResult> {
+  const sockets = ctx.quick ? 400 : 2000;
+  const stepMs = ctx.quick ? 2000 : 8000;
+  const rates = ctx.quick ? [CPU_RATE, OVERLOAD_RATE] : [1000, CPU_RATE, CAPACITY_RATE, 7500, OVERLOAD_RATE];
+  // ~400 bytes: an ICE candidate with its JSON wrapping, as the issue measured.
+  const shape = { payloadBytes: 400, drainMs: ctx.quick ? 5000 : 10_000 };
+  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv);
+  const unpin = pinOneCore(cluster, ctx.redis, ctx.pool.pids, cpus().length);
+  const notes: string[] = [];
+  try {
+    const plans = planRooms(`ladder-${variant}`, sockets, 4, 1, ctx.pool.size);
+    const conn = await connectPlans(ctx, cluster, plans);
+    if (conn.failed) notes.push(`ladder: ${conn.failed} of ${sockets} sockets failed to connect (${describeCounts(conn.errors)})`);
+    const joined = await joinAll(ctx, 0, 100);
+    if (joined.ok < joined.attempted) notes.push(`ladder: ${joined.attempted - joined.ok} joins failed (${describeCounts(joined.errors)})`);
+    ctx.log(`  ${joined.ok} participants in rooms of 4; server${cluster.redis ? ' and redis-server' : ''} on core 0, generators on the rest`);
+    ctx.log('  warm-up:');
+    await step(ctx, cluster, 1000, ctx.quick ? 500 : 1500, shape);
+    const rungs: Rung[] = [];
+    for (const rate of rates) {
+      const cuts0 = redisOutputBufferDisconnects();
+      const s = await step(ctx, cluster, rate, stepMs, shape);
+      const errors = Object.values(s.ackErrors).reduce((a, b) => a + b, 0);
+      const rung: Rung = {
+        ...s,
+        unanswered: Math.max(0, s.sent - s.ackedOk - errors),
+        outputBufferCuts: redisOutputBufferDisconnects() - cuts0,
+        subscriberReconnects: await subscriberReconnects(cluster),
+      };
+      if (rung.outputBufferCuts || rung.unanswered) {
+        ctx.log(`    redis output-buffer cuts ${rung.outputBufferCuts}, unanswered ${rung.unanswered}, subscriber reconnects ${rung.subscriberReconnects ?? 'n/a'}`);
+      }
+      rungs.push(rung);
+    }
+    const label = cluster.label;
+    const rows: ResultRow[] = [];
+    for (const r of rungs) {
+      const delivered = r.ackedOk - r.ackedOkLost;
+      const errs = describeCounts(r.ackErrors);
+      rows.push({
+        variant: label,
+        metric: `1-core ${r.rate}/s: p50 / p99`,
+        value: `${r.p50} / ${r.p99}`,
+        unit: 'ms',
+      });
+      rows.push({
+        variant: label,
+        metric: `1-core ${r.rate}/s: delivered / acked ok / sent`,
+        value: `${delivered} / ${r.ackedOk} / ${r.sent}`,
+        unit: 'relays',
+        ...(errs || r.unanswered ? { note: `${errs ? `error acks: ${errs}` : ''}${r.unanswered ? ` unanswered: ${r.unanswered}` : ''}`.trim() } : {}),
+      });
+      rows.push({
+        variant: label,
+        metric: `1-core ${r.rate}/s: server CPU per relay sent, RSS`,
+        value: `${r.serverUsPerRelay} µs, ${r.rssMB} MB`,
+        unit: '',
+        note: `server ${r.serverCpu}%${r.redisCpu !== null ? `, redis ${r.redisCpu}%` : ''} of the pinned core; other processes ~${r.othersCpu}% of a core${r.outputBufferCuts ? `; redis cut ${r.outputBufferCuts} client(s) off for their output buffer` : ''}`,
+      });
+    }
+    const best = rungs.filter(sustained).reduce((m, s) => Math.max(m, s.rate), 0);
+    rows.push({
+      variant: label,
+      metric: `1-core max rate with p99 <= ${CAPACITY_P99_MS} ms, every relay delivered`,
+      value: best,
+      unit: 'relays/s',
+      target: `>= ${CAPACITY_RATE}`,
+      pass: best >= CAPACITY_RATE,
+    });
+    const cpuRung = rungs.find((r) => r.rate === CPU_RATE);
+    if (cpuRung) {
+      rows.push({
+        variant: label,
+        metric: `1-core server CPU per relay @ ${CPU_RATE}/s`,
+        value: cpuRung.serverUsPerRelay,
+        unit: 'µs',
+        target: `<= ${CPU_US_PER_RELAY}`,
+        pass: cpuRung.serverUsPerRelay <= CPU_US_PER_RELAY,
+        ...(cpuRung.redisCpu !== null ? { note: `plus redis-server ~${Math.round((cpuRung.redisCpu * 10_000) / CPU_RATE)} µs per relay` } : {}),
+      });
+    }
+    const top = rungs.find((r) => r.rate === OVERLOAD_RATE);
+    if (top) {
+      rows.push({
+        variant: label,
+        metric: `1-core ${OVERLOAD_RATE}/s: relays acked ok but lost`,
+        value: top.ackedOkLost,
+        unit: 'relays',
+        target: '0',
+        pass: top.ackedOkLost === 0 && top.refusedDelivered === 0,
+      });
+      rows.push({ variant: label, metric: `1-core ${OVERLOAD_RATE}/s: server RSS`, value: top.rssMB, unit: 'MB', target: `<= ${OVERLOAD_RSS_MB}`, pass: top.rssMB <= OVERLOAD_RSS_MB });
+      const refused = top.sent - top.ackedOk;
+      rows.push({
+        variant: label,
+        metric: `1-core ${OVERLOAD_RATE}/s: relays not acked ok that got no error code`,
+        value: top.unanswered,
+        unit: 'relays',
+        target: '0',
+        pass: top.unanswered === 0,
+        note: `${refused} of ${top.sent} not acked ok${describeCounts(top.ackErrors) ? ` (${describeCounts(top.ackErrors)})` : ''}`,
+      });
+    }
+    return { rows, details: { sockets, roomSize: 4, stepMs, payloadBytes: shape.payloadBytes, rungs }, notes };
+  } finally {
+    unpin();
+    await ctx.pool.broadcast({ cmd: 'close' });
+    await cluster.stop();
+  }
+}
