@@ -123,13 +123,14 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
   proc.once('exit', (code, sig) => (exitInfo = `exited early (code ${code}, signal ${sig}); see bench/results/logs/${opts.name}.log`));
   try {
     await waitFor(
+      // Long: tsx compiles the server at start, which takes a minute on a loaded shared machine.
       `server ${opts.name} to answer /healthz`,
       async () => {
         if (exitInfo) throw new FatalWaitError(`server ${opts.name} ${exitInfo}`);
         const r = await fetch(`${url}/healthz`).catch(() => null);
         return r?.status === 200;
       },
-      { timeoutMs: 30_000, intervalMs: 50 },
+      { timeoutMs: 90_000, intervalMs: 50 },
     );
   } catch (e) {
     await m.stop(500);
