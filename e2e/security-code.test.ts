@@ -1,8 +1,10 @@
 /**
- * People compare security codes: each remote row of the People panel shows a code made
- * from the DTLS certificate fingerprints of that pair. Both ends of a pair must see the
- * same code, different pairs must see different codes, and the code must come from the
- * certificates the two browsers really use. People with the same name are told apart.
+ * Trust in the call UI. People compare security codes: each remote row of the People panel
+ * shows a code made from the DTLS certificate fingerprints of that pair. Both ends of a pair
+ * must see the same code, different pairs must see different codes, and the code must come
+ * from the certificates the two browsers really use. People with the same name are told
+ * apart. The call header says whether the room has a password, and a password given for an
+ * open room is refused with what to do.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,11 +30,12 @@ async function openPeople(page: Page): Promise<void> {
  * Joins with camera and microphone off (chosen in the lobby): a security code needs only the
  * DTLS connection, and three encoding pages would starve the shared test machine.
  */
-async function joinQuietly(page: Page, room: string, nick: string): Promise<void> {
+async function joinQuietly(page: Page, room: string, nick: string, password?: string): Promise<void> {
   await page.getByRole('button', { name: 'Turn camera off', exact: true }).click({ timeout: CALL_TIMEOUT_MS });
   await page.getByRole('button', { name: 'Turn camera on', exact: true }).waitFor({ timeout: CALL_TIMEOUT_MS });
   await page.getByRole('button', { name: 'Mute microphone', exact: true }).click({ timeout: CALL_TIMEOUT_MS });
   await page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor({ timeout: CALL_TIMEOUT_MS });
+  if (password !== undefined) await page.getByLabel('Password', { exact: true }).fill(password);
   await joinRoom(page, { room, nick });
 }
 
@@ -75,7 +78,7 @@ async function codeFromPageSdp(page: Page, peerId: string): Promise<string> {
   return securityCode({ local: sdpFingerprints(sdp.local), remote: sdpFingerprints(sdp.remote) });
 }
 
-describe('security codes', { timeout: 180_000 }, () => {
+describe('security codes and room protection', { timeout: 180_000 }, () => {
   let fx: Fixture;
   before(async () => {
     fx = await createFixture();
@@ -130,5 +133,35 @@ describe('security codes', { timeout: 180_000 }, () => {
     assert.match(anaLabel, new RegExp(`^Ana #${anaId.slice(0, 4)}`));
     assert.match(ana2Label, new RegExp(`^Ana #${ana2Id.slice(0, 4)}`));
     assert.equal(await shownName(ana.page, benId), 'Ben', 'a unique name got a tag');
+    for (const p of [ana, ben, ana2]) await p.context.close();
+  });
+
+  test('the call header says whether the room has a password; a password for an open room is refused with what to do', async () => {
+    const openRoom = uniqueRoom('open');
+    const privateRoom = uniqueRoom('private');
+    const ola = await fx.open('Ola');
+    const pia = await fx.open('Pia');
+
+    await joinQuietly(ola.page, openRoom, 'Ola');
+    const olaBadge = ola.page.getByTestId('room-protection');
+    await olaBadge.waitFor({ timeout: CALL_TIMEOUT_MS });
+    assert.equal(await olaBadge.getAttribute('data-protected'), 'false');
+    assert.equal(await olaBadge.getAttribute('aria-label'), 'No password');
+
+    // Pia believes the room is private and gives a password: refused, with what to do.
+    await pia.page.getByLabel('Room', { exact: true }).fill(openRoom);
+    await pia.page.getByLabel('Name', { exact: true }).fill('Pia');
+    await pia.page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+    await pia.page.getByRole('button', { name: 'Join', exact: true }).click();
+    const alert = pia.page.getByRole('alert');
+    await alert.waitFor({ timeout: CALL_TIMEOUT_MS });
+    assert.match(await alert.innerText(), /already exists without a password.*pick another room name/s);
+
+    // She takes the advice: a new room name with her password makes a protected room.
+    await joinQuietly(pia.page, privateRoom, 'Pia', 'correct horse battery');
+    const piaBadge = pia.page.getByTestId('room-protection');
+    await piaBadge.waitFor({ timeout: CALL_TIMEOUT_MS });
+    assert.equal(await piaBadge.getAttribute('data-protected'), 'true');
+    assert.equal(await piaBadge.getAttribute('aria-label'), 'Password protected');
   });
 });

@@ -45,6 +45,8 @@ export interface UseCallReturn {
   error: Readonly<Ref<CallError | null>>;
   self: Readonly<ShallowRef<Peer | null>>;
   room: Readonly<Ref<string | null>>;
+  /** Whether the room has a password (from the join result); null before joining or when the server does not say. */
+  roomProtected: Readonly<Ref<boolean | null>>;
   participants: Readonly<ShallowRef<readonly RemoteParticipant[]>>;
   chat: Readonly<ShallowRef<readonly ChatMessage[]>>;
   /** Joins a room; rejects (and sets `error`) with the server's code, e.g. ROOM_FULL. */
@@ -89,6 +91,7 @@ const status = ref<CallStatus>('idle');
 const error = ref<CallError | null>(null);
 const self = shallowRef<Peer | null>(null);
 const room = ref<string | null>(null);
+const roomProtected = ref<boolean | null>(null);
 const participants = shallowRef<readonly RemoteParticipant[]>([]);
 const chat = shallowRef<readonly ChatMessage[]>([]);
 let session: Session | null = null;
@@ -102,7 +105,7 @@ let generation = 0;
  * them); the newcomer offers (see `media/mesh.ts`).
  */
 export function useCall(): UseCallReturn {
-  return { status, error, self, room, participants, chat, join, leave, sendChat, updateState, replaceTrack, startShare, stopShare, getPeerStats, peerConnection, prepare };
+  return { status, error, self, room, roomProtected, participants, chat, join, leave, sendChat, updateState, replaceTrack, startShare, stopShare, getPeerStats, peerConnection, prepare };
 }
 
 type Engine = [typeof import('../signaling/signaling-client'), typeof import('../media/mesh')];
@@ -225,6 +228,7 @@ function startMesh(s: Session, result: JoinResult): void {
   mesh.on('error', (e, id) => console.warn(`[meshmeet] connection to ${id ?? '?'}:`, e));
   self.value = s.client.self;
   room.value = result.room;
+  roomProtected.value = result.hasPassword ?? null;
   participants.value = result.members.map(toParticipant);
   // We are the newcomer: we offer to everyone already there (the mesh invariant).
   for (const m of result.members) {
@@ -297,6 +301,7 @@ async function leave(): Promise<void> {
   participants.value = [];
   self.value = null;
   room.value = null;
+  roomProtected.value = null;
   status.value = 'left';
 }
 

@@ -25,6 +25,7 @@ export const en = {
   'lobby.roomRequired': 'Enter a room name.',
   'lobby.nameRequired': 'Enter your name.',
   'lobby.tooLong': 'At most {max} characters.',
+  'lobby.passwordTooShort': 'A room password needs at least {min} characters.',
 
   'devices.camera': 'Camera',
   'devices.microphone': 'Microphone',
@@ -99,6 +100,10 @@ export const en = {
   'call.enableSound': 'Enable sound',
   'call.soundBlocked': 'Your browser blocked sound from the call.',
   'call.participants': '{n} in the call',
+  'call.protected': 'Password protected',
+  'call.protectedHint': 'Only people who know the password can join this room.',
+  'call.open': 'No password',
+  'call.openHint': 'Anyone who knows the room name can join. Create a room with a new name and a password for a private call.',
   'call.roomLabel': 'Room {room}',
 
   'chat.title': 'Chat',

@@ -23,6 +23,7 @@ export const zhCN: Messages = {
   'lobby.roomRequired': '请输入房间名。',
   'lobby.nameRequired': '请输入你的昵称。',
   'lobby.tooLong': '最多 {max} 个字符。',
+  'lobby.passwordTooShort': '房间密码至少需要 {min} 个字符。',
 
   'devices.camera': '摄像头',
   'devices.microphone': '麦克风',
@@ -96,6 +97,10 @@ export const zhCN: Messages = {
   'call.enableSound': '开启声音',
   'call.soundBlocked': '浏览器阻止了通话声音的自动播放。',
   'call.participants': '通话中 {n} 人',
+  'call.protected': '有密码保护',
+  'call.protectedHint': '只有知道密码的人才能加入这个房间。',
+  'call.open': '无密码',
+  'call.openHint': '知道房间名的任何人都能加入。如需私密通话，请用新的房间名并设置密码。',
   'call.roomLabel': '房间 {room}',
 
   'chat.title': '聊天',

@@ -2,7 +2,8 @@
 /** Names of the available icons. */
 export type IconName =
   | 'mic' | 'mic-off' | 'cam' | 'cam-off' | 'leave' | 'chat' | 'people' | 'link' | 'sliders'
-  | 'switch' | 'speaker' | 'close' | 'screen' | 'globe' | 'chart' | 'alert' | 'check' | 'send' | 'gear' | 'folder';
+  | 'switch' | 'speaker' | 'close' | 'screen' | 'globe' | 'chart' | 'alert' | 'check' | 'send' | 'gear' | 'folder'
+  | 'lock' | 'unlock';
 
 /** SVG path data per icon. */
 export const ICON_PATHS: Record<IconName, string> = {
@@ -25,5 +26,7 @@ export const ICON_PATHS: Record<IconName, string> = {
   check: 'M5 12.5l4.5 4.5L19 7',
   send: 'M4 12 20 4l-6 16-3-7-7-1z',
   gear: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1',
+  lock: 'M6 11h12a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1v-8a1 1 0 0 1 1-1zM8 11V7.5a4 4 0 0 1 8 0V11M12 15v2',
+  unlock: 'M6 11h12a1 1 0 0 1 1 1v8a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1v-8a1 1 0 0 1 1-1zM8 11V7.5a4 4 0 0 1 7.7-1.5M12 15v2',
   folder: 'M3 6.5A1.5 1.5 0 0 1 4.5 5H9l2 2.5h8.5A1.5 1.5 0 0 1 21 9v9.5a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 18.5z',
 };
