@@ -10,11 +10,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
+import { scaled } from '@meshmeet/testkit';
 import { CALL_TIMEOUT_MS, joinRoom, selfId, waitForRemoteTiles } from './support/call.js';
 import { waitFor } from './support/processes.js';
 import { sdpFingerprints, securityCode } from '../apps/web/src/media/security-code.js';
 
 const CODE_FORMAT = /^\d{5} \d{5} \d{5} \d{5}$/;
+/** Bound of each wait in the call, stretched by how loaded the machine is right now. */
+const CALL_WAIT_MS = scaled(CALL_TIMEOUT_MS);
 
 /**
  * Opens the People panel (once) and waits for the sentence that explains the codes. The
@@ -22,8 +25,8 @@ const CODE_FORMAT = /^\d{5} \d{5} \d{5} \d{5}$/;
  * acknowledge input, which took 10–30 s mid-call on the loaded, shared test machine.
  */
 async function openPeople(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'People', exact: true }).dispatchEvent('click', undefined, { timeout: CALL_TIMEOUT_MS });
-  await page.getByTestId('security-explain').waitFor({ state: 'visible', timeout: CALL_TIMEOUT_MS });
+  await page.getByRole('button', { name: 'People', exact: true }).dispatchEvent('click', undefined, { timeout: CALL_WAIT_MS });
+  await page.getByTestId('security-explain').waitFor({ state: 'visible', timeout: CALL_WAIT_MS });
 }
 
 /**
@@ -31,10 +34,10 @@ async function openPeople(page: Page): Promise<void> {
  * DTLS connection, and three encoding pages would starve the shared test machine.
  */
 async function joinQuietly(page: Page, room: string, nick: string, password?: string): Promise<void> {
-  await page.getByRole('button', { name: 'Turn camera off', exact: true }).click({ timeout: CALL_TIMEOUT_MS });
-  await page.getByRole('button', { name: 'Turn camera on', exact: true }).waitFor({ timeout: CALL_TIMEOUT_MS });
-  await page.getByRole('button', { name: 'Mute microphone', exact: true }).click({ timeout: CALL_TIMEOUT_MS });
-  await page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor({ timeout: CALL_TIMEOUT_MS });
+  await page.getByRole('button', { name: 'Turn camera off', exact: true }).click({ timeout: CALL_WAIT_MS });
+  await page.getByRole('button', { name: 'Turn camera on', exact: true }).waitFor({ timeout: CALL_WAIT_MS });
+  await page.getByRole('button', { name: 'Mute microphone', exact: true }).click({ timeout: CALL_WAIT_MS });
+  await page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor({ timeout: CALL_WAIT_MS });
   if (password !== undefined) await page.getByLabel('Password', { exact: true }).fill(password);
   await joinRoom(page, { room, nick });
 }
@@ -43,7 +46,7 @@ async function joinQuietly(page: Page, room: string, nick: string, password?: st
 async function shownCode(page: Page, peerId: string): Promise<string> {
   const code = page.locator(`li[data-peer-id="${peerId}"] [data-testid="security-code"]`);
   try {
-    await code.waitFor({ state: 'visible', timeout: CALL_TIMEOUT_MS });
+    await code.waitFor({ state: 'visible', timeout: CALL_WAIT_MS });
   } catch (err) {
     // Say what the page had instead: the row (or none) and the connection's state.
     const seen = await page.evaluate((id) => {
@@ -78,7 +81,7 @@ async function codeFromPageSdp(page: Page, peerId: string): Promise<string> {
   return securityCode({ local: sdpFingerprints(sdp.local), remote: sdpFingerprints(sdp.remote) });
 }
 
-describe('security codes and room protection', { timeout: 180_000 }, () => {
+describe('security codes and room protection', { timeout: scaled(180_000) }, () => {
   let fx: Fixture;
   before(async () => {
     fx = await createFixture();
@@ -144,7 +147,7 @@ describe('security codes and room protection', { timeout: 180_000 }, () => {
 
     await joinQuietly(ola.page, openRoom, 'Ola');
     const olaBadge = ola.page.getByTestId('room-protection');
-    await olaBadge.waitFor({ timeout: CALL_TIMEOUT_MS });
+    await olaBadge.waitFor({ timeout: CALL_WAIT_MS });
     assert.equal(await olaBadge.getAttribute('data-protected'), 'false');
     assert.equal(await olaBadge.getAttribute('aria-label'), 'No password');
 
@@ -154,13 +157,13 @@ describe('security codes and room protection', { timeout: 180_000 }, () => {
     await pia.page.getByLabel('Password', { exact: true }).fill('correct horse battery');
     await pia.page.getByRole('button', { name: 'Join', exact: true }).click();
     const alert = pia.page.getByRole('alert');
-    await alert.waitFor({ timeout: CALL_TIMEOUT_MS });
+    await alert.waitFor({ timeout: CALL_WAIT_MS });
     assert.match(await alert.innerText(), /already exists without a password.*pick another room name/s);
 
     // She takes the advice: a new room name with her password makes a protected room.
     await joinQuietly(pia.page, privateRoom, 'Pia', 'correct horse battery');
     const piaBadge = pia.page.getByTestId('room-protection');
-    await piaBadge.waitFor({ timeout: CALL_TIMEOUT_MS });
+    await piaBadge.waitFor({ timeout: CALL_WAIT_MS });
     assert.equal(await piaBadge.getAttribute('data-protected'), 'true');
     assert.equal(await piaBadge.getAttribute('aria-label'), 'Password protected');
   });
