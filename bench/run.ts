@@ -35,6 +35,7 @@ const BENCHES: BenchSpec[] = [
   { name: 'web', entry: 'bench/web/main.ts', browser: true, limitS: [900, 300] },
   { name: 'recording', entry: 'bench/recording/main.ts', browser: true, limitS: [900, 300] },
   { name: 'mesh', entry: 'bench/mesh/main.ts', browser: true, limitS: [1500, 600] },
+  { name: 'network', entry: 'bench/network/main.ts', browser: true, limitS: [1500, 900] },
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -26,6 +26,12 @@ if (wants web && [[ -f bench/web/main.ts ]]) || (wants recording && [[ -f bench/
   NEED[chromium]=chromium
   NEED[ffprobe]=ffmpeg
 fi
+if wants network && [[ -f bench/network/main.ts ]]; then
+  NEED[chromium]=chromium
+  NEED[ffmpeg]=ffmpeg
+  NEED[turnserver]=coturn
+  NEED[iptables]=iptables
+fi
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")

@@ -83,12 +83,17 @@ export async function readMonitor(page: Page): Promise<Sample[]> {
   });
 }
 
+/** Below this rate a counter that grew across a long sampling gap still counts as stalled. */
+const MIN_RATE_PER_S = { framesDecoded: 5, audioPackets: 20 } as const;
+
 /**
  * The longest stretch (ms) within [from, to] during which `field` of `peerId` did not
- * grow: for each sample, the time since the last sample at which it grew (so a value is
- * an upper bound, coarse by the sampling interval). A missing connection counts as not
- * growing. Also returns the number of samples and the total growth, so a caller can tell
- * "no gap" from "no data".
+ * grow: for each sample, the time since the last sample at which it grew (an upper bound,
+ * coarse by the sampling interval). A busy machine can delay the page's sampler by
+ * seconds; a counter that grew across such a gap counts as flowing only if it grew at a
+ * media-like rate (≥ 5 frames/s, ≥ 20 audio packets/s), else the whole gap is a stall.
+ * A missing connection counts as not growing. Also returns the sample count, the largest
+ * spacing between samples and the total growth, so "no gap" can be told from "no data".
  */
 export function longestStall(
   samples: Sample[],
@@ -96,21 +101,30 @@ export function longestStall(
   field: 'framesDecoded' | 'audioPackets',
   from = -Infinity,
   to = Infinity,
-): { stallMs: number; samples: number; growth: number } {
+): { stallMs: number; samples: number; growth: number; maxSpacingMs: number } {
   const within = samples.filter((s) => s.t >= from && s.t <= to);
   let stallMs = 0;
   let growth = 0;
+  let maxSpacingMs = 0;
   let lastGrowth: number | undefined;
-  let prev: number | undefined;
+  let prev: { t: number; v: number } | undefined;
+  let prevT: number | undefined;
   for (const s of within) {
+    if (prevT !== undefined) maxSpacingMs = Math.max(maxSpacingMs, s.t - prevT);
+    prevT = s.t;
     const v = s.peers[peerId]?.[field];
     lastGrowth ??= s.t;
-    stallMs = Math.max(stallMs, s.t - lastGrowth);
-    if (v !== undefined && prev !== undefined && v > prev) {
-      growth += v - prev;
+    if (v !== undefined && prev !== undefined && v > prev.v) {
+      const dt = s.t - prev.t;
+      const media = (v - prev.v) / Math.max(dt / 1000, 1) >= MIN_RATE_PER_S[field];
+      // Grown at a media-like rate: frames came throughout; count at most one second of it.
+      stallMs = Math.max(stallMs, media ? Math.min(s.t - lastGrowth, dt, 1000) : s.t - lastGrowth);
+      growth += v - prev.v;
       lastGrowth = s.t;
+    } else {
+      stallMs = Math.max(stallMs, s.t - lastGrowth);
     }
-    if (v !== undefined) prev = v;
+    if (v !== undefined) prev = { t: s.t, v };
   }
-  return { stallMs, samples: within.length, growth };
+  return { stallMs, samples: within.length, growth, maxSpacingMs };
 }

@@ -164,14 +164,14 @@ export async function startLabCoturn(lab: Lab, port = 3478): Promise<LabTurn> {
   });
 }
 
-/** redis-server (no persistence) on the servers address. */
+/** redis-server (no persistence) on the servers address; protected mode off, as only the lab's namespaces can reach it. */
 export async function startLabRedis(lab: Lab, port = 6379): Promise<LabService & { redisUrl: string }> {
   const svc = await service(
     'redis',
     port,
     `redis://${SERVERS_ADDRESS}:${port}`,
     () =>
-      startProcess('redis-server', ['--port', String(port), '--bind', SERVERS_ADDRESS, '--save', '', '--appendonly', 'no'], {
+      startProcess('redis-server', ['--port', String(port), '--bind', SERVERS_ADDRESS, '--protected-mode', 'no', '--save', '', '--appendonly', 'no'], {
         name: 'redis',
         netns: lab.serversNs,
         env: labEnv(),

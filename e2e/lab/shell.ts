@@ -25,7 +25,7 @@ export function labEnv(): NodeJS.ProcessEnv {
 }
 
 /** Runs `node -e code args…` inside network namespace `ns`; resolves with its exit code. */
-export function nodeIn(ns: string, code: string, args: string[], timeoutMs = 10_000): Promise<{ code: number; stdout: string }> {
+export function nodeIn(ns: string, code: string, args: string[], timeoutMs = 20_000): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
     execFile(
       'ip',
@@ -45,7 +45,7 @@ export function nodeIn(ns: string, code: string, args: string[], timeoutMs = 10_
  */
 export async function httpGetIn(ns: string, url: string): Promise<{ status: number; body: string }> {
   const code = `
-    const res = await fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).catch(() => null);
+    const res = await fetch(process.argv[1], { signal: AbortSignal.timeout(10000) }).catch(() => null);
     process.stdout.write(JSON.stringify({ status: res?.status ?? 0, body: res ? await res.text() : '' }));`;
   const r = await nodeIn(ns, code, [url]);
   try {
