@@ -25,7 +25,7 @@ export interface LabService {
 }
 
 /** Waits until `check` passes, failing at once if the process exits. */
-async function waitReady(what: string, proc: Managed, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function waitReady(what: string, proc: Managed, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
   await waitFor(
     what,
     async () => {

@@ -66,7 +66,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<ServerHandl
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/healthz`, proc, 30_000);
+    await waitForHttp(`${url}/healthz`, proc, 90_000);
   } catch (err) {
     await proc.stop();
     throw err;
