@@ -15,6 +15,7 @@ import { RedisRoomStore } from './rooms/redis-store.js';
 import { RoomService } from './rooms/room-service.js';
 import type { RoomStore } from './rooms/room-store.js';
 import { createRelayPath } from './signaling/relay-setup.js';
+import { socketRoomNotifier } from './signaling/room-notifier.js';
 import { attachSignaling, createSocketServer } from './signaling/socket-server.js';
 import type { MeshServer } from './signaling/types.js';
 import { clientAddressResolver } from './security/client-address.js';
@@ -98,7 +99,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     roomsCreated: new WindowCounter(3600_000),
     roomsPerAddressPerHour: config.roomsPerAddressPerHour,
     store,
-    io,
+    notify: socketRoomNotifier(io),
     metrics,
     log: app.log,
     maxRoomSize: config.maxRoomSize,

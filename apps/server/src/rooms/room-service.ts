@@ -4,13 +4,14 @@ import {
   DEFAULT_MEDIA_STATE,
   ErrorCode,
   type ChatMessage,
+  type FreshJoin,
   type IceServer,
   type JoinResult,
   type Peer,
 } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Binding, MeshServer, MeshSocket } from '../signaling/types.js';
+import type { Binding, MemberConnection, RoomNotifier } from './room-notifier.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
 import type { WindowCounter } from '../security/window-counter.js';
@@ -20,7 +21,8 @@ import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room
 /** Dependencies and settings of {@link RoomService}. */
 export interface RoomServiceOptions {
   store: RoomStore;
-  io: MeshServer;
+  /** Tells clients about room changes (implemented by the signaling layer). */
+  notify: RoomNotifier;
   metrics: Metrics;
   log: FastifyBaseLogger;
   maxRoomSize: number;
@@ -37,14 +39,6 @@ export interface RoomServiceOptions {
    * path keeps its membership view current with these; see membership-view.ts).
    */
   onMemberChange?: (ev: MemberEvent) => void;
-}
-
-/** A fresh `room:join` after schema validation. */
-export interface FreshJoin {
-  room: string;
-  nick: string;
-  password?: string | undefined;
-  state?: Partial<Peer> | undefined;
 }
 
 /** The refusal of a password for a room that is already open. */
@@ -85,7 +79,7 @@ export class RoomService {
    * `peer:joined` from the re-read member list; members who left in that gap are dropped
    * from the ack.
    */
-  async join(socket: MeshSocket, req: FreshJoin): Promise<JoinResult> {
+  async join(socket: MemberConnection, req: FreshJoin): Promise<JoinResult> {
     this.assertOpen();
     if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
     // Queued behind other work, the socket may be gone already: nobody to join for.
@@ -99,20 +93,20 @@ export class RoomService {
     // leave-all); the binding alone lets the queued disconnect release the member.
     if (socket.connected) await socket.join(channel);
     this.o.onMemberChange?.({ kind: 'bound', room: req.room, id: peer.id, socketId: socket.id });
-    socket.to(channel).emit('peer:joined', peer);
+    this.o.notify.peerJoined(channel, peer, socket.id);
     const now = await this.db(() => this.o.store.list(req.room)).catch(() => null);
     let members = before;
     if (now) {
       const earlier = new Set(before.map((m) => m.id));
       members = now.filter((m) => earlier.has(m.id));
-      for (const m of now) if (m.id !== peer.id && !earlier.has(m.id)) socket.emit('peer:joined', m);
+      for (const m of now) if (m.id !== peer.id && !earlier.has(m.id)) this.o.notify.peerJoinedTo(socket.id, m);
     }
     this.o.metrics.joins.inc({ kind: 'fresh' });
     return this.result(req.room, peer, members, token, false, hasPassword);
   }
 
   /** `room:join {resumeToken}`: takes back an id within its grace window, maybe on another node. */
-  async resume(socket: MeshSocket, resumeToken: string): Promise<JoinResult> {
+  async resume(socket: MemberConnection, resumeToken: string): Promise<JoinResult> {
     this.assertOpen();
     if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
     const token = newResumeToken();
@@ -129,7 +123,7 @@ export class RoomService {
     this.o.onMemberChange?.({ kind: 'bound', room: outcome.room, id: outcome.self.id, socketId: socket.id });
     if (outcome.previousSocketId && outcome.previousSocketId !== socket.id) {
       // The old connection may still look alive (its node has not noticed the drop yet): close it.
-      this.o.io.in(outcome.previousSocketId).disconnectSockets(true);
+      this.o.notify.closeConnection(outcome.previousSocketId);
     }
     this.o.metrics.joins.inc({ kind: 'resume' });
     const info = await this.db(() => this.o.store.info(outcome.room));
@@ -137,19 +131,19 @@ export class RoomService {
   }
 
   /** `room:leave`: gone at once, peers see `peer:left {reason: 'left'}`. */
-  async leave(socket: MeshSocket): Promise<void> {
+  async leave(socket: MemberConnection): Promise<void> {
     const b = this.bound(socket);
     const removed = await this.db(() => this.o.store.leave(b.room, b.id, socket.id));
     socket.data.binding = null;
     await socket.leave(b.channel);
     if (removed) {
       this.o.onMemberChange?.({ kind: 'gone', room: b.room, id: b.id });
-      this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'left' });
+      this.o.notify.peerLeft(b.channel, { id: b.id, reason: 'left' });
     }
   }
 
   /** The socket closed: the member waits out its grace window (or goes now without one). */
-  async disconnected(socket: MeshSocket): Promise<void> {
+  async disconnected(socket: MemberConnection): Promise<void> {
     const b = socket.data.binding;
     if (!b) return;
     socket.data.binding = null;
@@ -162,7 +156,7 @@ export class RoomService {
       if (outcome === 'grace') this.o.onMemberChange?.({ kind: 'bound', room: b.room, id: b.id, socketId: null });
       if (outcome === 'removed') {
         this.o.onMemberChange?.({ kind: 'gone', room: b.room, id: b.id });
-        this.o.io.to(b.channel).emit('peer:left', { id: b.id, reason: 'disconnected' });
+        this.o.notify.peerLeft(b.channel, { id: b.id, reason: 'disconnected' });
       }
     } catch (err) {
       // The store is unreachable: retry on the next tick, or the member would stay bound to a
@@ -173,19 +167,19 @@ export class RoomService {
   }
 
   /** `peer:update`: changes the caller's own state and tells the others. */
-  async update(socket: MeshSocket, patch: PeerPatch): Promise<void> {
+  async update(socket: MemberConnection, patch: PeerPatch): Promise<void> {
     const b = this.bound(socket);
     const peer = await this.db(() => this.o.store.update(b.room, b.id, socket.id, patch));
     if (!peer) throw AppError.notInRoom();
     if (patch.nick !== undefined) b.nick = patch.nick;
-    socket.to(b.channel).emit('peer:updated', { ...patch, id: b.id });
+    this.o.notify.peerUpdated(b.channel, { ...patch, id: b.id }, socket.id);
   }
 
   /** `chat:send`: to everyone in the room, the sender included. */
-  async chat(socket: MeshSocket, text: string): Promise<ChatMessage> {
+  async chat(socket: MemberConnection, text: string): Promise<ChatMessage> {
     const b = this.bound(socket);
     const message: ChatMessage = { id: randomBytes(9).toString('base64url'), from: b.id, nick: b.nick, text, at: Date.now() };
-    this.o.io.to(b.channel).emit('chat:message', message);
+    this.o.notify.chatMessage(b.channel, message);
     return message;
   }
 
@@ -195,7 +189,7 @@ export class RoomService {
     const { removed, selfReaped } = await this.o.store.tick();
     for (const r of removed) {
       this.o.onMemberChange?.({ kind: 'gone', room: r.room, id: r.id });
-      this.o.io.to(roomChannel(r.room)).emit('peer:left', { id: r.id, reason: r.reason });
+      this.o.notify.peerLeft(roomChannel(r.room), { id: r.id, reason: r.reason });
     }
     if (selfReaped) await this.dropReapedMembers();
     return removed;
@@ -208,8 +202,8 @@ export class RoomService {
    * reconnect, their resume fails, and they join afresh.
    */
   private async dropReapedMembers(): Promise<void> {
-    const ghosts: MeshSocket[] = [];
-    for (const socket of this.o.io.sockets.sockets.values()) {
+    const ghosts: MemberConnection[] = [];
+    for (const socket of this.o.notify.localConnections()) {
       const b = socket.data.binding;
       if (!b) continue;
       const member = await this.o.store.getMember(b.room, b.id);
@@ -227,7 +221,7 @@ export class RoomService {
    * slow). A password given for a room that exists without one is refused: whoever sits in
    * an open room must not receive people who believe the room is private.
    */
-  private async insert(socket: MeshSocket, req: FreshJoin, peer: Peer, tokenHash: string): Promise<{ members: Peer[]; hasPassword: boolean }> {
+  private async insert(socket: MemberConnection, req: FreshJoin, peer: Peer, tokenHash: string): Promise<{ members: Peer[]; hasPassword: boolean }> {
     const { address } = socket.data;
     const room = req.room;
     let expect: string | null = null;
@@ -280,7 +274,7 @@ export class RoomService {
     };
   }
 
-  private bound(socket: MeshSocket) {
+  private bound(socket: MemberConnection) {
     const b = socket.data.binding;
     if (!b) throw AppError.notInRoom();
     return b;

@@ -1,16 +1,8 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@meshmeet/protocol';
+import type { Binding } from '../rooms/room-notifier.js';
 import type { MemberEvent } from '../rooms/membership-view.js';
 import type { TokenBucket } from './rate-limit.js';
-
-/** Where a socket sits once it joined: set only by the server, never from a payload. */
-export interface Binding {
-  room: string;
-  /** socket.io room of the meshmeet room (see {@link roomChannel}). */
-  channel: string;
-  id: string;
-  nick: string;
-}
 
 /** Per-socket server state (`socket.data`). */
 export interface SocketData {
@@ -38,3 +30,5 @@ export interface InterServerEvents {
 export type MeshServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 /** The typed server-side socket. */
 export type MeshSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export type { Binding };

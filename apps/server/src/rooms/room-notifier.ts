@@ -1,0 +1,49 @@
+import type { ChatMessage, Peer, PeerLeft, PeerUpdated } from '@meshmeet/protocol';
+
+/** Where a connection sits once it joined: set only by the server, never from a payload. */
+export interface Binding {
+  room: string;
+  /** Broadcast channel of the meshmeet room (see `roomChannel`). */
+  channel: string;
+  id: string;
+  nick: string;
+}
+
+/**
+ * A client connection as the room logic needs it. The room logic depends on this, not on
+ * socket.io: a socket.io socket of the signaling layer satisfies it as it is.
+ */
+export interface MemberConnection {
+  readonly id: string;
+  /** False once the connection closed (a queued operation may find it gone). */
+  readonly connected: boolean;
+  readonly data: { binding: Binding | null; address: string };
+  /** Starts receiving the broadcasts of `channel`. */
+  join(channel: string): Promise<void> | void;
+  /** Stops receiving the broadcasts of `channel`. */
+  leave(channel: string): Promise<void> | void;
+  /** Closes the connection. */
+  disconnect(close?: boolean): unknown;
+}
+
+/**
+ * How the room logic tells clients what happened in their room. Defined here, next to the
+ * logic that needs it, and implemented by the signaling layer (`signaling/room-notifier.ts`),
+ * so dependencies point one way: signaling → rooms.
+ */
+export interface RoomNotifier {
+  /** `peer:joined` to everyone in `channel` except the connection `exceptId` (the newcomer). */
+  peerJoined(channel: string, peer: Peer, exceptId: string): void;
+  /** `peer:joined` to one connection (a member it may have missed while joining). */
+  peerJoinedTo(connectionId: string, peer: Peer): void;
+  /** `peer:left` to everyone in `channel`. */
+  peerLeft(channel: string, payload: PeerLeft): void;
+  /** `peer:updated` to everyone in `channel` except the connection `exceptId` (the sender). */
+  peerUpdated(channel: string, payload: PeerUpdated, exceptId: string): void;
+  /** `chat:message` to everyone in `channel`, the sender included. */
+  chatMessage(channel: string, message: ChatMessage): void;
+  /** Closes the connection `connectionId`, on whichever node holds it. */
+  closeConnection(connectionId: string): void;
+  /** The connections this node holds. */
+  localConnections(): Iterable<MemberConnection>;
+}
