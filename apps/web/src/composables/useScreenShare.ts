@@ -31,15 +31,12 @@ const stream = shallowRef<MediaStream | null>(null);
 const sharing = ref(false);
 const busy = ref(false);
 const error = ref<RecordingError | null>(null);
-let onEnded: (() => void) | null = null;
 
 /** Screen sharing state, shared page-wide (one share per page). */
 export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
   async function stop(): Promise<void> {
     const s = stream.value;
     if (!s) return;
-    if (onEnded) s.getVideoTracks()[0]?.removeEventListener('ended', onEnded);
-    onEnded = null;
     stream.value = null;
     sharing.value = false;
     try {
@@ -60,9 +57,6 @@ export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
       await stop(); // Replace an earlier share.
       stream.value = s;
       sharing.value = true;
-      // "Stop sharing" in the browser's own bar ends the track (no event from stop()).
-      onEnded = () => void stop();
-      s.getVideoTracks()[0]?.addEventListener('ended', onEnded);
       await call.startShare(s);
     } catch (err) {
       error.value =
@@ -81,7 +75,19 @@ export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
         if (status === 'left' || status === 'idle' || status === 'error') void stop();
       },
     );
-    onScopeDispose(stopWatch);
+    // The call took the share down ("Stop sharing" in the browser's own bar ended the
+    // capture): release the rest of it.
+    const stopShareWatch = watch(
+      () => call.share.value,
+      (shared) => {
+        if (!shared && stream.value) void stop();
+      },
+      { flush: 'sync' },
+    );
+    onScopeDispose(() => {
+      stopWatch();
+      stopShareWatch();
+    });
   }
 
   return { stream, sharing, busy, error, start, stop };

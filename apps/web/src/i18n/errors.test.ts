@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setLocale } from './index';
-import { callErrorMessage, toCodedError } from './errors';
+import { callErrorMessage } from './errors';
 
 describe('callErrorMessage', () => {
   it('explains a full room and a wrong password', () => {
@@ -34,12 +34,5 @@ describe('callErrorMessage', () => {
     setLocale('zh-CN');
     expect(callErrorMessage({ code: 'ROOM_FULL', message: '' })).toContain('房间已满');
     setLocale('en');
-  });
-});
-
-describe('toCodedError', () => {
-  it('keeps code and message of coded errors and wraps anything else', () => {
-    expect(toCodedError(Object.assign(new Error('full'), { code: 'ROOM_FULL' }))).toEqual({ code: 'ROOM_FULL', message: 'full' });
-    expect(toCodedError('boom')).toEqual({ code: 'INTERNAL', message: 'boom' });
   });
 });

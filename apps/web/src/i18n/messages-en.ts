@@ -148,7 +148,7 @@ export const en = {
   'error.RATE_LIMITED': 'Too many attempts (or wrong passwords) in a short time. Wait a minute, then try again.',
   'error.UNAVAILABLE': 'The server is unavailable right now. Try again in a moment.',
   'error.RESUME_FAILED': 'Your place in the call expired. Join again.',
-  'error.NETWORK': 'Cannot reach the server. Check your connection and try again.',
+  'error.unreachable': 'Cannot reach the server. Check your connection and try again.',
   'error.generic': 'Something went wrong: {message}',
 } as const;
 

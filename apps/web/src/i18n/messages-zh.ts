@@ -144,6 +144,6 @@ export const zhCN: Messages = {
   'error.RATE_LIMITED': '短时间内尝试次数（或密码错误次数）过多。请等一分钟后再试。',
   'error.UNAVAILABLE': '服务器暂时不可用，请稍后再试。',
   'error.RESUME_FAILED': '你在通话中的位置已失效，请重新加入。',
-  'error.NETWORK': '无法连接服务器。请检查网络后重试。',
+  'error.unreachable': '无法连接服务器。请检查网络后重试。',
   'error.generic': '出错了：{message}',
 };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerNotice } from '@meshmeet/protocol';
 import { Mesh } from './mesh';
-import { FakeSignalingBus, FakeStream, FakeTrack, asStream, createFakePeerConnection, createFakeStream, fakeConnections, settle } from './peer-test-fakes';
+import { FakeSignalingBus, FakeStream, FakeTrack, asStream, createFakePeerConnection, createFakeStream, fakeConnections, settle } from '../../test/media/fakes';
 
 function mesh(bus: FakeSignalingBus, id: string): Mesh {
   return new Mesh({

@@ -12,7 +12,7 @@ import {
   fakeConnections,
   settle,
   type FakeTransceiver,
-} from './peer-test-fakes';
+} from '../../test/media/fakes';
 
 function camera(): FakeStream {
   return new FakeStream([new FakeTrack('audio'), new FakeTrack('video')]);

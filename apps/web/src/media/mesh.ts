@@ -1,6 +1,6 @@
 import { schemas } from '@meshmeet/protocol';
 import type { PeerNotice, PeerSignal } from '@meshmeet/protocol';
-import { TypedEmitter } from '../signaling/typed-emitter';
+import { TypedEmitter } from '../lib/typed-emitter';
 import { PeerConnection, type LocalMedia } from './peer-connection';
 import type { IceRestartPolicy } from './peer-ice-restart';
 import type { CreateMediaStream, RemoteMedia } from './peer-remote-streams';

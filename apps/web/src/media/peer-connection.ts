@@ -1,5 +1,5 @@
 import type { PeerSignal } from '@meshmeet/protocol';
-import { TypedEmitter } from '../signaling/typed-emitter';
+import { TypedEmitter } from '../lib/typed-emitter';
 import { RemoteStreams, type CreateMediaStream, type RemoteMedia } from './peer-remote-streams';
 import { IceRestarter, type IceRestartPolicy } from './peer-ice-restart';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Buffer as PolyBuffer } from 'buffer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeDir } from './fake-opfs.js';
+import { FakeDir } from '../../test/recording/fake-opfs.js';
 import { finalizeRecording } from './finalize.js';
 import { OpfsRecordingStore } from './opfs-store.js';
 import { loadEbml } from './seekable.js';

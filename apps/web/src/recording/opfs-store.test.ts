@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeDir } from './fake-opfs.js';
+import { FakeDir } from '../../test/recording/fake-opfs.js';
 import { MemoryRecordingStore } from './memory-store.js';
 import { OpfsRecordingStore } from './opfs-store.js';
 import type { RecordingMeta, RecordingStore } from './types.js';

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemoryRecordingStore } from './memory-store.js';
 import { RecordingManager } from './recording-manager.js';
 import type { MediaRecorderLike } from './recorder.js';
-import { fakeLocks } from './fake-locks.js';
+import { fakeLocks } from '../../test/recording/fake-locks.js';
 import type { RecordingMeta } from './types.js';
 import { holdRecordingLock } from './recovery.js';
 import { liveWebm, useBrowserBuffer } from '../../test/recording/browser-buffer.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeDir } from './fake-opfs.js';
+import { FakeDir } from '../../test/recording/fake-opfs.js';
 import { OpfsRecordingStore } from './opfs-store.js';
 import {
   heldLockNames,
@@ -10,7 +10,7 @@ import {
   whenRecordingUnlocked,
 } from './recovery.js';
 import { liveWebm, useBrowserBuffer } from '../../test/recording/browser-buffer.js';
-import { fakeLocks } from './fake-locks.js';
+import { fakeLocks } from '../../test/recording/fake-locks.js';
 import type { RecordingMeta } from './types.js';
 
 const meta = (id: string, state: RecordingMeta['state'] = 'recording'): RecordingMeta => ({

@@ -16,14 +16,14 @@ import type {
   SignalRelay,
 } from '@meshmeet/protocol';
 import type { z } from 'zod';
-import { TypedEmitter } from './typed-emitter';
+import { TypedEmitter } from '../lib/typed-emitter';
 import { SignalingError, toSignalingError } from './signaling-error';
 import { unwrapAck } from './ack';
 import { listenValidated } from './inbound';
 import { SignalOutbox } from './signal-outbox';
-import type { SignalingClientOptions, SignalingEvents, SignalingStatus } from './signaling-types';
+import type { SignalingClientOptions, SignalingEvents, CallStatus } from './signaling-types';
 
-export type { SignalingStatus, SignalingEvents, SignalingClientOptions } from './signaling-types';
+export type { CallStatus, SignalingEvents, SignalingClientOptions } from './signaling-types';
 
 type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -42,7 +42,7 @@ type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private readonly options: Required<Omit<SignalingClientOptions, 'url' | 'io'>> & SignalingClientOptions;
   private socket: AppSocket | null = null;
-  private _status: SignalingStatus = 'idle';
+  private _status: CallStatus = 'idle';
   private fresh: FreshJoin | null = null;
   private resumeToken: string | null = null;
   private _self: Peer | null = null;
@@ -68,7 +68,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   /** Current status. */
-  get status(): SignalingStatus {
+  get status(): CallStatus {
     return this._status;
   }
 
@@ -419,7 +419,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (this._self) this._self = { ...this._self, ...patch } as Peer;
   }
 
-  private setStatus(status: SignalingStatus): void {
+  private setStatus(status: CallStatus): void {
     if (this._status === status) return;
     this._status = status;
     this.emit('status', status);

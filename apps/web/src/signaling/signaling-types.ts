@@ -10,13 +10,16 @@ import type {
 } from '@meshmeet/protocol';
 import type { SignalingError } from './signaling-error';
 
-/** Lifecycle of a {@link SignalingClient}; the same words the UI shows. */
-export type SignalingStatus = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
+/**
+ * Where a call is: the lifecycle of its {@link SignalingClient}, which the call session and
+ * the UI use unchanged. `reconnecting`: signaling dropped, media may still flow.
+ */
+export type CallStatus = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
 
 /** Events of a {@link SignalingClient}. Listeners that throw are reported, never propagated. */
 export interface SignalingEvents {
   /** The status changed. */
-  status: (status: SignalingStatus) => void;
+  status: (status: CallStatus) => void;
   /** After a reconnect the server kept our place: same id, peers never saw us leave. */
   resumed: (result: JoinResult) => void;
   /** After a reconnect the resume failed and we joined again: new id, rebuild the mesh. */

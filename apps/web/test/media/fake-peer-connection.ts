@@ -5,7 +5,7 @@
  * checks, and an operations chain that serialises SLD/SRD/addIceCandidate as browsers
  * do. The "SDP" is JSON. Real-browser behaviour is proven by the e2e tests.
  */
-import { FakeStream, FakeTrack, tick, uid } from './peer-test-media-fakes';
+import { FakeStream, FakeTrack, tick, uid } from './fake-media';
 
 type Dir = RTCRtpTransceiverDirection;
 interface MLine {

@@ -1,4 +1,4 @@
-import type { LocksLike } from './recovery.js';
+import type { LocksLike } from '../../src/recording/recovery.js';
 
 /**
  * A Web Locks fake for tests: exclusive locks, granted in request order (a request

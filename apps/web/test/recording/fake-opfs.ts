@@ -5,7 +5,7 @@
  * open, its swap file `<name>.crswap` is listed beside the file with the bytes written
  * so far (and stays there if the page dies before closing it).
  */
-import type { DirHandleLike, FileHandleLike, WritableLike } from './opfs-store.js';
+import type { DirHandleLike, FileHandleLike, WritableLike } from '../../src/recording/opfs-store.js';
 
 /** A fake file: committed bytes only. */
 export class FakeFile implements FileHandleLike {

@@ -1,5 +1,6 @@
 /**
- * A small typed event emitter shared by the signaling client and the mesh engine.
+ * The typed event emitter of the web client (signaling client, mesh, call session,
+ * recording engine).
  *
  * Why not Node's EventEmitter or a library: we need one property they lack — a
  * listener that throws must never reach the code that emitted the event (that code

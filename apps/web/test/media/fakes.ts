@@ -2,10 +2,10 @@
  * Test doubles for the mesh engine's unit tests: re-exports the media and connection
  * fakes and adds a signaling bus that relays between meshes like the server would.
  */
-import { tick } from './peer-test-media-fakes';
+import { tick } from './fake-media';
 
-export * from './peer-test-media-fakes';
-export * from './peer-test-fake-pc';
+export * from './fake-media';
+export * from './fake-peer-connection';
 
 /** One message seen on a {@link FakeSignalingBus}. */
 export interface BusMessage {
