@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryRecordingStore } from './memory-store.js';
 import { RecordingManager } from './recording-manager.js';
 import type { MediaRecorderLike } from './recorder.js';
-import { fakeLocks } from './fake-locks.js';
+import { fakeLocks } from '../../test/recording/fake-locks.js';
 import { announceRecording, type RecordingNoticeOptions } from './recording-notice.js';
 import { RecordingError } from './errors.js';
 
