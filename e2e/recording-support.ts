@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +13,29 @@ import { waitFor } from './support/processes.js';
 import { joinRoom } from './support/call.js';
 
 const run = promisify(execFile);
+
+/**
+ * The bound on every wait for the recording UI (a button, the status, the panel, a
+ * download). These are condition waits, polled until the thing shows; the bound only
+ * decides when to give up. The machine running the suite is shared by several browsers,
+ * where starting a recorder or opening a page can take far longer than on a desk.
+ */
+export const UI_TIMEOUT_MS = 60_000;
+
+/** The first bytes of every WebM (the EBML header's ID). */
+export const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
+
+/** The first `n` bytes of a file. */
+export async function fileHead(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
 
 /** A temp dir for downloaded recordings (left for inspection; the OS cleans /tmp). */
 export const DOWNLOADS = mkdtempSync(join(tmpdir(), 'meshmeet-rec-e2e-'));
@@ -127,24 +151,24 @@ export async function endLastDisplayCapture(page: Page): Promise<void> {
  * several Chromium pages, and a page load can take longer than the default 20 s wait.
  */
 export async function joinWhenReady(page: Page, opts: { room: string; nick: string }): Promise<void> {
-  await page.getByLabel('Room', { exact: true }).waitFor({ state: 'visible', timeout: 60_000 });
+  await page.getByLabel('Room', { exact: true }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   await joinRoom(page, opts);
 }
 
 /** Click a button by its exact accessible name. */
-export async function clickButton(page: Page, name: string, timeout = 30_000): Promise<void> {
+export async function clickButton(page: Page, name: string, timeout = UI_TIMEOUT_MS): Promise<void> {
   await page.getByRole('button', { name, exact: true }).first().click({ timeout });
 }
 
 /** Wait until a button with that exact name is visible. */
-export async function waitButton(page: Page, name: string, timeout = 30_000): Promise<void> {
+export async function waitButton(page: Page, name: string, timeout = UI_TIMEOUT_MS): Promise<void> {
   await page.getByRole('button', { name, exact: true }).first().waitFor({ state: 'visible', timeout });
 }
 
 /** Start a screen recording; resolves when the recorder is running (status shown). */
 export async function startScreenRecording(page: Page): Promise<number> {
   await clickButton(page, 'Record screen');
-  await page.getByTestId('recording-status').waitFor({ state: 'visible', timeout: 20_000 });
+  await page.getByTestId('recording-status').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
   await waitButton(page, 'Stop recording');
   return Date.now();
 }
@@ -153,7 +177,7 @@ export async function startScreenRecording(page: Page): Promise<number> {
 export async function stopRecording(page: Page): Promise<number> {
   const at = Date.now();
   await clickButton(page, 'Stop recording');
-  await waitButton(page, 'Record screen', 60_000);
+  await waitButton(page, 'Record screen');
   return at;
 }
 
@@ -163,7 +187,7 @@ export async function openRecordingsPanel(page: Page): Promise<void> {
   if (!(await panel.isVisible().catch(() => false))) {
     await page.getByRole('button', { name: 'Recordings', exact: true }).first().click();
   }
-  await panel.waitFor({ state: 'visible', timeout: 20_000 });
+  await panel.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
 }
 
 /** Number of finished recordings listed in the panel. */
@@ -178,15 +202,27 @@ export async function recordingCount(page: Page): Promise<number> {
 export async function downloadNewest(page: Page, expectCount: number, label: string): Promise<{ path: string; suggested: string }> {
   await openRecordingsPanel(page);
   await waitFor(`${expectCount} recording(s) in the panel`, async () => (await recordingCount(page)) >= expectCount, {
-    timeoutMs: 30_000,
+    timeoutMs: UI_TIMEOUT_MS,
   });
   const item = page.getByTestId('recording-item').first();
   const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 30_000 }),
-    item.getByRole('button', { name: 'Download', exact: true }).click(),
+    page.waitForEvent('download', { timeout: UI_TIMEOUT_MS }),
+    item.getByRole('button', { name: 'Download', exact: true }).click({ timeout: UI_TIMEOUT_MS }),
   ]);
   const suggested = download.suggestedFilename();
   const path = join(DOWNLOADS, `${label}-${suggested}`);
   await download.saveAs(path);
   return { path, suggested };
+}
+
+/** Wait until the app reports at least `n` chunks stored for the running recording; returns the count seen. */
+export async function waitForStoredChunks(page: Page, n: number): Promise<number> {
+  return waitFor(
+    `${n} recording chunks stored`,
+    async () => {
+      const v = Number(await page.getByTestId('recording-status').getAttribute('data-stored-chunks', { timeout: 5000 }));
+      return v >= n ? v : false;
+    },
+    { timeoutMs: UI_TIMEOUT_MS },
+  );
 }

@@ -87,6 +87,26 @@ describe('OPFS store crash safety', () => {
     expect(await text(await new OpfsRecordingStore(root).readChunks('mid'))).toBe('aaabbb');
   });
 
+  it('keeps up when file writes are slower than the recorder: waiting chunks go into one file', async () => {
+    const root = new FakeDir();
+    const w = await new OpfsRecordingStore(root).create(meta('slow'));
+    const dir = await (await root.getDirectoryHandle('recordings')).getDirectoryHandle('slow');
+    // Every file write takes a while (a loaded machine), while chunks keep arriving.
+    const getFileHandle = dir.getFileHandle.bind(dir);
+    dir.getFileHandle = async (name, options) => {
+      await new Promise((r) => setTimeout(r, 20));
+      return getFileHandle(name, options);
+    };
+    const acked: number[] = [];
+    const appends = Array.from({ length: 10 }, (_, i) => w.append(new Blob([`${i},`])).then(() => acked.push(i)));
+    await Promise.all(appends);
+    expect(acked).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(w.chunks).toBe(10);
+    const files = [...dir.entries.keys()].filter((k) => k.startsWith('chunk-'));
+    expect(files.length).toBeLessThanOrEqual(3); // the first chunk alone, then the backlog at once
+    expect(await text(await new OpfsRecordingStore(root).readChunks('slow'))).toBe('0,1,2,3,4,5,6,7,8,9,');
+  });
+
   it('never leaves a writer open between chunks (Chromium commits only on close)', async () => {
     const root = new FakeDir();
     const w = await new OpfsRecordingStore(root).create(meta('open'));

@@ -2,7 +2,8 @@
  * Recordings in the origin private file system (OPFS).
  *
  * Layout: `recordings/<id>/meta.json`, `recordings/<id>/chunk-<n>.bin` (one file per
- * MediaRecorder chunk) and, once finalized, `recordings/<id>/final.<ext>`.
+ * MediaRecorder chunk, or per several when writes fall behind) and, once finalized,
+ * `recordings/<id>/final.<ext>`.
  *
  * Why one file per chunk: in Chromium a `FileSystemWritableFileStream` writes to a
  * swap file that replaces the real file only on `close()`. Appending every chunk to
@@ -114,9 +115,35 @@ export class OpfsRecordingStore implements RecordingStore {
     await this.#writeMeta(dir, meta);
     let bytes = 0;
     let chunks = 0;
-    // Appends are chained so chunk files are numbered in arrival order even if a
-    // caller does not await each one.
-    let tail: Promise<void> = Promise.resolve();
+    let files = 0;
+    // Chunks waiting for the file write in progress. On a loaded machine one OPFS file
+    // write (create, swap file, close) can take longer than a timeslice; writing one
+    // file per chunk then falls further behind every second, and a crash loses the
+    // whole backlog. So every write takes all chunks waiting at that moment into one
+    // file: the backlog is at most what arrived during one write. Files are numbered
+    // in arrival order and hold whole chunks, so reading them back in order gives the
+    // recording as delivered.
+    let waiting: Array<{ chunk: Blob; done: () => void; failed: (err: unknown) => void }> = [];
+    let writing = false;
+    const drain = async (): Promise<void> => {
+      writing = true;
+      while (waiting.length) {
+        const batch = waiting;
+        waiting = [];
+        try {
+          const handle = await dir.getFileHandle(chunkName(files + 1), { create: true });
+          await writeParts(handle, batch.map((w) => w.chunk));
+          files += 1;
+          chunks += batch.length;
+          bytes += batch.reduce((n, w) => n + w.chunk.size, 0);
+          for (const w of batch) w.done();
+        } catch (err) {
+          // The caller sees the rejection; later chunks still try (and reuse the number).
+          for (const w of batch) w.failed(err);
+        }
+      }
+      writing = false;
+    };
     return {
       get bytes() {
         return bytes;
@@ -125,16 +152,10 @@ export class OpfsRecordingStore implements RecordingStore {
         return chunks;
       },
       append(chunk: Blob): Promise<void> {
-        const run = tail.then(async () => {
-          if (chunk.size === 0) return;
-          const handle = await dir.getFileHandle(chunkName(chunks + 1), { create: true });
-          await writeParts(handle, [chunk]);
-          chunks += 1;
-          bytes += chunk.size;
-        });
-        // Keep the chain alive after a failure; the caller sees the rejection of `run`.
-        tail = run.catch(() => undefined);
-        return run;
+        if (chunk.size === 0) return Promise.resolve();
+        const stored = new Promise<void>((done, failed) => waiting.push({ chunk, done, failed }));
+        if (!writing) void drain();
+        return stored;
       },
     };
   }
