@@ -10,6 +10,7 @@ import { basename } from 'node:path';
  *   node --import tsx bench/signaling/profile-summary.ts <file.cpuprofile> <out-prefix>
  *
  * writes `<out-prefix>.md` (top functions, share of CPU by area) and `<out-prefix>.folded`.
+ * Samples before the first relay (start-up, module loading, connects and joins) are left out.
  * Profile a run with `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"`.
  */
 
@@ -53,9 +54,19 @@ function main(): void {
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inRelay = (id: number): boolean => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)!.callFrame;
+      if (f.functionName === 'relay' && /room-service|relay-service/.test(f.url)) return true;
+    }
+    return false;
+  };
+  const first = prof.samples.findIndex(inRelay);
+  if (first < 0) throw new Error('no sample inside the relay path: was the server relaying?');
   const selfUs = new Map<number, number>();
   let total = 0;
   prof.samples.forEach((id, i) => {
+    if (i < first) return;
     const dt = prof.timeDeltas[i] ?? 0;
     selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
     total += dt;
@@ -83,7 +94,7 @@ function main(): void {
   const lines = [
     `# CPU profile: ${basename(file)}`,
     '',
-    `Sampled ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(2)} s (idle and "(program)" left out). Shares are of the busy time.`,
+    `From the first relay on: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(2)} s busy (idle and "(program)" left out). Shares are of the busy time.`,
     '',
     '## By area (self time)',
     '',

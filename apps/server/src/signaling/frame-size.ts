@@ -1,4 +1,10 @@
-import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+import { createRequire } from 'node:module';
+import type * as SocketIoParser from 'socket.io-parser';
+import type { Packet } from 'socket.io-parser';
+
+// The CommonJS build, the one socket.io itself loads: an ESM import would get the
+// `esm-debug` build, whose debug() calls cost CPU on every packet.
+const { Decoder, Encoder, PacketType } = createRequire(import.meta.url)('socket.io-parser') as typeof SocketIoParser;
 
 /**
  * Byte size of the frame each inbound `signal` payload arrived in, recorded while
@@ -12,7 +18,7 @@ class SizedDecoder extends Decoder {
   /** Size of the text frame being decoded; 0 for binary parts (their payloads are measured exactly later). */
   private frameBytes = 0;
 
-  constructor(opts?: ConstructorParameters<typeof Decoder>[0]) {
+  constructor(opts?: ConstructorParameters<typeof SocketIoParser.Decoder>[0]) {
     super(opts);
     // Registered before socket.io's own listener, so the size is known when the handler runs.
     this.on('decoded', (packet: Packet) => {
