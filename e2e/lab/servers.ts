@@ -183,9 +183,11 @@ export async function startLabRedis(lab: Lab, port = 6379): Promise<LabService &
 
 /**
  * nginx in front of meshmeet nodes, from the repository's own deploy/nginx/meshmeet.conf
- * with the listen port and upstream servers rewritten for the lab.
+ * with the listen address and upstream servers rewritten for the lab. Port 80 by default:
+ * the config forwards `Host $host`, which drops a non-default port, and the server's Origin
+ * check compares the page's origin with that Host.
  */
-export async function startLabNginx(lab: Lab, upstreamPorts: number[], port = 8000): Promise<LabService> {
+export async function startLabNginx(lab: Lab, upstreamPorts: number[], port = 80): Promise<LabService> {
   const dir = mkdtempSync(join(tmpdir(), 'meshmeet-labnginx-'));
   const site = readFileSync(join(ROOT, 'deploy/nginx/meshmeet.conf'), 'utf8')
     .replace(/^\s*server 127\.0\.0\.1:\d+;\n/gm, '')
@@ -209,7 +211,7 @@ ${site}
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const url = `http://${SERVERS_ADDRESS}:${port}`;
+  const url = port === 80 ? `http://${SERVERS_ADDRESS}` : `http://${SERVERS_ADDRESS}:${port}`;
   return service(
     'nginx',
     port,

@@ -87,7 +87,14 @@ export interface PeerStats {
 
 /** Reads getStats of the connection to `peerId` through `window.__meshmeet`. */
 export async function peerStats(page: Page, peerId: string): Promise<PeerStats> {
-  return page.evaluate(async (id) => {
+  return page.evaluate(readPeerStatsInPage, peerId);
+}
+
+/**
+ * The in-page half of {@link peerStats}, for any driver's `evaluate` (Playwright's or
+ * Puppeteer's, e.g. on Firefox).
+ */
+export async function readPeerStatsInPage(id: string): Promise<PeerStats> {
     type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
     const hook = (window as unknown as { __meshmeet?: Hook }).__meshmeet;
     const pc = hook?.peerConnections().get(id);
@@ -129,7 +136,6 @@ export async function peerStats(page: Page, peerId: string): Promise<PeerStats> 
       };
     }
     return out;
-  }, peerId);
 }
 
 /** Peer ids the page currently holds a connection for. */
@@ -220,8 +226,11 @@ export async function framesDecodedOver(page: Page, peerId: string, ms: number):
  * own text), e.g. "Microphone off" — how a user tells a peer is muted.
  */
 export async function tileHasMark(page: Page, peerId: string, label: string): Promise<boolean> {
-  return page.evaluate(
-    ({ id, text }) => {
+  return page.evaluate(tileHasMarkInPage, { id: peerId, text: label });
+}
+
+/** The in-page half of {@link tileHasMark}, for any driver's `evaluate`. */
+export function tileHasMarkInPage({ id, text }: { id: string; text: string }): boolean {
       const tile = document.querySelector(`[data-testid="participant-tile"][data-peer-id="${CSS.escape(id)}"]`);
       if (!tile) return false;
       const visible = (el: Element) => (el as HTMLElement).getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
@@ -233,9 +242,6 @@ export async function tileHasMark(page: Page, peerId: string, label: string): Pr
         if (named && visible(el)) return true;
       }
       return false;
-    },
-    { id: peerId, text: label },
-  );
 }
 
 /** Labels of the tracks this page sends to `peerId` (e.g. `fake_device_1`), by kind. */

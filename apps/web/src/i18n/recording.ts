@@ -25,6 +25,9 @@ const en = {
   'share.start': 'Share screen', // test name
   'share.stop': 'Stop sharing', // test name
   'share.sharing': 'You are sharing your screen',
+  'share.noAudio': 'Your screen is shared without sound: this browser gave no tab or system audio (Firefox never does).', // test name
+  'rec.noSystemAudio':
+    'Firefox records the screen without its sound (it does not capture tab or system audio). Include your microphone to record your voice.', // test name
   'consent.self': 'You are recording',
   'consent.peer': '{name} is recording',
   'recovery.title': 'Unfinished recording found',
@@ -87,6 +90,8 @@ const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
   'share.start': '共享屏幕',
   'share.stop': '停止共享',
   'share.sharing': '你正在共享屏幕',
+  'share.noAudio': '屏幕已共享，但没有声音：此浏览器未提供标签页或系统声音（Firefox 从不提供）。',
+  'rec.noSystemAudio': 'Firefox 录制屏幕时没有声音（它不捕获标签页或系统声音）。勾选麦克风可录下你的声音。',
   'consent.self': '你正在录制',
   'consent.peer': '{name} 正在录制',
   'recovery.title': '发现未完成的录制',
