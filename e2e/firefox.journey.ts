@@ -1,0 +1,150 @@
+/**
+ * Chromium ↔ Firefox ESR (driven through WebDriver BiDi with puppeteer-core): both see
+ * and hear each other, a mute shows at the other engine, a screen share reaches the other
+ * engine both ways (and Firefox's share says it has no sound, since Firefox ignores
+ * `audio: true` in screen capture), and leaving cleans up at the other side.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
+import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
+import {
+  connectionIds,
+  joinRoom,
+  readPeerStatsInPage,
+  selfId,
+  tileHasMark,
+  tileHasMarkInPage,
+  waitForAudioPackets,
+  waitForDecodedVideo,
+  waitForRemoteTiles,
+  type PeerStats,
+} from './support/call.js';
+import { firefoxButton, firefoxClick, firefoxFill, launchFirefox, openFirefoxPage } from './support/firefox.js';
+import { waitFor } from './support/processes.js';
+import { startShare, waitForShareFrames } from './lab/ui.js';
+
+describe('Chromium ↔ Firefox', { timeout: 300_000 }, () => {
+  let fx: Fixture;
+  let firefox: FirefoxBrowser | undefined;
+  before(async () => {
+    fx = await createFixture();
+    firefox = await launchFirefox();
+  });
+  after(async () => {
+    await firefox?.close().catch(() => undefined);
+    await fx?.close();
+  });
+
+  test('see, hear, mute, share and leave across engines', async (t) => {
+    const room = uniqueRoom('engines');
+    const fox = await openFirefoxPage(firefox!, `${fx.server.url}/?debug=1`);
+    const foxLog: string[] = [];
+    fox.on('console', (m) => foxLog.push(`${m.type()}: ${m.text()}`));
+    fox.on('pageerror', (e) => foxLog.push(`pageerror: ${String(e)}`));
+    t.after(() => {
+      if (foxLog.length) t.diagnostic(`Firefox console (last 15):\n${foxLog.slice(-15).join('\n')}`);
+    });
+    const cro = await fx.open('Cro');
+    await firefoxFill(fox, 'Room', room);
+    await firefoxFill(fox, 'Name', 'Fox');
+    await firefoxClick(fox, 'Join');
+    await firefoxButton(fox, 'Leave');
+    await joinRoom(cro.page, { room, nick: 'Cro' });
+    const croId = await selfId(cro.page);
+    const foxId = await waitFor('Fox: own id', () =>
+      fox.evaluate(() => document.querySelector('[data-testid="participant-tile"][data-local="true"]')?.getAttribute('data-peer-id') || undefined),
+    );
+
+    // Both see and hear each other.
+    assert.deepEqual(await waitForRemoteTiles(cro.page, 1), [foxId]);
+    await waitForDecodedVideo(cro.page, foxId, 60_000);
+    await waitForAudioPackets(cro.page, foxId);
+    await firefoxMediaFlows(fox, croId);
+    t.diagnostic(`Firefox user agent: ${await fox.evaluate(() => navigator.userAgent)}`);
+
+    // A mute shows at the other engine, both ways.
+    await firefoxClick(fox, 'Mute microphone');
+    await waitFor('Cro sees Fox muted', () => tileHasMark(cro.page, foxId, 'Microphone off'), { timeoutMs: 15_000 });
+    await cro.page.getByRole('button', { name: 'Mute microphone', exact: true }).click();
+    await waitFor('Fox sees Cro muted', () => fox.evaluate(tileHasMarkInPage, { id: croId, text: 'Microphone off' }), { timeoutMs: 15_000 });
+
+    // Chromium's screen share reaches Firefox.
+    await startShare(cro.page);
+    await firefoxShareFrames(fox, croId);
+    await cro.page.getByRole('button', { name: 'Stop sharing', exact: true }).first().click();
+
+    // Firefox's screen share reaches Chromium, and Firefox tells its user there is no sound.
+    await firefoxClick(fox, 'Share screen');
+    await firefoxButton(fox, 'Stop sharing');
+    await waitForShareFrames(cro.page, foxId);
+    const note = await waitFor('Firefox: "shared without sound" notice', () =>
+      fox.evaluate(() => document.querySelector('[data-testid="share-no-audio"]')?.textContent?.trim() || undefined),
+    );
+    t.diagnostic(`Firefox share notice: ${note}`);
+    const shareAudio = await fox.evaluate(() => {
+      type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
+      const pcs = (window as unknown as { __meshmeet: Hook }).__meshmeet.peerConnections();
+      return [...pcs.values()].flatMap((pc) => pc.getSenders()).filter((s) => s.track?.kind === 'audio').length;
+    });
+    t.diagnostic(`Firefox audio senders while sharing: ${shareAudio} (the microphone only)`);
+
+    // Leaving cleans up at the other side.
+    await firefoxClick(fox, 'Leave');
+    await waitForRemoteTiles(cro.page, 0, 15_000);
+    await waitFor('Cro closed the connection to Fox', async () => !(await connectionIds(cro.page)).includes(foxId), { timeoutMs: 15_000 });
+  });
+});
+
+/** Video frames and audio packets from `peerId` keep growing in the Firefox page. */
+async function firefoxMediaFlows(page: FirefoxPage, peerId: string): Promise<void> {
+  let first: PeerStats | undefined;
+  let last: PeerStats | undefined;
+  await waitFor(
+    `Firefox decodes ${peerId}`,
+    async () => {
+      last = await page.evaluate(readPeerStatsInPage, peerId);
+      if (!first || first.framesDecoded === 0 || first.audioPacketsReceived === 0) {
+        first = last;
+        return false;
+      }
+      const now = last;
+      return now.framesDecoded > first.framesDecoded + 10 && now.audioPacketsReceived > first.audioPacketsReceived + 20;
+    },
+    { timeoutMs: 60_000, intervalMs: 1000 },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; first ${JSON.stringify(first)}, last ${JSON.stringify(last)}`);
+  });
+}
+
+/** Firefox shows `peerId`'s share tile with frames arriving. */
+async function firefoxShareFrames(page: FirefoxPage, peerId: string): Promise<void> {
+  let prev = 0;
+  let last: unknown;
+  await waitFor(
+    `Firefox shows ${peerId}'s screen`,
+    async () => {
+      const now = await page.evaluate(async (id: string) => {
+        // Firefox counts no totalVideoFrames for MediaStream <video>s: read the share
+        // track's own receiver stats instead.
+        const v = document.querySelector<HTMLVideoElement>(`[data-testid="share-tile"][data-peer-id="${CSS.escape(id)}"] video`);
+        const track = (v?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+        type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
+        const pc = (window as unknown as { __meshmeet: Hook }).__meshmeet.peerConnections().get(id);
+        const receiver = pc?.getReceivers().find((r) => r.track.id === track?.id);
+        let frames = 0;
+        (await receiver?.getStats())?.forEach((s: Record<string, unknown>) => {
+          if (s.type === 'inbound-rtp') frames += Number(s.framesDecoded ?? 0);
+        });
+        return { width: v?.videoWidth ?? -1, frames, found: Boolean(receiver), signaling: pc?.signalingState };
+      }, peerId);
+      last = now;
+      const ok = prev > 0 && now.width > 0 && now.frames > prev;
+      prev = now.width > 0 ? now.frames : 0;
+      return ok;
+    },
+    { timeoutMs: 45_000, intervalMs: 700 },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last ${JSON.stringify(last)}`);
+  });
+}

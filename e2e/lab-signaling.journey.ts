@@ -1,0 +1,130 @@
+/**
+ * The signaling server dies mid-call (SIGKILL: no goodbye to anyone). Media keeps flowing
+ * between the participants the whole time; once a server is reachable again they resume
+ * with their ids, and joining, chat and screen share work again. Twice: one node that is
+ * started again, and two nodes behind nginx where only one dies.
+ */
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { LabCall, joinAndConnect } from './lab/fixture.js';
+import { longestStall, readMonitor, startMonitor } from './lab/monitor.js';
+import type { LabService } from './lab/servers.js';
+import { sendChat, showsReconnecting, startShare, waitForChat, waitForShareFrames } from './lab/ui.js';
+import { joinRoom, selfId, waitForDecodedVideo, waitForRemoteTiles } from './support/call.js';
+import { uniqueRoom } from './support/fixture.js';
+import { waitFor } from './support/processes.js';
+
+/** How long media is watched with no server at all. */
+const OUTAGE_MS = 8000;
+
+/**
+ * Runs the journey on `call`: `outage()` takes a server away and resolves once it is
+ * gone; `recover()` (optional) brings one back.
+ */
+async function serverLossJourney(t: TestContext, call: LabCall, outage: () => Promise<void>, recover?: () => Promise<void>): Promise<void> {
+  const ann = await call.add('Ann');
+  const ben = await call.add('Ben');
+  const room = uniqueRoom('sig');
+  const [annId, benId] = await joinAndConnect([ann, ben], room);
+  await Promise.all([startMonitor(ann.page), startMonitor(ben.page)]);
+
+  const downAt = Date.now();
+  await outage();
+  await waitFor('someone to notice the lost server', async () => (await showsReconnecting(ann.page)) || (await showsReconnecting(ben.page)), {
+    timeoutMs: 40_000,
+  });
+  if (recover) {
+    // Media between the participants does not need the server.
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    const upAt = Date.now();
+    for (const [who, page, peer] of [
+      ['Ann ← Ben', ann.page, benId!],
+      ['Ben ← Ann', ben.page, annId!],
+    ] as const) {
+      const video = longestStall(await readMonitor(page), peer, 'framesDecoded', downAt, upAt);
+      const audio = longestStall(await readMonitor(page), peer, 'audioPackets', downAt, upAt);
+      t.diagnostic(`${who} without a server: video gap ${video.stallMs} ms, audio gap ${audio.stallMs} ms over ${upAt - downAt} ms (samples ${video.samples}, widest spacing ${video.maxSpacingMs} ms)`);
+      assert.ok(video.samples >= OUTAGE_MS / 1500, `${who}: too few samples`);
+      assert.ok(video.stallMs <= 2000 && audio.stallMs <= 2000, `${who}: media stopped while the server was down`);
+    }
+    await recover();
+  }
+  for (const p of [ann, ben]) {
+    await waitFor(`${p.name}: back in the call`, async () => !(await showsReconnecting(p.page)), { timeoutMs: 60_000 });
+  }
+  const backAt = Date.now();
+  assert.equal(await selfId(ann.page), annId, 'Ann got a new id');
+  assert.equal(await selfId(ben.page), benId, 'Ben got a new id');
+  for (const [who, page, peer] of [
+    ['Ann ← Ben', ann.page, benId!],
+    ['Ben ← Ann', ben.page, annId!],
+  ] as const) {
+    const samples = await readMonitor(page);
+    const video = longestStall(samples, peer, 'framesDecoded', downAt, backAt);
+    t.diagnostic(`${who} from outage to resume: longest video gap ${video.stallMs} ms over ${backAt - downAt} ms`);
+    assert.ok(video.stallMs <= 2000, `${who}: video stopped for ${video.stallMs} ms during the outage`);
+    const missing = samples.filter((s) => s.t >= downAt && !s.tiles.includes(peer));
+    assert.equal(missing.length, 0, `${who}: the peer's tile went away during the outage`);
+  }
+
+  // Signaling works again: chat, screen share, and a new participant joining.
+  await sendChat(ann.page, 'still here after the outage');
+  await waitForChat(ben.page, 'still here after the outage');
+  await startShare(ben.page);
+  await waitForShareFrames(ann.page, benId!);
+  const cat = await call.add('Cat');
+  await joinRoom(cat.page, { room, nick: 'Cat' });
+  const catId = await selfId(cat.page);
+  assert.deepEqual((await waitForRemoteTiles(cat.page, 2)).sort(), [annId!, benId!].sort());
+  await waitForRemoteTiles(ann.page, 2);
+  await waitForDecodedVideo(ann.page, catId, 60_000);
+}
+
+describe('lab: the signaling server dies mid-call', { timeout: 420_000 }, () => {
+  let call: LabCall;
+  before(async () => {
+    call = await LabCall.start({ redis: true });
+  });
+  after(async () => {
+    await call?.close();
+  });
+
+  test('one node killed and started again: media flows, ids resume, signaling works', async (t) => {
+    const node = call.nodes[0]!;
+    await serverLossJourney(
+      t,
+      call,
+      () => node.kill(),
+      () => node.restart(),
+    );
+  });
+});
+
+describe('lab: one of two nodes behind nginx dies', { timeout: 420_000 }, () => {
+  let call: LabCall;
+  before(async () => {
+    call = await LabCall.start({ nodes: 2 });
+  });
+  after(async () => {
+    await call?.close();
+  });
+
+  test('people move to the surviving node with their ids', async (t) => {
+    await serverLossJourney(t, call, async () => {
+      // Kill the node holding most of the call's sockets (nginx hashes client addresses).
+      const counts = await Promise.all(call.nodes.map((n) => socketCount(call, n)));
+      const victim = call.nodes[counts[1]! > counts[0]! ? 1 : 0]!;
+      t.diagnostic(`sockets per node ${JSON.stringify(counts)}: killing :${victim.port}`);
+      assert.ok(Math.max(...counts) > 0, 'no node holds a socket of the call');
+      await victim.kill();
+    });
+  });
+});
+
+/** The node's `meshmeet_sockets` gauge (connected Socket.IO clients). */
+async function socketCount(call: LabCall, node: LabService): Promise<number> {
+  const res = await call.getText('/metrics', node.url);
+  const m = /^meshmeet_sockets(?:\{[^}]*\})? (\d+)/m.exec(res);
+  if (!m) throw new Error(`no meshmeet_sockets in ${node.url}/metrics`);
+  return Number(m[1]);
+}
