@@ -92,13 +92,12 @@ describe('security codes and room protection', { timeout: scaled(180_000) }, () 
 
   test('two people see the same code; with three, every pair has its own', async () => {
     const room = uniqueRoom('code');
-    // Pages open one by one before any call runs (loading a page beside a running call is slow
-    // on a shared machine). The third person will pick the same name as the first.
+    // Each page opens right before its person joins: the lobby connects to the server at
+    // once, and the server closes connections that stay in no room for JOIN_DEADLINE_MS.
     const ana = await fx.open('Ana');
-    const ben = await fx.open('Ben');
-    const ana2 = await fx.open('Ana');
 
     await joinQuietly(ana.page, room, 'Ana');
+    const ben = await fx.open('Ben');
     await joinQuietly(ben.page, room, 'Ben');
     const anaId = await selfId(ana.page);
     const benId = await selfId(ben.page);
@@ -114,6 +113,8 @@ describe('security codes and room protection', { timeout: scaled(180_000) }, () 
     assert.equal(await codeFromPageSdp(ana.page, benId), abAtAna, "Ana's code is not the one of her connection's fingerprints");
     assert.equal(await codeFromPageSdp(ben.page, anaId), abAtBen, "Ben's code is not the one of his connection's fingerprints");
 
+    // The third person picks the same name as the first.
+    const ana2 = await fx.open('Ana');
     await joinQuietly(ana2.page, room, 'Ana');
     const ana2Id = await selfId(ana2.page);
     for (const p of [ana, ben, ana2]) await waitForRemoteTiles(p.page, 2);
@@ -143,9 +144,8 @@ describe('security codes and room protection', { timeout: scaled(180_000) }, () 
     const openRoom = uniqueRoom('open');
     const privateRoom = uniqueRoom('private');
     const ola = await fx.open('Ola');
-    const pia = await fx.open('Pia');
-
     await joinQuietly(ola.page, openRoom, 'Ola');
+    const pia = await fx.open('Pia');
     const olaBadge = ola.page.getByTestId('room-protection');
     await olaBadge.waitFor({ timeout: CALL_WAIT_MS });
     assert.equal(await olaBadge.getAttribute('data-protected'), 'false');
