@@ -3,6 +3,7 @@ import { TypedEmitter } from '../lib/typed-emitter';
 import { toCodedError, type CodedError } from '../lib/coded-error';
 import { SignalingClient, type CallStatus } from '../signaling/signaling-client';
 import { Mesh, type MeshOptions } from '../media/mesh';
+import type { MeshBudget } from '../media/mesh-budget';
 import type { ConnectionDetails } from '../media/stats';
 import type { LinkBudget } from './call-types';
 import { reduceParticipants, type ParticipantsAction, type RemoteParticipant } from './participants';
@@ -218,6 +219,11 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   /** The live RTCPeerConnection per participant id (diagnostics and browser tests). */
   peerConnections(): Map<string, RTCPeerConnection> {
     return this.mesh?.peerConnections() ?? new Map();
+  }
+
+  /** The video budget of the mesh in use (null outside a call or without a budget). */
+  get videoBudget(): MeshBudget | null {
+    return this.mesh?.budget ?? null;
   }
 
   /** The video budget of the link to one participant: what we send and why, what they send us. */

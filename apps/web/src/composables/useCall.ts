@@ -8,6 +8,7 @@ import type { CallStatus } from '../signaling/signaling-types';
 import type { ConnectionDetails } from '../media/stats';
 import { toCodedError, type CodedError } from '../lib/coded-error';
 import { installDebugHook } from '../call/debug-hook';
+import { bindVideoBudget, videoBudgetOptions } from './useVideoBudget';
 import { config, readPageOptions } from '../config';
 
 export type { RemoteParticipant } from '../call/participants';
@@ -104,7 +105,8 @@ async function join(options: JoinOptions): Promise<void> {
     const { CallSession } = await loadEngine();
     if (gen !== generation) return;
     const page = readPageOptions(typeof location === 'undefined' ? '' : location.search);
-    const s = CallSession.connect(config.signalingUrl, { budget: { enabled: page.budget } });
+    const s = CallSession.connect(config.signalingUrl, { budget: videoBudgetOptions(page.budget) });
+    bindVideoBudget(() => s.videoBudget);
     session = s;
     mirror(s);
     onPageHide(true);

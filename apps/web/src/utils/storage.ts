@@ -28,4 +28,5 @@ export const StorageKeys = {
   locale: 'meshmeet.locale',
   mediaSettings: 'meshmeet.media',
   lastRoom: 'meshmeet.room',
+  videoChoices: 'meshmeet.video-choices',
 } as const;
