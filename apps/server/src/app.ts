@@ -1,7 +1,9 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ErrorCode } from '@meshmeet/protocol';
 import type { Config } from './config.js';
+import type { Server } from 'node:http';
 import { healthRoutes } from './http/health.routes.js';
+import { createMetricsListener } from './http/metrics-listener.js';
 import { replyError } from './http/reply-error.js';
 import { roomRoutes } from './http/rooms.routes.js';
 import { registerStatic } from './http/static.js';
@@ -33,6 +35,8 @@ export interface MeshApp {
   nodeId: string;
   /** Whether the web app is served from `WEB_DIST_DIR`. */
   servesWeb: boolean;
+  /** The separate metrics listener (`METRICS_PORT`), listening once the app listens. */
+  metricsListener: Server | null;
 }
 
 /** Options for tests: a logger override. */
@@ -125,7 +129,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     isClosing: () => closing,
     redisState: () => (redis ? (redis.isReady() ? 'up' : 'down') : 'n/a'),
     subscriberState: () => (relayPath.subscriber ? (relayPath.subscriber.isUp() ? 'up' : 'down') : 'n/a'),
+    metricsToken: config.metricsToken,
   });
+  const metricsListener = config.metricsPort === null ? null : createMetricsListener(metrics);
+  if (metricsListener) {
+    app.addHook('onListen', async () => {
+      await new Promise<void>((resolve, reject) => {
+        metricsListener.once('error', reject);
+        metricsListener.listen(config.metricsPort!, config.metricsHost, () => resolve());
+      });
+      app.log.info({ address: metricsListener.address() }, 'metrics listener ready');
+    });
+    app.addHook('onClose', async () => {
+      if (metricsListener.listening) await new Promise((r) => metricsListener.close(r));
+    });
+  }
   await app.register(roomRoutes, { store, maxRoomSize: config.maxRoomSize, iceServers: config.iceServers, passwords, addressOf });
   const servesWeb = await registerStatic(app, config.webDistDir);
 
@@ -170,5 +188,5 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await settleWithin(redis?.close() ?? Promise.resolve(), 1000);
   });
 
-  return { app, io, rooms, store, nodeId, servesWeb };
+  return { app, io, rooms, store, nodeId, servesWeb, metricsListener };
 }

@@ -20,4 +20,23 @@ describe('logger redaction', () => {
     expect(out).toContain('ok-room');
     expect(out).toContain('[redacted]');
   });
+
+  it('drops the command arguments ioredis puts on its errors', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const app = Fastify({ logger: { ...(loggerOptions({ logLevel: 'info' }) as object), stream } });
+    const { ReplyError } = await import('ioredis');
+    const err = Object.assign(new ReplyError('NOSCRIPT No matching script'), {
+      command: { name: 'evalsha', args: ['sha', '0', 'meshmeet:', 'scrypt$c2FsdA$aGFzaGhhc2g', 'tokenhash-abc'] },
+    });
+    app.log.warn({ err }, 'room store operation failed');
+    const out = lines.join('');
+    expect(out).toContain('NOSCRIPT No matching script');
+    for (const secret of ['scrypt$c2FsdA$aGFzaGhhc2g', 'tokenhash-abc', 'evalsha']) expect(out).not.toContain(secret);
+  });
 });

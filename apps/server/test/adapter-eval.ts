@@ -4,10 +4,10 @@
  * Redis adapter. Run: npx tsx apps/server/test/adapter-eval.ts <redisUrl>
  */
 import type { JoinResult } from '@meshmeet/protocol';
-import { connect, requestOk, spawnNode, uniquePrefix, type ChildNode } from './helpers.js';
+import { METRICS_AUTH, connect, requestOk, spawnNode, uniquePrefix, type ChildNode } from './helpers.js';
 
 async function cpuSeconds(node: ChildNode): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const text = await (await fetch(`${node.url}/metrics`, { headers: METRICS_AUTH })).text();
   return Number(/^meshmeet_process_cpu_seconds_total (\S+)/m.exec(text)?.[1]);
 }
 

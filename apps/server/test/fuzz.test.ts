@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { ErrorCode, type Ack, type JoinResult } from '@meshmeet/protocol';
-import { connect, requestOk, sleep, spawnNode, uniquePrefix, type ChildNode, type Client } from './helpers.js';
+import { METRICS_AUTH, connect, requestOk, sleep, spawnNode, uniquePrefix, type ChildNode, type Client } from './helpers.js';
 
 /** Deterministic PRNG (mulberry32), so a failing run can be replayed with its seed. */
 function prng(seed: number): () => number {
@@ -90,7 +90,7 @@ const CODES = new Set<string>(Object.values(ErrorCode));
 type Emitter = { emit(ev: unknown, ...args: unknown[]): void };
 
 async function rssBytes(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: METRICS_AUTH })).text();
   const m = /^meshmeet_process_resident_memory_bytes (\d+)/m.exec(text);
   return Number(m?.[1]);
 }
@@ -177,7 +177,7 @@ describe('fuzzing the socket API', () => {
     console.log(`fuzz RSS: ${(rssBefore / 2 ** 20).toFixed(1)} MiB before, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after`);
     expect(rssAfter).toBeLessThan(rssBefore + 100 * 2 ** 20);
     expect(rssAfter).toBeLessThan(400 * 2 ** 20);
-    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    const metrics = await (await fetch(`${node.url}/metrics`, { headers: METRICS_AUTH })).text();
     expect(metrics).toMatch(/^meshmeet_sockets 0$/m);
 
     // And it still does its job.

@@ -26,12 +26,16 @@ export function uniquePrefix(): string {
  */
 export const LOOPBACK_CROWD_ENV = {
   JOIN_DEADLINE_MS: '3600000',
+  METRICS_TOKEN: 'test-metrics-token-0123456789',
   MAX_CONNECTIONS_PER_ADDRESS: '100000',
   HANDSHAKES_PER_ADDRESS_PER_MIN: '100000',
   ROOMS_PER_ADDRESS_PER_HOUR: '100000',
   PASSWORD_FAILURES_PER_ADDRESS: '1000',
   PASSWORD_PENDING_PER_ADDRESS: '100',
 };
+
+/** Headers that open `/metrics` on a test node (its METRICS_TOKEN). */
+export const METRICS_AUTH = { authorization: `Bearer ${LOOPBACK_CROWD_ENV.METRICS_TOKEN}` };
 
 /** Configuration for an in-process test node: loopback, ephemeral port, no STUN, quiet. */
 export function testConfig(overrides: Partial<Config> = {}): Config {

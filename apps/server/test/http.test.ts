@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ErrorCode, type JoinResult } from '@meshmeet/protocol';
 import { startRedis } from '@meshmeet/testkit';
-import { connect, requestOk, startNode, uniquePrefix, waitFor, type TestNode } from './helpers.js';
+import { METRICS_AUTH, connect, requestOk, startNode, uniquePrefix, waitFor, type TestNode } from './helpers.js';
 
 describe('HTTP API', () => {
   let node: TestNode;
@@ -69,7 +69,7 @@ describe('HTTP API', () => {
       await requestOk(b, 'signal', { to: ra.self.id, data: { candidate: null } });
       const bad = await new Promise((r) => (b as unknown as { emit(...a: unknown[]): void }).emit('signal', { to: 'nobody', data: {} }, r));
       expect(bad).toMatchObject({ ok: false, error: { code: ErrorCode.PEER_NOT_FOUND } });
-      const text = (await node.app.inject({ url: '/metrics' })).body;
+      const text = (await node.app.inject({ url: '/metrics', headers: METRICS_AUTH })).body;
       expect(text).toMatch(/^meshmeet_sockets 2$/m);
       expect(text).toMatch(/^meshmeet_rooms \d+$/m);
       expect(text).toMatch(/^meshmeet_members \d+$/m);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { PROTOCOL_VERSION, type JoinResult } from '@meshmeet/protocol';
-import { REPO_ROOT, record, requestOk, spawnNode, uniquePrefix, waitFor, type ChildNode, type Client } from './helpers.js';
+import { METRICS_AUTH, REPO_ROOT, record, requestOk, spawnNode, uniquePrefix, waitFor, type ChildNode, type Client } from './helpers.js';
 import { freePort } from '@meshmeet/testkit';
 
 /**
@@ -74,7 +74,7 @@ describe.skipIf(!NGINX)('two nodes behind nginx (deploy/nginx/meshmeet.conf)', (
       clients.push(c);
       joined.push(await requestOk<JoinResult>(c, 'room:join', { room, nick: `p${i}` }));
     }
-    const perNode = await Promise.all(nodes.map(async (n) => nodeSockets(await (await fetch(`${n.url}/metrics`)).text())));
+    const perNode = await Promise.all(nodes.map(async (n) => nodeSockets(await (await fetch(`${n.url}/metrics`, { headers: METRICS_AUTH })).text())));
     expect(perNode.every((count) => count > 0)).toBe(true);
     expect(perNode[0]! + perNode[1]!).toBe(12);
 
@@ -102,10 +102,10 @@ describe.skipIf(!NGINX)('two nodes behind nginx (deploy/nginx/meshmeet.conf)', (
   });
 
   it('keeps /metrics for the local scraper only', async () => {
-    expect((await fetch(`${front}/metrics`)).status).toBe(200); // the test itself is 127.0.0.1
+    expect((await fetch(`${front}/metrics`, { headers: METRICS_AUTH })).status).toBe(200); // the test itself is 127.0.0.1
     const fromElsewhere = await new Promise<number>((resolve, reject) => {
       import('node:http').then(({ request }) =>
-        request(`${front}/metrics`, { localAddress: '127.0.0.5' }, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end(),
+        request(`${front}/metrics`, { localAddress: '127.0.0.5', headers: METRICS_AUTH }, (res) => resolve(res.statusCode ?? 0)).on('error', reject).end(),
       );
     });
     expect(fromElsewhere).toBe(403);

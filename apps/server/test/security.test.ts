@@ -256,3 +256,31 @@ describe('limits per client address', () => {
     }
   });
 });
+
+describe('metrics are not public', () => {
+  it('closed by default; with METRICS_TOKEN only for its bearer; METRICS_PORT serves them on loopback', async () => {
+    const closed = await startNode({ metricsToken: null, metricsPort: null });
+    try {
+      expect((await fetch(`${closed.url}/metrics`)).status).toBe(404);
+      expect(closed.metricsListener).toBeNull();
+    } finally {
+      await closed.close();
+    }
+    const token = 'a-long-metrics-token-for-tests';
+    const node = await startNode({ metricsToken: token, metricsPort: 0, metricsHost: '127.0.0.1' });
+    try {
+      expect((await fetch(`${node.url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${node.url}/metrics`, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
+      const ok = await fetch(`${node.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toMatch(/^meshmeet_sockets \d+$/m);
+      const address = node.metricsListener!.address() as { address: string; port: number };
+      expect(address.address).toBe('127.0.0.1');
+      const side = await fetch(`http://127.0.0.1:${address.port}/metrics`);
+      expect(side.status).toBe(200);
+      expect(await side.text()).toMatch(/^meshmeet_sockets \d+$/m);
+    } finally {
+      await node.close();
+    }
+  });
+});

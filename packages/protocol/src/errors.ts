@@ -37,6 +37,8 @@ export const ErrorCode = {
    * address or for this room, or the password checker is busy (HTTP 429).
    */
   RATE_LIMITED: 'RATE_LIMITED',
+  /** HTTP only: the route needs credentials (`/metrics` without its bearer token). */
+  UNAUTHORIZED: 'UNAUTHORIZED',
   /** HTTP only: no such route or resource. */
   NOT_FOUND: 'NOT_FOUND',
   /** The server is shutting down or its store is unreachable; retry later. */

@@ -1,5 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { ErrorCode } from '@meshmeet/protocol';
 import type { Metrics } from '../metrics.js';
+import { replyError } from './reply-error.js';
 
 /** What the health routes need. */
 export interface HealthRoutesOptions {
@@ -10,12 +13,24 @@ export interface HealthRoutesOptions {
   subscriberState?: () => 'up' | 'down' | 'n/a';
   isClosing: () => boolean;
   nodeId: string;
+  /** Bearer token that opens `/metrics` here; null: `/metrics` is not served on this port. */
+  metricsToken: string | null;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Whether an Authorization header carries `Bearer <token>`, compared in constant time. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '';
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 /**
  * `GET /healthz` (the process answers), `GET /readyz` (it can serve: Redis reachable, the
  * adapter's subscriber holding its subscriptions, not shutting down; 503 otherwise, so a load balancer stops sending people here) and
- * `GET /metrics` (Prometheus text format).
+ * `GET /metrics` (Prometheus text format). Metrics tell who is busy when and how big rooms
+ * are: not public. Here they need `Authorization: Bearer METRICS_TOKEN`; without a token they
+ * are served only by the separate loopback listener (`METRICS_PORT`), or not at all.
  */
 export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok', node: o.nodeId }));
@@ -27,7 +42,14 @@ export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions)
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', redis, subscriber, closing: o.isClosing() });
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    if (!o.metricsToken) {
+      return replyError(reply, 404, ErrorCode.NOT_FOUND, 'Metrics are not served on this port (set METRICS_TOKEN or METRICS_PORT)');
+    }
+    if (!bearerMatches(req.headers.authorization, o.metricsToken)) {
+      reply.header('www-authenticate', 'Bearer');
+      return replyError(reply, 401, ErrorCode.UNAUTHORIZED, 'Metrics need Authorization: Bearer <METRICS_TOKEN>');
+    }
     const body = await o.metrics.registry.metrics();
     return reply.type(o.metrics.registry.contentType).send(body);
   });
