@@ -70,10 +70,17 @@ export async function probe(path: string): Promise<ProbeResult> {
  */
 export async function decodeErrors(path: string): Promise<string> {
   const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-'], { maxBuffer: 10_000_000 });
-  return stderr
-    .split('\n')
-    .filter((l) => l.trim() && !/non monotonically increasing dts to muxer/.test(l))
-    .join('\n');
+  // ffmpeg folds repeats into "Last message repeated N times": that line belongs to the
+  // line before it, so it goes when that one goes.
+  const kept: string[] = [];
+  let droppedPrevious = false;
+  for (const l of stderr.split('\n')) {
+    if (!l.trim()) continue;
+    const drop: boolean = /non monotonically increasing dts to muxer/.test(l) || (droppedPrevious && /^\s*Last message repeated \d+ times/.test(l));
+    if (!drop) kept.push(l);
+    droppedPrevious = drop;
+  }
+  return kept.join('\n');
 }
 
 /** Mean volume (dB) of the audio stream, to tell real mixed audio from silence. */
