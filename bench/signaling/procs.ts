@@ -101,6 +101,8 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
     HANDSHAKES_PER_ADDRESS_PER_MIN: '1000000',
     ROOMS_PER_ADDRESS_PER_HOUR: '1000000',
     JOIN_DEADLINE_MS: '3600000',
+    // /metrics is closed unless a token opens it; the ladder scenario reads it.
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl, REDIS_PREFIX: opts.redisPrefix ?? 'bench:' } : {}),
     ...opts.env,
   };
@@ -199,3 +201,6 @@ export function redisOutputBufferDisconnects(): number {
     return 0;
   }
 }
+
+/** The METRICS_TOKEN of benchmark servers (their /metrics needs it as a bearer token). */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';

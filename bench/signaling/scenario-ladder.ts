@@ -1,3 +1,4 @@
+import { BENCH_METRICS_TOKEN } from './procs.js';
 import { cpus } from 'node:os';
 import type { ResultRow } from '../lib/results.js';
 import { pinOneCore, planRooms, startCluster, type Cluster, type VariantKey } from './cluster.js';
@@ -35,7 +36,7 @@ interface Rung extends RelayStep {
 
 /** `meshmeet_redis_subscriber_reconnects_total` of the first node, or null when absent. */
 async function subscriberReconnects(cluster: Cluster): Promise<number | null> {
-  const text = await fetch(`${cluster.urls[0]}/metrics`)
+  const text = await fetch(`${cluster.urls[0]}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
     .then((r) => (r.ok ? r.text() : ''))
     .catch(() => '');
   const m = /^meshmeet_redis_subscriber_reconnects_total (\d+)/m.exec(text);
