@@ -6,6 +6,7 @@ import { healthRoutes } from './http/health.routes.js';
 import { createMetricsListener } from './http/metrics-listener.js';
 import { replyError } from './http/reply-error.js';
 import { roomRoutes } from './http/rooms.routes.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerStatic } from './http/static.js';
 import { createIceServerProvider } from './ice/ice-servers.js';
 import { loggerOptions } from './logger.js';
@@ -123,6 +124,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (redis && !redis.isReady()) return replyError(reply, 503, ErrorCode.UNAVAILABLE, 'Storage is unavailable; try again shortly');
     return replyError(reply, 500, ErrorCode.INTERNAL, 'Internal server error');
   });
+  await registerSecurityHeaders(app, { https: config.https !== 'off' });
   await app.register(healthRoutes, {
     metrics,
     nodeId,

@@ -20,6 +20,23 @@ describe('HTTP API', () => {
   });
   afterAll(() => node.close());
 
+  it('every response carries the browser security headers (CSP, no framing, nosniff, no referrer, permissions)', async () => {
+    for (const url of ['/healthz', '/userlist?room=x', '/userlist', '/no-such-path']) {
+      const res = await node.app.inject({ url });
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp, url).toContain("frame-ancestors 'none'");
+      expect(csp, url).toContain("default-src 'self'");
+      expect(csp, url).toContain("script-src 'self'");
+      expect(res.headers['x-frame-options'], url).toBe('DENY');
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(res.headers['referrer-policy'], url).toBe('no-referrer');
+      expect(String(res.headers['permissions-policy']), url).toContain('camera=(self)');
+      expect(String(res.headers['permissions-policy']), url).toContain('display-capture=(self)');
+      // HSTS must not be pinned by a node that speaks plain HTTP.
+      expect(res.headers['strict-transport-security'], url).toBeUndefined();
+    }
+  });
+
   it('GET /userlist: [] for an unknown room, 400 for an invalid name', async () => {
     expect(await (await node.app.inject({ url: '/userlist?room=nobody-here' })).json()).toEqual([]);
     for (const url of ['/userlist', '/userlist?room=', `/userlist?room=${'x'.repeat(65)}`, '/userlist?room=%00']) {
