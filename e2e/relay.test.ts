@@ -1,7 +1,7 @@
 /**
- * Issue 3, "Show it": a relay-only call through a real coturn on loopback, with the
- * short-lived (REST-API) credentials the server hands out, connects, and getStats shows
- * a relay candidate pair on both sides.
+ * A relay-only call through a real coturn on loopback connects with the short-lived
+ * (REST-API) credentials the server hands out in the join acknowledgement, and getStats
+ * shows a relay candidate pair on both sides. The public ICE endpoint gives no credentials.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,11 +18,9 @@ describe('relay through TURN', { timeout: 150_000 }, () => {
   });
 
   test('a relay-only call connects through coturn and uses a relay candidate pair', async (t) => {
-    // The server's ICE list carries the coturn URLs with short-lived credentials.
-    const ice = (await (await fetch(`${fx.server.url}/api/ice-servers`)).json()) as unknown;
-    const text = JSON.stringify(ice);
-    assert.match(text, new RegExp(`turn:127\\.0\\.0\\.1:${fx.turn!.port}`), `ice servers: ${text}`);
-    assert.match(text, /"username":"\d+:[^"]+"/, `REST-API username <expiry>:<id> expected: ${text}`);
+    // Nobody who has not joined gets TURN credentials: the public list has none.
+    const publicIce = JSON.stringify(await (await fetch(`${fx.server.url}/api/ice-servers`)).json());
+    assert.doesNotMatch(publicIce, /credential|username/, `public ICE list: ${publicIce}`);
 
     const room = uniqueRoom('turn');
     const [u, v] = await Promise.all(['Uma', 'Vic'].map((n) => fx.open(n, 'ice=relay')));
@@ -34,9 +32,13 @@ describe('relay through TURN', { timeout: 150_000 }, () => {
     for (const [page, from] of [[u!.page, vId], [v!.page, uId]] as const) {
       const policy = await page.evaluate((id) => {
         type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-        return (window as unknown as { __meshmeet: Hook }).__meshmeet.peerConnections().get(id)?.getConfiguration().iceTransportPolicy;
+        const config = (window as unknown as { __meshmeet: Hook }).__meshmeet.peerConnections().get(id)?.getConfiguration();
+        return config && { policy: config.iceTransportPolicy, servers: JSON.stringify(config.iceServers ?? []) };
       }, from);
-      assert.equal(policy, 'relay');
+      assert.equal(policy?.policy, 'relay');
+      // The coturn URL with a REST-API username <expiry>:<id>, from the join acknowledgement.
+      assert.match(policy?.servers ?? '', new RegExp(`turn:127\\.0\\.0\\.1:${fx.turn!.port}`), `ice servers: ${policy?.servers}`);
+      assert.match(policy?.servers ?? '', /"username":"\d+:[^"]+"/, `REST-API username expected: ${policy?.servers}`);
       const stats = await waitForDecodedVideo(page, from);
       await waitForAudioPackets(page, from);
       assert.ok(stats.pair, 'a selected candidate pair');
