@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Buffer as PolyBuffer } from 'buffer/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useBrowserBuffer } from '../../test/recording/browser-buffer.js';
 import { FakeDir } from '../../test/recording/fake-opfs.js';
 import { finalizeRecording } from './finalize.js';
 import { OpfsRecordingStore } from './opfs-store.js';
@@ -13,26 +13,8 @@ import type { RecordingMeta } from './types.js';
 const LIVE = new URL('./__fixtures__/mediarecorder-2s.webm', import.meta.url);
 const LIVE_VIDEO = new URL('./__fixtures__/mediarecorder-video-2s.webm', import.meta.url);
 
-// In browsers the library runs on the npm `buffer` polyfill (it imports "buffer"
-// explicitly); under Node that import gets Node's own Buffer, which differs in two ways
-// that matter here. Give Node's Buffer the polyfill's behaviour for the duration of
-// these tests, so they exercise the library as the browser runs it:
-// - readUIntBE/readIntBE: Node refuses more than 6 bytes; Chrome writes 7-byte TrackUIDs;
-// - the encoder returns `Buffer.concat(...).buffer`; Node pools small Buffers, so that
-//   ArrayBuffer would hold unrelated bytes (the polyfill never pools).
-const proto = Buffer.prototype as unknown as Record<string, unknown>;
-const saved = { readUIntBE: proto.readUIntBE, readIntBE: proto.readIntBE, poolSize: Buffer.poolSize };
-beforeAll(() => {
-  const poly = PolyBuffer.prototype as unknown as Record<string, unknown>;
-  proto.readUIntBE = poly.readUIntBE;
-  proto.readIntBE = poly.readIntBE;
-  Buffer.poolSize = 0;
-});
-afterAll(() => {
-  proto.readUIntBE = saved.readUIntBE;
-  proto.readIntBE = saved.readIntBE;
-  Buffer.poolSize = saved.poolSize;
-});
+// The EBML library must run as it does in browsers (see useBrowserBuffer).
+useBrowserBuffer();
 
 const meta = (id: string, mimeType = 'video/webm;codecs=vp8,opus'): RecordingMeta => ({
   id,
