@@ -1,9 +1,10 @@
+import { afterEach } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { waitFor as waitUntil } from '@meshmeet/testkit';
-import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type ServerToClientEvents } from '@meshmeet/protocol';
+import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type JoinResult, type ServerToClientEvents } from '@meshmeet/protocol';
 import { buildApp, type MeshApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 
@@ -148,4 +149,30 @@ export function spawnNode(env: Record<string, string>): Promise<ChildNode> {
       reject(new Error(`server exited (${code}) before listening:\n${out}`));
     });
   });
+}
+
+/**
+ * Clients a test file opens through `client`/`joined`, closed after each test (call once at
+ * the top of the file: it registers the `afterEach`).
+ */
+export function clientsClosedAfterEach(): {
+  client(node: TestNode): Promise<Client>;
+  joined(node: TestNode, room: string, nick: string, extra?: object): Promise<{ c: Client; r: JoinResult }>;
+  /** Closes a client opened some other way after the test, too. */
+  track(c: Client): void;
+} {
+  const open: Client[] = [];
+  afterEach(() => {
+    for (const c of open.splice(0)) c.close();
+  });
+  const client = async (node: TestNode): Promise<Client> => {
+    const c = await connect(node.url);
+    open.push(c);
+    return c;
+  };
+  const joined = async (node: TestNode, room: string, nick: string, extra: object = {}) => {
+    const c = await client(node);
+    return { c, r: await requestOk<JoinResult>(c, 'room:join', { room, nick, ...extra }) };
+  };
+  return { client, joined, track: (c) => void open.push(c) };
 }

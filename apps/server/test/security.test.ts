@@ -3,34 +3,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { io as ioClient } from 'socket.io-client';
 import { ErrorCode, PROTOCOL_VERSION, type JoinResult } from '@meshmeet/protocol';
 import type { Config } from '../src/config.js';
-import { connect, record, request, requestOk, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
+import { clientsClosedAfterEach, connect, record, request, requestOk, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
 
 /**
  * What an attacker tries first: listening in on a password room, connecting from another
  * web site, guessing passwords, and exhausting the server from one address.
  */
 
-const open: Client[] = [];
-async function client(node: TestNode): Promise<Client> {
-  const c = await connect(node.url);
-  open.push(c);
-  return c;
-}
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
-
-async function joined(node: TestNode, room: string, nick: string, extra: object = {}): Promise<{ c: Client; r: JoinResult }> {
-  const c = await client(node);
-  return { c, r: await requestOk<JoinResult>(c, 'room:join', { room, nick, ...extra }) };
-}
+const { client, joined, track } = clientsClosedAfterEach();
 
 /** Connects with chosen transports and headers (a browser's Origin, say); resolves the socket or the refusal. */
 function connectWith(url: string, transports: ('websocket' | 'polling')[], headers: Record<string, string>): Promise<Client | Error> {
   const socket: Client = ioClient(url, { transports, extraHeaders: headers, auth: { v: PROTOCOL_VERSION }, reconnection: false, forceNew: true });
   return new Promise((resolve) => {
     socket.once('connect', () => {
-      open.push(socket);
+      track(socket);
       resolve(socket);
     });
     socket.once('connect_error', (err) => {
@@ -185,7 +172,7 @@ describe('password guessing', () => {
     try {
       for (const n of [direct, proxied]) {
         const owner = await connect(n.url);
-        open.push(owner);
+        track(owner);
         await requestOk(owner, 'room:join', { room: 'xff', nick: 'O', password: 'right-password' });
       }
       const wrong = (n: TestNode, xff: string) => get(`${n.url}/userlist?room=xff`, '127.0.0.1', { 'x-room-password': 'wrong-password', 'x-forwarded-for': xff });

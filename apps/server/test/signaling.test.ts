@@ -1,26 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ErrorCode, Limits, type Ack, type JoinResult } from '@meshmeet/protocol';
 import type { Config } from '../src/config.js';
-import { connect, record, request, requestOk, sleep, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
+import { clientsClosedAfterEach, connect, record, request, requestOk, sleep, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
 
 /** The client without its event typing, to send what a typed client cannot. */
 const raw = (c: Client) => c as unknown as { emit(event: string, ...args: unknown[]): void };
 
-const open: Client[] = [];
-async function client(node: TestNode): Promise<Client> {
-  const c = await connect(node.url);
-  open.push(c);
-  return c;
-}
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
-
-async function joined(node: TestNode, room: string, nick: string, extra: object = {}): Promise<{ c: Client; r: JoinResult }> {
-  const c = await client(node);
-  const r = await requestOk<JoinResult>(c, 'room:join', { room, nick, ...extra });
-  return { c, r };
-}
+const { client, joined } = clientsClosedAfterEach();
 
 describe.each([['memory'], ['redis']] as const)('signaling over socket.io (%s store)', (kind) => {
   let node: TestNode;
