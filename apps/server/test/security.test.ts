@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
 import { ErrorCode, PROTOCOL_VERSION, type JoinResult } from '@meshmeet/protocol';
 import type { Config } from '../src/config.js';

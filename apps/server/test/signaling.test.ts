@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ErrorCode, Limits, type Ack, type JoinResult } from '@meshmeet/protocol';
 import type { Config } from '../src/config.js';
 import { clientsClosedAfterEach, connect, record, request, requestOk, sleep, startNode, uniquePrefix, waitFor, type Client, type TestNode } from './helpers.js';
