@@ -115,9 +115,19 @@ export const VideoSending = z.strictObject({
 });
 
 /**
+ * Which RTCPeerConnection of a pair a signal belongs to. Both sides start at 0; a side
+ * whose connection can no longer negotiate builds a new one with the next number and
+ * offers from it, and the other side, on an offer with a higher number, replaces its
+ * own. Signals with a lower number belong to a replaced connection and are dropped.
+ * Absent = the receiver's current connection.
+ */
+export const PeerGeneration = z.number().int().min(0).max(1_000_000);
+
+/**
  * What web clients put inside `signal.data` (the server never looks inside; receivers
  * validate with this): an SDP description for perfect negotiation, or one trickled ICE
- * candidate (`null` = end of candidates). The budget's messages are {@link PeerNotice}. Defined by the web
+ * candidate (`null` = end of candidates), each tagged with its connection's
+ * {@link PeerGeneration}. The budget's messages are {@link PeerNotice}. Defined by the web
  * client; see docs/protocol.md.
  */
 export const PeerSignal = z.union([
@@ -126,8 +136,10 @@ export const PeerSignal = z.union([
       type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
       sdp: z.string().max(Limits.signalDataMaxBytes).optional(),
     }),
+    generation: PeerGeneration.optional(),
   }),
   z.object({
+    generation: PeerGeneration.optional(),
     candidate: z
       .object({
         candidate: z.string().max(2048),

@@ -338,3 +338,69 @@ describe('mesh: recovery', () => {
     expect(a.media('b')?.camera?.getTracks()).toHaveLength(2);
   });
 });
+
+describe('mesh: a pair whose negotiation jams is rebuilt', () => {
+  it('a refused answer (rollback refused too): a new connection to the same participant carries camera and share', async () => {
+    const bus = new FakeSignalingBus();
+    const a = mesh(bus, 'a', camera());
+    const b = mesh(bus, 'b', camera());
+    await connect(a, b);
+    const oldA = fake(a, 'b');
+    const oldB = fake(b, 'a');
+    const rebuilt: string[] = [];
+    a.on('rebuilt', (id, generation, initiator) => rebuilt.push(`a->${id}:${generation}:${initiator}`));
+    b.on('rebuilt', (id, generation, initiator) => rebuilt.push(`b->${id}:${generation}:${initiator}`));
+
+    // Chromium's behaviour: the answer to the share offer is refused, and so is every later step.
+    oldA.refuseNextAnswer = true;
+    const share = new FakeStream([new FakeTrack('video', 'screen')]);
+    b.setRemoteShare('a', true, share.id);
+    a.startShare(asStream(share));
+    await settle();
+
+    expect(rebuilt).toEqual(['a->b:1:true', 'b->a:1:false']);
+    const newA = fake(a, 'b');
+    const newB = fake(b, 'a');
+    expect(newA).not.toBe(oldA);
+    expect(newB).not.toBe(oldB);
+    expect([oldA.signalingState, oldB.signalingState]).toEqual(['closed', 'closed']);
+    expect([newA.signalingState, newB.signalingState]).toEqual(['stable', 'stable']);
+    expect(newA.connectionState).toBe('connected');
+    expect(a.peerIds()).toEqual(['b']);
+    expect(b.media('a')?.share?.getVideoTracks()).toHaveLength(1);
+    expect(b.media('a')?.camera?.getTracks()).toHaveLength(2);
+    expect(a.media('b')?.camera?.getTracks()).toHaveLength(2);
+    // Every signal after the rebuild belongs to the new connections.
+    const afterRebuild = bus.log.slice(bus.log.findIndex((m) => m.data.generation === 1));
+    expect(afterRebuild.every((m) => m.data.generation === 1)).toBe(true);
+
+    // Later renegotiation works on the new pair, from either side.
+    const bShare = new FakeStream([new FakeTrack('video', 'screen')]);
+    a.setRemoteShare('b', true, bShare.id);
+    b.startShare(asStream(bShare));
+    await settle();
+    expect(a.media('b')?.share?.getVideoTracks()).toHaveLength(1);
+    a.stopShare();
+    b.setRemoteShare('a', false, null);
+    await settle();
+    expect(b.media('a')?.share ?? null).toBeNull();
+    expect([newA.signalingState, newB.signalingState]).toEqual(['stable', 'stable']);
+    expect(fake(a, 'b')).toBe(newA);
+  });
+
+  it('a participant removed and met again gets a connection numbered above the old one', async () => {
+    const bus = new FakeSignalingBus();
+    const a = mesh(bus, 'a', camera());
+    const b = mesh(bus, 'b', camera());
+    await connect(a, b);
+    // b dropped a (e.g. a missed resume) while a kept its connection: b's new offer must replace it.
+    b.removePeer('a');
+    const oldA = fake(a, 'b');
+    b.addPeer('a', { initiator: true });
+    await settle();
+    expect(fake(a, 'b')).not.toBe(oldA);
+    expect(fake(a, 'b').signalingState).toBe('stable');
+    expect(a.media('b')?.camera?.getTracks()).toHaveLength(2);
+    expect(b.media('a')?.camera?.getTracks()).toHaveLength(2);
+  });
+});

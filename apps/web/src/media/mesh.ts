@@ -53,6 +53,11 @@ export interface MeshEvents {
   error: (error: unknown, peerId: string | null) => void;
   /** A peer's video-budget message (its request to us, or its notice about what it sends). */
   notice: (peerId: string, notice: PeerNotice) => void;
+  /**
+   * The connection to a participant was replaced by a new one (same participant), because
+   * ours could no longer negotiate (`initiator`: we offer) or theirs could not (they offer).
+   */
+  rebuilt: (peerId: string, generation: number, initiator: boolean) => void;
 }
 
 /** Signals from a peer we just removed are ignored for this long (they are in flight). */
@@ -67,6 +72,13 @@ const REMOVED_TTL_MS = 30_000;
  * exchange either side renegotiates freely (share, ICE restart); perfect negotiation
  * settles glare.
  *
+ * Invariant — one live connection per pair, numbered: signals carry the sender's
+ * connection generation. A connection that can no longer negotiate (`jammed`) is
+ * replaced by a new one with the next generation, which offers with our current camera,
+ * microphone and share; an offer with a higher generation than ours replaces our
+ * connection by a responder of that generation; signals of a lower one are dropped.
+ * The participant stays (tiles and state are keyed by participant, not by connection).
+ *
  * Invariant — who stops tracks: not the mesh. Local camera/mic/share tracks belong to
  * the caller (`useLocalMedia`, `useScreenShare`); closing a connection ends only its
  * remote tracks.
@@ -76,6 +88,8 @@ export class Mesh extends TypedEmitter<MeshEvents> {
   private readonly deps: MeshDeps;
   private readonly peers = new Map<string, PeerConnection>();
   private readonly removed = new Map<string, number>();
+  /** Last connection generation used with each participant, kept after they leave. */
+  private readonly generations = new Map<string, number>();
   private readonly remoteShare = new Map<string, { sharing: boolean; shareStreamId: string | null }>();
   private local: LocalMedia;
   private readonly unsubscribe: () => void;
@@ -110,11 +124,19 @@ export class Mesh extends TypedEmitter<MeshEvents> {
   /** Connects to a participant (idempotent). See the class invariant for `initiator`. */
   addPeer(id: string, options: { initiator: boolean }): void {
     if (this.closed || id === this.opts.selfId || this.peers.has(id)) return;
+    // A participant met again (removed, then back) gets a connection numbered above the last one.
+    const last = this.generations.get(id);
+    this.connect(id, options.initiator, last === undefined ? 0 : last + 1);
+  }
+
+  private connect(id: string, initiator: boolean, generation: number): PeerConnection {
     this.removed.delete(id);
+    this.generations.set(id, generation);
     const peer = new PeerConnection({
       selfId: this.opts.selfId,
       remoteId: id,
-      initiator: options.initiator,
+      initiator,
+      generation,
       config: {
         iceServers: this.opts.iceServers,
         iceTransportPolicy: this.opts.iceTransportPolicy ?? 'all',
@@ -129,9 +151,26 @@ export class Mesh extends TypedEmitter<MeshEvents> {
     peer.on('media', (media) => this.emit('media', id, media));
     peer.on('connectionState', (state) => this.emit('connectionState', id, state));
     peer.on('error', (error) => this.emit('error', error, id));
+    peer.on('jammed', (cause) => {
+      this.emit('error', cause, id);
+      this.rebuild(id, true, peer.generation + 1);
+    });
     const share = this.remoteShare.get(id);
     if (share) peer.setRemoteShare(share.sharing, share.shareStreamId);
     this.peers.set(id, peer);
+    return peer;
+  }
+
+  /** Replaces the connection to `id` by a new one of `generation` (see the class invariant). */
+  private rebuild(id: string, initiator: boolean, generation: number): void {
+    const old = this.peers.get(id);
+    if (this.closed || !old) return;
+    this.peers.delete(id);
+    old.close();
+    const peer = this.connect(id, initiator, generation);
+    this.emit('rebuilt', id, generation, initiator);
+    // The old connection's remote tracks are gone; show "no media yet" until the new ones arrive.
+    this.emit('media', id, peer.media);
   }
 
   /** Closes and forgets the connection to a participant who left. */
@@ -259,13 +298,21 @@ export class Mesh extends TypedEmitter<MeshEvents> {
       this.emit('error', new Error(`Dropped an invalid signal from ${from}`), from);
       return;
     }
-    if (!this.peers.has(from)) {
+    const signal = parsed.data as PeerSignal;
+    const generation = signal.generation;
+    let peer = this.peers.get(from);
+    if (!peer) {
       const removedAt = this.removed.get(from);
       // A late message from someone who already left must not resurrect them.
       if (removedAt !== undefined && Date.now() - removedAt < REMOVED_TTL_MS) return;
-      this.addPeer(from, { initiator: false });
+      peer = this.connect(from, false, generation ?? 0);
+    } else if (generation !== undefined && generation !== peer.generation) {
+      // Lower: from a connection already replaced. Higher: only an offer starts a new one.
+      const isOffer = 'description' in signal && signal.description.type === 'offer';
+      if (generation < peer.generation || !isOffer) return;
+      this.rebuild(from, false, generation);
+      peer = this.peers.get(from);
     }
-    const peer = this.peers.get(from);
-    if (peer) void peer.handleSignal(parsed.data as PeerSignal);
+    if (peer) void peer.handleSignal(signal);
   }
 }

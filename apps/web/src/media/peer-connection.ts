@@ -29,6 +29,8 @@ export interface PeerConnectionOptions {
   iceRestart?: Partial<IceRestartPolicy>;
   /** An offer unanswered this long (lost on the way) is rolled back and retried. @default 10000 */
   offerTimeoutMs?: number;
+  /** Which connection of the pair this is; tags every signal sent. @default 0 */
+  generation?: number;
 }
 
 /** Events of {@link PeerConnection}. */
@@ -39,6 +41,12 @@ export interface PeerConnectionEvents {
   connectionState: (state: RTCPeerConnectionState) => void;
   /** Something went wrong that did not close the connection (logged and shown in debug). */
   error: (error: unknown) => void;
+  /**
+   * Negotiation can never succeed again on this connection (a refused description
+   * whose rollback failed too). It stops negotiating; the owner must replace it with a
+   * new connection to the same participant. Emitted at most once.
+   */
+  jammed: (cause: unknown) => void;
 }
 
 type Kind = 'audio' | 'video';
@@ -60,6 +68,14 @@ type Kind = 'audio' | 'video';
  * that offer; it then attaches its camera/mic to the offer's first audio and video
  * transceivers before answering, and adds its share (if any) only after answering.
  *
+ * A refused remote description jams the connection: it emits `jammed` and stops
+ * negotiating, and its owner replaces it. A rollback cannot repair it: the far side has
+ * already applied our offer (or waits for an answer to its own), so the two sides would
+ * disagree on the m-lines from then on; and Chromium keeps the error of a refused answer
+ * for good (every later description step, the rollback included, fails with "Session
+ * error code: ERROR_CONTENT"). The one rollback kept is the offer watchdog's, for an
+ * offer the far side never saw; if that rollback fails, the connection is jammed too.
+ *
  * Track ownership: this class never stops a local track (the caller owns them);
  * closing the connection ends the remote tracks.
  */
@@ -68,6 +84,8 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   readonly pc: RTCPeerConnection;
   /** Polite side of perfect negotiation: the smaller id. */
   readonly polite: boolean;
+  /** Which connection of the pair this is (see {@link PeerConnectionOptions.generation}). */
+  readonly generation: number;
   private readonly opts: PeerConnectionOptions;
   private readonly restarter: IceRestarter;
   private local: LocalMedia;
@@ -83,6 +101,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private offerTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private jammed = false;
 
   constructor(options: PeerConnectionOptions) {
     // A throwing listener of ours must not break negotiation: report and carry on.
@@ -90,6 +109,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     this.opts = options;
     this.local = { ...options.local };
     this.polite = options.selfId < options.remoteId;
+    this.generation = options.generation ?? 0;
     this.remote = new RemoteStreams(options.createMediaStream);
     this.pc = options.createPeerConnection(options.config);
     this.restarter = new IceRestarter(options.iceRestart, {
@@ -147,7 +167,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
 
   /** Restarts ICE now (e.g. after our signaling came back), resetting the backoff. */
   restartIce(): void {
-    if (this.closed) return;
+    if (this.closed || this.jammed) return;
     this.restarter.reset();
     this.pc.restartIce();
   }
@@ -164,7 +184,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   // ---- negotiation ------------------------------------------------------------------
 
   private async onNegotiationNeeded(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.jammed) return;
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
@@ -180,7 +200,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   }
 
   private async process(data: PeerSignal): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.jammed) return;
     if ('description' in data) {
       const description = data.description;
       const readyForOffer =
@@ -191,6 +211,10 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
       this.settingRemoteAnswerPending = description.type === 'answer';
       try {
         await this.pc.setRemoteDescription(description);
+      } catch (error) {
+        this.emit('error', error);
+        this.jam(error);
+        return;
       } finally {
         this.settingRemoteAnswerPending = false;
       }
@@ -220,6 +244,27 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
         if (!this.ignoreOffer) throw error;
       }
     }
+  }
+
+  /** Rolls our unanswered offer back; false if the connection refused even that. */
+  private async rollBackOffer(): Promise<boolean> {
+    this.clearOfferWatchdog();
+    try {
+      await this.pc.setLocalDescription({ type: 'rollback' });
+    } catch (error) {
+      this.emit('error', error);
+      return false;
+    }
+    // Rollback re-arms negotiationneeded for new transceivers; an ICE restart needs asking again.
+    if (this.pc.connectionState !== 'connected') this.pc.restartIce();
+    return true;
+  }
+
+  private jam(cause: unknown): void {
+    if (this.jammed || this.closed) return;
+    this.jammed = true;
+    this.clearTimers();
+    this.emit('jammed', cause);
   }
 
   private async flushCandidates(): Promise<void> {
@@ -327,7 +372,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     if (this.closed) return;
     const state = this.pc.connectionState;
     this.emit('connectionState', state);
-    this.restarter.onState(state);
+    if (!this.jammed) this.restarter.onState(state);
   }
 
   /** An offer lost on the way would leave us in have-local-offer forever: roll back and retry. */
@@ -336,11 +381,9 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     this.offerTimer = setTimeout(() => {
       this.offerTimer = null;
       void this.enqueue(async () => {
-        if (this.closed || this.pc.signalingState !== 'have-local-offer') return;
+        if (this.closed || this.jammed || this.pc.signalingState !== 'have-local-offer') return;
         if (this.pc.localDescription?.sdp !== sdp) return;
-        await this.pc.setLocalDescription({ type: 'rollback' });
-        // Rollback re-arms negotiationneeded for new transceivers; an ICE restart needs asking again.
-        if (this.pc.connectionState !== 'connected') this.pc.restartIce();
+        if (!(await this.rollBackOffer())) this.jam(new Error('An unanswered offer could not be rolled back'));
       });
     }, this.opts.offerTimeoutMs ?? 10_000);
   }
@@ -365,7 +408,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
 
   private sendSafely(data: PeerSignal): void {
     try {
-      Promise.resolve(this.opts.send(data)).catch((error: unknown) => this.emit('error', error));
+      Promise.resolve(this.opts.send({ ...data, generation: this.generation })).catch((error: unknown) => this.emit('error', error));
     } catch (error) {
       this.emit('error', error);
     }

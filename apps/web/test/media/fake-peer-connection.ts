@@ -81,6 +81,12 @@ export class FakePeerConnection extends EventTarget {
   readonly added: RTCIceCandidateInit[] = [];
   readonly signalingLog: RTCSignalingState[] = [];
   restartCount = 0;
+  /**
+   * Test control: refuse the next remote answer, as Chromium does: its session error
+   * stays, so every later description step, a rollback included, fails too.
+   */
+  refuseNextAnswer = false;
+  private sessionError: string | null = null;
   stats = new Map<string, Record<string, unknown>>();
   private readonly transceivers: FakeTransceiver[] = [];
   private ufrag = uid('u');
@@ -127,6 +133,7 @@ export class FakePeerConnection extends EventTarget {
 
   setLocalDescription(desc?: { type: RTCSdpType }): Promise<void> {
     return this.op(() => {
+      this.throwSessionError();
       if (desc?.type === 'rollback') return this.rollback();
       const type = desc?.type ?? (this.signalingState === 'have-remote-offer' ? 'answer' : 'offer');
       if (type === 'offer') this.makeOffer();
@@ -136,7 +143,14 @@ export class FakePeerConnection extends EventTarget {
 
   setRemoteDescription(desc: { type: RTCSdpType; sdp?: string }): Promise<void> {
     return this.op(() => {
+      this.throwSessionError();
       if (desc.type === 'rollback') return this.rollback();
+      if (desc.type === 'answer' && this.refuseNextAnswer && this.signalingState === 'have-local-offer') {
+        const message = 'Failed to set remote answer sdp: Failed to set SSL role for the transport.';
+        this.sessionError = message;
+        this.refuseNextAnswer = false;
+        throw domError('InvalidAccessError', message);
+      }
       if (desc.type === 'offer') {
         if (this.signalingState === 'have-local-offer') this.rollback(); // implicit rollback (JSEP)
         if (this.signalingState !== 'stable') throw domError('InvalidStateError', 'SRD(offer) in ' + this.signalingState);
@@ -189,6 +203,10 @@ export class FakePeerConnection extends EventTarget {
     return this.transceivers.some((t) =>
       t.mid === null ? t.direction !== 'stopped' : t.direction === 'stopped' ? t.currentDirection !== 'stopped' : t.direction !== t.negotiated,
     );
+  }
+
+  private throwSessionError(): void {
+    if (this.sessionError) throw domError('OperationError', `Session error code: ERROR_CONTENT. ${this.sessionError}`);
   }
 
   private op(fn: () => void): Promise<void> {
