@@ -12,6 +12,7 @@ import { createIceServerProvider } from './ice/ice-servers.js';
 import { loggerOptions } from './logger.js';
 import { Metrics } from './metrics.js';
 import { connectRedis, type RedisClients } from './redis.js';
+import { EvictionPolicyCheck } from './redis-policy.js';
 import { newNodeId } from './rooms/ids.js';
 import { MemoryRoomStore } from './rooms/memory-store.js';
 import { RedisRoomStore } from './rooms/redis-store.js';
@@ -125,12 +126,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return replyError(reply, 500, ErrorCode.INTERNAL, 'Internal server error');
   });
   await registerSecurityHeaders(app, { https: config.https !== 'off' });
+  const policy = redis ? new EvictionPolicyCheck(redis.main) : null;
+  // A first answer now, so no readiness probe ever has to wait on Redis for it.
+  if (policy) await settleWithin(policy.read(), 2000);
+  let policyWarned = false;
+  const warnPolicyUnknown = () => {
+    if (policyWarned) return;
+    policyWarned = true;
+    app.log.warn("Redis refuses both INFO and CONFIG GET, so its maxmemory-policy cannot be checked; make sure it is noeviction");
+  };
   await app.register(healthRoutes, {
     metrics,
     nodeId,
     isClosing: () => closing,
     redisState: () => (redis ? (redis.isReady() ? 'up' : 'down') : 'n/a'),
     subscriberState: () => (relayPath.subscriber ? (relayPath.subscriber.isUp() ? 'up' : 'down') : 'n/a'),
+    ...(policy ? { evictionPolicy: () => policy.read(), onPolicyUnknown: warnPolicyUnknown } : {}),
     metricsToken: config.metricsToken,
   });
   const metricsListener = config.metricsPort === null ? null : createMetricsListener(metrics);

@@ -38,15 +38,19 @@ export async function connectRedis(url: string, log: FastifyBaseLogger, waitMs =
     enableReadyCheck: false,
     disableClientInfo: true,
   });
-  // The sharded adapter fires SUNSUBSCRIBE when a socket leaves a room and never looks at
-  // the returned promise. When the connection is closed (shutdown while Redis is away) that
-  // promise rejects, and an unhandled rejection would end the process: observe it here.
-  const sunsubscribe = sub.sunsubscribe.bind(sub) as (...args: unknown[]) => Promise<unknown>;
-  sub.sunsubscribe = ((...args: unknown[]) => {
-    const pending = sunsubscribe(...args);
-    pending.catch((err: Error) => log.debug({ err: err.message }, 'sunsubscribe failed (connection closed)'));
-    return pending;
-  }) as typeof sub.sunsubscribe;
+  // The sharded adapter fires SSUBSCRIBE and SUNSUBSCRIBE when a socket enters or leaves a
+  // room and never looks at the returned promise. When the connection is closed while one
+  // is in flight (shutdown while Redis is away) that promise rejects, and an unhandled
+  // rejection would end the process: observe it here. (ioredis itself re-subscribes on
+  // reconnect; a subscription lost that way is what the subscriber watch reports.)
+  for (const name of ['ssubscribe', 'sunsubscribe'] as const) {
+    const original = sub[name].bind(sub) as (...args: unknown[]) => Promise<unknown>;
+    sub[name] = ((...args: unknown[]) => {
+      const pending = original(...args);
+      pending.catch((err: Error) => log.debug({ err: err.message, command: name }, 'sharded (un)subscribe failed (connection closed)'));
+      return pending;
+    }) as never;
+  }
   let down = false;
   for (const [name, client] of [['main', main], ['sub', sub]] as const) {
     client.on('error', (err: Error) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ErrorCode, type JoinResult } from '@meshmeet/protocol';
-import { startRedis } from '@meshmeet/testkit';
+import { redisCommand, startRedis } from '@meshmeet/testkit';
 import { METRICS_AUTH, connect, requestOk, startNode, uniquePrefix, waitFor, type TestNode } from './helpers.js';
 
 describe('HTTP API', () => {
@@ -77,7 +77,7 @@ describe('HTTP API', () => {
 
   it('GET /healthz, /readyz and /metrics', async () => {
     expect((await node.app.inject({ url: '/healthz' })).json()).toMatchObject({ status: 'ok' });
-    expect((await node.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', redis: 'up', subscriber: 'up', closing: false });
+    expect((await node.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', redis: 'up', subscriber: 'up', evictionPolicy: 'noeviction', closing: false, reasons: [] });
     const a = await connect(node.url);
     const b = await connect(node.url);
     try {
@@ -139,6 +139,41 @@ describe('readiness follows Redis', () => {
       }
     } finally {
       await node.close();
+    }
+  });
+});
+
+describe('readiness needs a Redis that never evicts', () => {
+  it('/readyz is 503 with the reason while Redis may evict keys (allkeys-lru), 200 once it runs noeviction', async () => {
+    const redis = await startRedis({ extraArgs: ['--maxmemory-policy', 'allkeys-lru'] });
+    const node = await startNode({ redisUrl: redis.url, redisPrefix: uniquePrefix() });
+    try {
+      const res = await node.app.inject({ url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      const body = res.json<{ redis: string; evictionPolicy: string; reasons: string[] }>();
+      expect(body).toMatchObject({ status: 'unavailable', redis: 'up', evictionPolicy: 'allkeys-lru' });
+      expect(body.reasons.join(' ')).toMatch(/maxmemory-policy allkeys-lru.*noeviction/);
+      expect(await redisCommand('127.0.0.1', redis.port, 'CONFIG SET maxmemory-policy noeviction')).toBe('+OK\r\n');
+      await waitFor('readyz 200 under noeviction', async () => (await node.app.inject({ url: '/readyz' })).statusCode === 200);
+    } finally {
+      await node.close();
+      await redis.stop();
+    }
+  });
+
+  it('a Redis that refuses INFO and CONFIG (managed services): ready, with the policy reported unknown', async () => {
+    const redis = await startRedis();
+    const acl = 'ACL SETUSER meshmeet on >limited-password ~* &* +@all -info -config';
+    expect(await redisCommand('127.0.0.1', redis.port, acl)).toBe('+OK\r\n');
+    const url = `redis://meshmeet:limited-password@127.0.0.1:${redis.port}`;
+    const node = await startNode({ redisUrl: url, redisPrefix: uniquePrefix() });
+    try {
+      const res = await node.app.inject({ url: '/readyz' });
+      expect(res.json()).toMatchObject({ status: 'ready', redis: 'up', evictionPolicy: 'unknown', reasons: [] });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      await node.close();
+      await redis.stop();
     }
   });
 });

@@ -89,7 +89,11 @@ describe('two nodes in one process sharing Redis', () => {
     const redis = new Redis(inject('redisUrl'));
     try {
       await redis.zadd(`${shared.redisPrefix}nodes`, 0, n1.nodeId);
+      // A surviving node that has been heartbeating for long (a reaper reaps only once its
+      // own run of healthy heartbeats is NODE_DEAD_AFTER_MS long: backdate the start of it).
       const reaper = new RedisRoomStore(redis, { prefix: shared.redisPrefix, nodeId: 'reaper', nodeDeadAfterMs: 5000 });
+      await reaper.tick();
+      await redis.hset(`${shared.redisPrefix}nodes:since`, 'reaper', 1);
       const { removed } = await reaper.tick();
       expect(removed).toContainEqual({ room: 'zombie', id: ra.self.id, reason: 'node-down' });
     } finally {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_MEDIA_STATE } from '@meshmeet/protocol';
 import { RedisRoomStore } from '../src/rooms/redis-store.js';
 import { roomStoreContract } from './room-store.contract.js';
+import { waitFor } from '@meshmeet/testkit';
 import { sleep, uniquePrefix } from './helpers.js';
 
 const clients: Redis[] = [];
@@ -66,7 +67,7 @@ describe('RedisRoomStore specifics', () => {
     expect((await dead.tick()).selfReaped).toBe(false);
   });
 
-  it('reaps a dead node at start-up, and a member that resumed elsewhere is not reaped', async () => {
+  it('a node just started reaps a dead node only once its own heartbeat is NODE_DEAD_AFTER_MS old; a member that resumed elsewhere stays', async () => {
     const prefix = uniquePrefix();
     const old = new RedisRoomStore(client(), { prefix, nodeId: 'old', nodeDeadAfterMs: 300 });
     await old.tick();
@@ -76,26 +77,71 @@ describe('RedisRoomStore specifics', () => {
     // m2's client moved to a node that is just starting, before the old one died.
     const fresh = new RedisRoomStore(client(), { prefix, nodeId: 'fresh', nodeDeadAfterMs: 300 });
     expect(await fresh.resume({ tokenHash: 'tm2', newTokenHash: 'tm2b', socketId: 'x' })).not.toBeNull();
-    await sleep(400);
-    // Its first tick (start-up) reaps the dead node's remaining member, not the one that moved.
-    expect((await fresh.tick()).removed).toEqual([{ room: 'r', id: 'm1', reason: 'node-down' }]);
+    // The old node looks long dead, but the fresh one has only just begun to heartbeat.
+    await client().zadd(`${prefix}nodes`, 1, 'old');
+    expect((await fresh.tick()).removed).toEqual([]);
+    const removed = await tickUntilRemoved(fresh);
+    expect(removed).toEqual([{ room: 'r', id: 'm1', reason: 'node-down' }]);
     expect((await fresh.list('r')).map((p) => p.id)).toEqual(['m2']);
   });
 
-  it('does not take live nodes for dead right after a Redis outage', async () => {
+  it('after a Redis outage, reaps nobody until its own heartbeat has been healthy for NODE_DEAD_AFTER_MS; then a node that never came back is reaped', async () => {
     const prefix = uniquePrefix();
-    const a = new RedisRoomStore(client(), { prefix, nodeId: 'a', nodeDeadAfterMs: 300 });
-    const b = new RedisRoomStore(client(), { prefix, nodeId: 'b', nodeDeadAfterMs: 300 });
+    const deadAfter = 1000;
+    const a = new RedisRoomStore(client(), { prefix, nodeId: 'a', nodeDeadAfterMs: deadAfter });
+    const b = new RedisRoomStore(client(), { prefix, nodeId: 'b', nodeDeadAfterMs: deadAfter });
     await a.tick();
     await b.tick();
     await b.join({ room: 'r', peer: { ...DEFAULT_MEDIA_STATE, id: 'bm', nick: 'b' }, socketId: 's', tokenHash: 't', maxSize: 8, expectPassword: null, createPassword: null });
-    // Neither node could heartbeat for longer than the deadline (as during an outage).
-    await sleep(450);
-    // The first node back heartbeats but must not reap: its own heartbeat was stale too.
-    expect((await a.tick()).removed).toEqual([]);
+    const redis = client();
+    // Neither node could heartbeat for far longer than the deadline (as during an outage).
+    await redis.zadd(`${prefix}nodes`, 1, 'a', 1, 'b');
+    // a is back first and keeps heartbeating; b has not reconnected yet. Before the fix, a's
+    // second heartbeat (fresh again) let it reap b at once.
+    for (let i = 0; i < 5; i++) expect((await a.tick()).removed).toEqual([]);
+    // b reconnects within NODE_DEAD_AFTER_MS of a's return and heartbeats.
     await b.tick();
-    await sleep(50);
-    expect((await a.tick()).removed).toEqual([]);
-    expect(await a.list('r')).toHaveLength(1);
+    // a's healthy run reaches the deadline: it may reap now, and b is alive.
+    const passed = await tickUntilReapAllowed(a, redis, prefix, deadAfter, [b]);
+    expect(passed).toEqual([]);
+    expect((await a.list('r')).map((p) => p.id)).toEqual(['bm']);
+    // b goes silent for good: a reaps it.
+    await redis.zadd(`${prefix}nodes`, 1, 'b');
+    expect(await tickUntilRemoved(a)).toEqual([{ room: 'r', id: 'bm', reason: 'node-down' }]);
   });
 });
+
+/** Ticks `store` every 50 ms until it removes something (at most 10 s); returns what it removed. */
+async function tickUntilRemoved(store: RedisRoomStore): Promise<unknown[]> {
+  let removed: unknown[] = [];
+  await waitFor(
+    'a tick that reaps',
+    async () => {
+      removed = (await store.tick()).removed;
+      return removed.length > 0;
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
+  return removed;
+}
+
+/**
+ * Ticks `store` (and the live `others`, so they stay healthy) every 50 ms until a tick of
+ * `store` ran with its healthy run at least `deadAfter` long (its heartbeat in `P nodes`
+ * is that far past the start of the run in `P nodes:since`); returns everything removed.
+ */
+async function tickUntilReapAllowed(store: RedisRoomStore, redis: Redis, prefix: string, deadAfter: number, others: RedisRoomStore[]): Promise<unknown[]> {
+  const nodeId = (store as unknown as { opts: { nodeId: string } }).opts.nodeId;
+  const removed: unknown[] = [];
+  await waitFor(
+    'the healthy run to reach NODE_DEAD_AFTER_MS',
+    async () => {
+      removed.push(...(await store.tick()).removed);
+      for (const o of others) await o.tick();
+      const [beat, since] = await Promise.all([redis.zscore(`${prefix}nodes`, nodeId), redis.hget(`${prefix}nodes:since`, nodeId)]);
+      return Number(beat) - Number(since) >= deadAfter;
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+  );
+  return removed;
+}

@@ -9,6 +9,7 @@
  * - `P count`     string number of members in all rooms (for metrics)
  * - `P tok:H`     string ref of the member whose resume token hashes to H
  * - `P nodes`     zset   nodeId → last heartbeat (Redis clock, ms)
+ * - `P nodes:since` hash nodeId → start of its current run of healthy heartbeats (ms)
  * - `P node:N`    set    refs of members bound to node N (so a dead node's members can be found)
  * - `P grace`     zset   ref → grace deadline (ms) of members waiting to resume
  *
@@ -157,21 +158,33 @@ return cjson.encode(m.p)
 `;
 
 /**
- * ARGV: P, nodeId, deadAfterMs, forceReap ('1' on start-up), budget.
+ * ARGV: P, nodeId, deadAfterMs, firstTick ('1' on start-up), budget.
  * Heartbeats this node, removes members whose grace expired, and removes the members of
  * nodes whose heartbeat is older than deadAfterMs. Returns `reapedFlag, E, id, reason, ...`,
- * the flag being '1' when this node's own record had been removed (another node reaped it).
+ * the flag being '1' when this node's own record had vanished since its previous tick
+ * (another node reaped it), never on the first tick.
  *
- * A node reaps others only if its own previous heartbeat is recent: after a Redis outage
- * every heartbeat is stale, and the first node back must not take its live peers for dead.
+ * A node reaps others only once its own heartbeat has been healthy (no gap longer than
+ * deadAfterMs / 2) for a full deadAfterMs, measured on the Redis clock (`P nodes:since`
+ * holds when the current healthy run began). After a Redis outage, or when this node's
+ * own link to Redis was cut, every other node gets that long to reconnect and heartbeat
+ * before it can be taken for dead; a node just started waits the same, so a node booting
+ * into a recovering cluster cannot reap it either. A crashed node's members are still
+ * reaped, only deadAfterMs later at most.
  * At most `budget` members go per call, so one tick never blocks Redis for long.
  */
 export const TICK = `${HELPERS}
 local P, self, deadAfter, budget = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
 local nodes = P .. 'nodes'
 local now = now_ms()
+local sinceKey = P .. 'nodes:since'
 local prev = redis.call('ZSCORE', nodes, self)
 redis.call('ZADD', nodes, now, self)
+local since = tonumber(redis.call('HGET', sinceKey, self))
+if not prev or not since or now - tonumber(prev) > deadAfter / 2 then
+  since = now
+  redis.call('HSET', sinceKey, self, now)
+end
 -- First element: '1' when our record had vanished since the last tick (we were reaped).
 local out = {(ARGV[4] ~= '1' and not prev) and '1' or '0'}
 for _, ref in ipairs(redis.call('ZRANGEBYSCORE', P .. 'grace', '-inf', now, 'LIMIT', 0, budget)) do
@@ -185,7 +198,7 @@ for _, ref in ipairs(redis.call('ZRANGEBYSCORE', P .. 'grace', '-inf', now, 'LIM
   end
   budget = budget - 1
 end
-local mayReap = ARGV[4] == '1' or (prev and now - tonumber(prev) <= deadAfter / 2)
+local mayReap = now - since >= deadAfter
 if mayReap and budget > 0 then
   for _, node in ipairs(redis.call('ZRANGEBYSCORE', nodes, '-inf', now - deadAfter, 'LIMIT', 0, 5)) do
     if node ~= self and budget > 0 then
@@ -201,6 +214,7 @@ if mayReap and budget > 0 then
       end
       if redis.call('SCARD', idx) == 0 then
         redis.call('ZREM', nodes, node)
+        redis.call('HDEL', sinceKey, node)
         redis.call('DEL', idx)
       end
     end

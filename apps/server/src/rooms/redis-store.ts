@@ -139,12 +139,12 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async tick(): Promise<TickResult> {
-    const force = this.firstTick ? '1' : '0';
+    const first = this.firstTick ? '1' : '0';
     const [reaped, ...flat] = await this.r.mmTick(
       this.p,
       this.opts.nodeId,
       String(this.opts.nodeDeadAfterMs),
-      force,
+      first,
       String(this.opts.tickBudget ?? 1000),
     );
     this.firstTick = false;
