@@ -130,4 +130,41 @@ describe('BudgetController', () => {
     controller.forget('p1');
     expect(controller.report('p1')).toBeNull();
   });
+
+  it("lowers the camera capture for a room of six, and gives the user's size back when the room empties to one peer", async () => {
+    const { controller, local, pcs } = setup({ peers: 5 });
+    const settings = { width: 1280, height: 720, frameRate: 30 };
+    const asked: MediaTrackConstraints[] = [];
+    Object.assign(local.camera!, {
+      readyState: 'live',
+      getSettings: () => ({ ...settings }),
+      applyConstraints: async (c: MediaTrackConstraints) => {
+        asked.push(c);
+        settings.width = (c.width as ConstrainULongRange).ideal!;
+        settings.height = (c.height as ConstrainULongRange).ideal!;
+        settings.frameRate = (c.frameRate as ConstrainDoubleRange).ideal!;
+      },
+    });
+    await controller.tick();
+    expect(settings.height).toBeLessThanOrEqual(360);
+    expect(settings.frameRate).toBeLessThanOrEqual(20);
+    // Same aspect as the user's capture.
+    expect(settings.width / settings.height).toBeCloseTo(16 / 9, 1);
+    // Encodings were decided against the new capture: no link is scaled below what it may send.
+    const cam = [...pcs.values()][0]!.getSenders()[1] as unknown as FakeSender;
+    expect(settings.height / cam.encoding.scaleResolutionDownBy!).toBeGreaterThanOrEqual(180);
+    await controller.tick();
+    expect(asked).toHaveLength(1);
+    for (const id of ['p1', 'p2', 'p3', 'p4']) pcs.delete(id);
+    await controller.tick();
+    expect(settings).toEqual({ width: 1280, height: 720, frameRate: 30 });
+  });
+
+  it('leaves the capture alone when disabled', async () => {
+    const { controller, local } = setup({ peers: 5, enabled: false });
+    let calls = 0;
+    Object.assign(local.camera!, { readyState: 'live', applyConstraints: async () => void calls++ });
+    await controller.tick();
+    expect(calls).toBe(0);
+  });
 });

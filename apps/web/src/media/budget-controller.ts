@@ -16,6 +16,7 @@
  */
 import type { PeerNotice, VideoSending, VideoWant } from '@meshmeet/protocol';
 import {
+  captureFor,
   decideBudget,
   initialBudgetState,
   type BudgetReason,
@@ -81,6 +82,8 @@ export class BudgetController {
   private readonly notices = new Map<string, string>();
   /** Last parameters we set per sender, so unchanged ones are not set again. */
   private readonly applied = new WeakMap<RTCRtpSender, string>();
+  /** Per camera track: the user's capture (the ceiling) and the capture we last set. */
+  private readonly captures = new WeakMap<MediaStreamTrack, { ceiling: CaptureSize & { width: number }; applied: CaptureSize | null }>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private running: Promise<void> | null = null;
   private dataSaver: boolean;
@@ -163,18 +166,26 @@ export class BudgetController {
       }),
     );
     links.sort((a, b) => (a.peerId < b.peerId ? -1 : 1));
-    const settings = local.camera?.getSettings?.() ?? {};
-    const decision = decideBudget(
-      {
-        now,
-        links,
-        capture: local.camera ? { height: settings.height ?? 720, fps: settings.frameRate ?? 30 } : null,
-        sharing: local.share !== null && local.share.getVideoTracks().length > 0,
-        speaking,
-        dataSaver: this.dataSaver,
-      },
-      this.state,
-    );
+    const decide = (capture: CaptureSize | null) =>
+      decideBudget(
+        {
+          now,
+          links,
+          capture,
+          sharing: local.share !== null && local.share.getVideoTracks().length > 0,
+          speaking,
+          dataSaver: this.dataSaver,
+        },
+        this.state,
+      );
+    let capture = local.camera ? captureOf(local.camera) : null;
+    let decision = decide(capture);
+    // The camera captures no more than the room needs; the encodings are then decided
+    // against the new capture size, so no link is scaled twice for one tick.
+    if (this.enabled && local.camera && links.length > 0 && (await this.fitCapture(local.camera, links.length, decision.state.cpuLevel))) {
+      capture = captureOf(local.camera);
+      decision = decide(capture);
+    }
     this.state = decision.state;
     const pcs = new Map(connections);
     for (const link of decision.links) {
@@ -190,6 +201,35 @@ export class BudgetController {
       await this.apply(pc, link, local);
       this.notify(link.peerId, link.camera, local.camera !== null);
     }
+  }
+
+  /**
+   * Asks the camera for the capture {@link captureFor} gives (lower as the room grows or the
+   * CPU is busy, back up to the user's own choice as it shrinks). Returns whether the
+   * capture changed. The user's choice is the track's size when first seen, or whatever it
+   * was changed to since by someone else (a new resolution picked mid-call).
+   */
+  private async fitCapture(camera: MediaStreamTrack, links: number, cpuLevel: number): Promise<boolean> {
+    if (typeof camera.applyConstraints !== 'function' || camera.readyState === 'ended') return false;
+    const now = captureOf(camera);
+    let fit = this.captures.get(camera);
+    if (!fit || (fit.applied && (now.height !== fit.applied.height || now.fps !== fit.applied.fps))) {
+      // First sight, or the size moved away from what we asked: that is the user's choice now.
+      const s = camera.getSettings();
+      fit = { ceiling: { ...now, width: s.width ?? Math.round((now.height * 16) / 9) }, applied: null };
+      this.captures.set(camera, fit);
+    }
+    const want = captureFor(links, cpuLevel, fit.ceiling);
+    if (want.height === now.height && want.fps === now.fps) return false;
+    const width = Math.round((want.height * fit.ceiling.width) / fit.ceiling.height);
+    try {
+      await camera.applyConstraints({ width: { ideal: width }, height: { ideal: want.height }, frameRate: { ideal: want.fps } });
+    } catch (error) {
+      this.opts.onError?.(error);
+      return false;
+    }
+    fit.applied = captureOf(camera);
+    return true;
   }
 
   /** Sets the encodings of one connection's camera, share and microphone senders. */
@@ -245,6 +285,17 @@ export class BudgetController {
       this.opts.onError?.(error);
     }
   }
+}
+
+interface CaptureSize {
+  height: number;
+  fps: number;
+}
+
+/** What a camera captures now (720p30 assumed when the browser does not say). */
+function captureOf(camera: MediaStreamTrack): CaptureSize {
+  const s = camera.getSettings?.() ?? {};
+  return { height: s.height ?? 720, fps: Math.round(s.frameRate ?? 30) };
 }
 
 /** The level (0..1) of our microphone's media source in one report, 0 when absent. */

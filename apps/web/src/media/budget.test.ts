@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AUDIO_RESERVE_KBPS,
+  captureFor,
   CAMERA_LADDER,
   CPU_RELAX_MS,
   CPU_TIGHTEN_MS,
@@ -170,5 +171,25 @@ describe('decideBudget', () => {
 
   it('starts from a clean state', () => {
     expect(initialBudgetState()).toMatchObject({ cpuLevel: 0, tiers: {} });
+  });
+
+  it("captures less as the room grows and on CPU pressure, never above the user's choice", () => {
+    const hd = { height: 720, fps: 30 };
+    expect(captureFor(1, 0, hd)).toEqual(hd);
+    const four = captureFor(3, 0, hd);
+    const six = captureFor(5, 0, hd);
+    expect(six.height).toBeLessThan(four.height);
+    expect(six.height).toBeLessThanOrEqual(270);
+    expect(captureFor(5, 3, hd).height).toBeLessThan(six.height);
+    expect(captureFor(1, 0, { height: 480, fps: 20 })).toEqual({ height: 480, fps: 20 });
+    // The capture covers what the room's speaker may send, so speaking needs no new capture.
+    const speaker = camera(decideBudget(input({ links: links(5), speaking: true, capture: six })));
+    expect(speaker.scaleResolutionDownBy).toBe(1);
+  });
+
+  it('sends a room of six (five links) no more than 180p15 per link while nobody speaks', () => {
+    const c = camera(decideBudget(input({ links: links(5) })));
+    expect(c.height).toBeLessThanOrEqual(180);
+    expect(c.maxFramerate).toBeLessThanOrEqual(15);
   });
 });

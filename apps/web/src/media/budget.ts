@@ -69,8 +69,16 @@ export const SHARE_PART = 0.7;
 export const SHARE_MIN_KBPS = 100;
 /** Uplink assumed before anything is measured: a modest home line. */
 export const DEFAULT_UPLINK_KBPS = 3000;
-/** Encoded pixels per second (over every link) assumed affordable at CPU level 0: one 720p30. */
+/** Encoded pixels per second assumed affordable for one link at CPU level 0: one 720p30. */
 export const BASE_PIXEL_RATE = 1280 * 720 * 30;
+/**
+ * How fast the per-link pixel budget shrinks with the number of links: budget per link =
+ * BASE / links^ROOM_EXPONENT. Steeper than 1 because every added peer costs one more
+ * encode and one more decode (the peer sends to us at a similar size), and the grid shows
+ * each tile smaller: 1 link 720p30, 2 → 360p30, 3 → 360p20, 4 → 270p20, 5 to 10 → 180p15,
+ * more → 120p15.
+ */
+export const ROOM_EXPONENT = 1.5;
 /** Each CPU level scales the pixel-rate budget by this. */
 export const CPU_STEP = 0.7;
 /** Fraction of one core spent encoding (sum over links) above which the CPU counts as busy. */
@@ -231,6 +239,30 @@ const paused = (reason: BudgetReason): StreamDecision => ({
 /** A pixel count for a picture of this height (16:9, the widest we capture). */
 const pixelsPerSecond = (t: Tier): number => ((t.height * 16) / 9) * t.height * t.fps;
 
+/** Encoded pixels per second one link may cost with `links` links, at a CPU level and speaker weight. */
+function roomPixelBudget(links: number, cpuLevel: number, weight: number): number {
+  return (BASE_PIXEL_RATE * weight * CPU_STEP ** cpuLevel) / Math.max(1, links) ** ROOM_EXPONENT;
+}
+
+/** The first ladder step within a pixel budget (the cheapest step when none is). */
+function stepWithin(pixelBudget: number): Tier {
+  return CAMERA_LADDER.find((t) => pixelsPerSecond(t) <= pixelBudget) ?? CAMERA_LADDER[CAMERA_LADDER.length - 1]!;
+}
+
+/**
+ * The camera capture a room needs: the best step any one link may get from the room's
+ * size and the CPU level (as if we were the active speaker, so speaking needs no new
+ * capture), never above what the user chose (`ceiling`). Capturing more than any link
+ * sends only costs CPU: the camera (or the browser's scaler) produces pixels that every
+ * encoder then throws away. Measured bandwidth is left out on purpose: it moves every few
+ * seconds, and reopening a camera that often would flicker.
+ */
+export function captureFor(links: number, cpuLevel: number, ceiling: { height: number; fps: number }): { height: number; fps: number } {
+  const weight = links > 1 ? SPEAKER_WEIGHT : 1;
+  const step = stepWithin(roomPixelBudget(links, cpuLevel, weight));
+  return { height: Math.min(step.height, ceiling.height), fps: Math.min(step.fps, ceiling.fps) };
+}
+
 /**
  * Decides every link's camera (and share) encoding. Deterministic: the same input and
  * state give the same decision.
@@ -243,7 +275,7 @@ export function decideBudget(input: BudgetInput, prev: BudgetState = initialBudg
   const weight = input.speaking && links.length > 1 ? SPEAKER_WEIGHT : 1;
   // The room share: this sender's part of its uplink for one link, audio kept aside.
   const roomKbps = Math.max(0, (uplink * weight) / n - AUDIO_RESERVE_KBPS);
-  const pixelBudget = (BASE_PIXEL_RATE * weight * CPU_STEP ** cpu.cpuLevel) / n;
+  const pixelBudget = roomPixelBudget(links.length, cpu.cpuLevel, weight);
   const tiers: Record<string, number> = {};
   const out: LinkDecision[] = [];
 
