@@ -142,6 +142,9 @@ describe('recording', { timeout: 420_000 }, () => {
     // frames can come seconds after start: a fixed delay may leave nothing to recover).
     const stored = await waitForStoredChunks(a.page, 3);
     await a.page.reload({ waitUntil: 'domcontentloaded', timeout: UI_TIMEOUT_MS });
+    // The lobby offers the recording first; the offer must not stand in the way of
+    // joining (a floating card once covered the Join button), and follows into the call.
+    await waitButton(a.page, 'Recover recording', UI_TIMEOUT_MS);
     await joinWhenReady(a.page, { room, nick: 'Rex' });
     await waitButton(a.page, 'Recover recording', UI_TIMEOUT_MS);
     await clickButton(a.page, 'Recover recording');
