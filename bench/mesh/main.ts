@@ -10,7 +10,10 @@
  * participant, CPU per participant (its browser's process tree, % of one core), and the 4th
  * joiner's Join click → a decoded frame from all three others.
  *
- * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-lab]`
+ * N = 8 is 6 werift bots (tools/bots: the documented protocol, a prerecorded VP8 + Opus clip)
+ * plus 2 browsers, whose figures are reported.
+ *
+ * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-bots] [--no-lab]`
  * (needs `npm run build`; run by `npm run bench -- --only mesh` inside `unshare -n`).
  */
 import { cpus, loadavg } from 'node:os';
@@ -20,12 +23,14 @@ import { launchBrowser, openParticipant, type Participant } from '@meshmeet/test
 import { startServer } from '@meshmeet/testkit/services';
 import { LabCall } from '../../e2e/lab/fixture.js';
 import { launchTracked, measureRoom, type RoomMember, type RoomResult } from './room.js';
+import { Bot, ClipPlayer, ensureClip } from '@meshmeet/bots';
 
 const log = (line: string) => process.stderr.write(`[bench:mesh] ${line}\n`);
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
     sizes: { type: 'string' },
+    'no-bots': { type: 'boolean', default: false },
     'no-lab': { type: 'boolean', default: false },
   },
 });
@@ -55,6 +60,8 @@ interface Summary {
   cpuPercent: number;
   fourthJoinerMs: number | null;
   neverDecoded: number;
+  /** CPU of one bot (the bench process and the shared clip player, split evenly), % of a core. */
+  botCpuPercent?: number;
 }
 
 function summarize(r: RoomResult): Summary {
@@ -85,6 +92,7 @@ function rows(variant: string, s: Summary): ResultRow[] {
     { variant, metric: 'upload per participant, median', value: round(s.uploadKbps, 0), unit: 'kbit/s' },
     { variant, metric: 'CPU per participant, median', value: round(s.cpuPercent, 0), unit: '% of a core' },
     ...(s.fourthJoinerMs !== null ? [{ variant, metric: '4th joiner: Join → frames from all 3', value: s.fourthJoinerMs, unit: 'ms' }] : []),
+    ...(s.botCpuPercent !== undefined ? [{ variant, metric: 'CPU per bot (bench process + clip player ÷ bots)', value: round(s.botCpuPercent, 1), unit: '% of a core' }] : []),
     ...(s.neverDecoded ? [{ variant, metric: 'streams not decoding after 60 s', value: s.neverDecoded, unit: '' }] : []),
   ];
 }
@@ -107,6 +115,43 @@ async function loopbackRoom(url: string, n: number, budget: boolean): Promise<Su
   } finally {
     await Promise.all(people.map((p) => p.context.close().catch(() => undefined)));
     await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
+  }
+}
+
+/**
+ * A room of `bots` werift bots sending the prerecorded clip, joined first, then `browsers`
+ * Chromium participants; figures are the browsers' (what a person in a big room sees).
+ */
+async function botRoom(url: string, browsers: number, bots: number, budget: boolean): Promise<Summary> {
+  const player = await ClipPlayer.start(ensureClip());
+  const crowd: Bot[] = [];
+  const tracked: Awaited<ReturnType<typeof launchTracked>>[] = [];
+  const people: Participant[] = [];
+  const room = `mesh-bots-${budget ? 'on' : 'off'}-${Date.now().toString(36)}`;
+  try {
+    for (let i = 0; i < bots; i++) crowd.push(await Bot.join({ server: url, room, nick: `Bot${i + 1}`, player, onError: (e) => log(`bot: ${String(e)}`) }));
+    const members: RoomMember[] = [];
+    for (let i = 0; i < browsers; i++) {
+      const b = await launchTracked(() => launchBrowser());
+      tracked.push(b);
+      const p = await openParticipant(b.browser, `${url}/?debug=1${budget ? '' : '&budget=off'}`, NAMES[i]!);
+      people.push(p);
+      members.push({ name: NAMES[i]!, page: p.page, pid: b.pid });
+    }
+    const cpu0 = process.cpuUsage();
+    const player0 = player.cpuSeconds();
+    const t0 = Date.now();
+    const result = await measureRoom(members, room, { settleS: SETTLE_S, windowS: WINDOW_S, log, botIds: crowd.map((b) => b.id) });
+    const wall = (Date.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu0);
+    // The bench process also drives the browsers (Playwright): an upper bound for the bots.
+    const botCpuS = (used.user + used.system) / 1e6 + (player.cpuSeconds() - player0);
+    return { ...summarize(result), botCpuPercent: ((botCpuS / wall) * 100) / bots };
+  } finally {
+    await Promise.all(people.map((p) => p.context.close().catch(() => undefined)));
+    await Promise.all(tracked.map((b) => b.browser.close().catch(() => undefined)));
+    await Promise.all(crowd.map((b) => b.leave().catch(() => undefined)));
+    player.stop();
   }
 }
 
@@ -143,6 +188,20 @@ async function main(): Promise<void> {
         log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
         try {
           const s = await loopbackRoom(server.url, n, budget);
+          summaries.set(variant, s);
+          out.push(...rows(variant, s));
+        } catch (e) {
+          log(`${variant} failed: ${(e as Error).message}`);
+          out.push({ variant, metric: 'room ran', value: null, unit: '', pass: false, note: (e as Error).message.slice(0, 200) });
+        }
+      }
+    }
+    if (!args['no-bots']) {
+      for (const budget of [true, false]) {
+        const variant = `N=8 (2 browsers + 6 bots), ${budget ? 'budget' : 'no budget'}`;
+        log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
+        try {
+          const s = await botRoom(server.url, 2, 6, budget);
           summaries.set(variant, s);
           out.push(...rows(variant, s));
         } catch (e) {
@@ -192,7 +251,6 @@ async function main(): Promise<void> {
     out.push({ variant: 'N=4, 1 Mbit/s, budget', metric: 'target: no freeze', value: round(lab.freezesPerMin, 2), unit: '/min', target: '0', pass: lab.freezesPerMin === 0 });
     out.push({ variant: 'N=4, 1 Mbit/s, budget', metric: 'target: audio concealment ≤ 2 %', value: round(lab.concealment * 100, 2), unit: '%', target: '<= 2', pass: lab.concealment <= 0.02 });
   }
-  out.push({ variant: 'N=8 (2 browsers + 6 bots)', metric: 'room ran', value: null, unit: '', note: 'not built: no browser-less bot yet' });
 
   const result = {
     name: 'mesh',

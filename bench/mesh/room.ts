@@ -54,19 +54,30 @@ async function decodedFrom(page: Page, ids: string[]): Promise<boolean> {
   return true;
 }
 
+/** Options of {@link measureRoom}. */
+export interface MeasureOptions {
+  settleS: number;
+  windowS: number;
+  log: (s: string) => void;
+  /** Ids of browser-less participants (bots) already in the room: every page must decode them too. */
+  botIds?: string[];
+}
+
 /**
  * Joins everyone in order, waits (bounded) until every page decodes every other, lets the
- * budget settle for `settleS`, then measures for `windowS`.
+ * budget settle for `settleS`, then measures for `windowS`. Bots, when given, joined first;
+ * the 4th-joiner figure is then not taken (the 4th joiner would be a bot).
  */
-export async function measureRoom(members: RoomMember[], room: string, opts: { settleS: number; windowS: number; log: (s: string) => void }): Promise<RoomResult> {
+export async function measureRoom(members: RoomMember[], room: string, opts: MeasureOptions): Promise<RoomResult> {
+  const bots = opts.botIds ?? [];
   const ids: string[] = [];
   let fourthJoinerMs: number | null = null;
   for (const [i, m] of members.entries()) {
     const t0 = Date.now();
     await joinRoom(m.page, { room, nick: m.name });
     ids.push(await selfId(m.page));
-    if (i > 0) await waitForRemoteTiles(m.page, i, 60_000);
-    if (i === 3) {
+    if (i + bots.length > 0) await waitForRemoteTiles(m.page, i + bots.length, 60_000);
+    if (i === 3 && bots.length === 0) {
       await waitFor('4th joiner decodes all 3 others', () => decodedFrom(m.page, ids.slice(0, 3)), { timeoutMs: 60_000, intervalMs: 100 }).catch(() => undefined);
       fourthJoinerMs = Date.now() - t0;
     }
@@ -74,12 +85,13 @@ export async function measureRoom(members: RoomMember[], room: string, opts: { s
   // Bounded: a starved mesh may never decode some streams; they count as never decoded.
   const deadline = Date.now() + 60_000;
   for (const [i, m] of members.entries()) {
-    const others = ids.filter((_, j) => j !== i);
+    const others = [...bots, ...ids.filter((_, j) => j !== i)];
     while (Date.now() < deadline && !(await decodedFrom(m.page, others))) await new Promise((r) => setTimeout(r, 250));
   }
   let neverDecoded = 0;
   for (const [i, m] of members.entries()) {
     for (const [j, id] of ids.entries()) if (i !== j && (await peerStats(m.page, id)).framesDecoded === 0) neverDecoded++;
+    for (const id of bots) if ((await peerStats(m.page, id)).framesDecoded === 0) neverDecoded++;
   }
   opts.log(`  all joined; ${neverDecoded} streams not decoding yet; settling ${opts.settleS} s`);
   await new Promise((r) => setTimeout(r, opts.settleS * 1000));

@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -90,6 +90,20 @@ export class ClipPlayer {
   on(kind: 'video' | 'audio', listener: PacketListener): () => void {
     this.listeners[kind].add(listener);
     return () => this.listeners[kind].delete(listener);
+  }
+
+  /** CPU seconds the player's ffmpeg used so far (from /proc; 0 where that is unavailable). */
+  cpuSeconds(): number {
+    const pid = this.ffmpeg?.pid;
+    if (!pid) return 0;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name).
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      return 0;
+    }
   }
 
   /** Stops ffmpeg and closes the sockets. */
