@@ -29,6 +29,17 @@ export class AppError extends Error {
     return new AppError(ErrorCode.NOT_IN_ROOM, 'Join a room first');
   }
 
+  /**
+   * The connection acted for a member that has resumed on another connection (maybe on
+   * another node). The handlers close such a connection once this was answered.
+   */
+  static sessionReplaced(): AppError {
+    return new AppError(
+      ErrorCode.SESSION_REPLACED,
+      'You continued this call on another connection; this one is closed. Use the newer tab or connection.',
+    );
+  }
+
   /** The store (Redis) could not be reached. */
   static unavailable(cause?: unknown): AppError {
     return new AppError(ErrorCode.UNAVAILABLE, 'The server is temporarily unavailable; try again shortly', { cause });

@@ -127,7 +127,7 @@ export function roomStoreContract(name: string, makeStore: StoreFactory): void {
       expect((await store.tick()).removed).toEqual([{ room: 'g', id: a.id, reason: 'disconnected' }]);
       expect(ids(await store.list('g'))).toEqual([b.id]);
       // Its token died with it.
-      expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'n', socketId: 's' })).toBeNull();
+      expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'n', socketId: 's', retryWindowMs: 0 })).toBeNull();
     });
 
     it('resumes with the token: same id, new socket, rotated token, grace cancelled', async () => {
@@ -137,19 +137,46 @@ export function roomStoreContract(name: string, makeStore: StoreFactory): void {
       await store.join(joinInput('res', a));
       await store.join(joinInput('res', b));
       await store.disconnect('res', a.id, `sock-${a.id}`, 150);
-      const outcome = await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'tok2', socketId: 'sock-new' });
+      const outcome = await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'tok2', socketId: 'sock-new', retryWindowMs: 0 });
       expect(outcome).toEqual({ room: 'res', self: a, members: [b], previousSocketId: null });
       expect(await store.getMember('res', a.id)).toMatchObject({ socketId: 'sock-new' });
       await sleep(200);
       expect((await store.tick()).removed).toEqual([]);
       expect(await store.list('res')).toHaveLength(2);
       // The old token is spent; the new one works, and reports the socket it replaces.
-      expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'x', socketId: 'y' })).toBeNull();
-      const again = await store.resume({ tokenHash: 'tok2', newTokenHash: 'tok3', socketId: 'sock-3' });
+      expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'x', socketId: 'y', retryWindowMs: 0 })).toBeNull();
+      const again = await store.resume({ tokenHash: 'tok2', newTokenHash: 'tok3', socketId: 'sock-3', retryWindowMs: 0 });
       expect(again?.previousSocketId).toBe('sock-new');
       // The replaced socket can no longer act for the member.
       expect(await store.disconnect('res', a.id, 'sock-new', 0)).toBe('stale');
       expect(await store.update('res', a.id, 'sock-new', { mic: true })).toBeNull();
+    });
+
+    it('a resume retried with the same token (its answer was lost) succeeds within the window; older tokens fail', async () => {
+      const store = await makeStore();
+      const a = peer();
+      await store.join(joinInput('retry', a));
+      await store.disconnect('retry', a.id, `sock-${a.id}`, 5000);
+      const first = await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'lost', socketId: 'sock-1', retryWindowMs: 5000 });
+      expect(first?.self.id).toBe(a.id);
+      // The answer carrying 'lost' never arrived; the client retries with the token it has.
+      const retry = await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'kept', socketId: 'sock-2', retryWindowMs: 5000 });
+      expect(retry).toMatchObject({ room: 'retry', self: a, previousSocketId: 'sock-1' });
+      expect(await store.getMember('retry', a.id)).toMatchObject({ socketId: 'sock-2' });
+      // The token of the lost answer is dead; the one received works and retires the original.
+      expect(await store.resume({ tokenHash: 'lost', newTokenHash: 'x', socketId: 'y', retryWindowMs: 5000 })).toBeNull();
+      expect(await store.resume({ tokenHash: 'kept', newTokenHash: 'next', socketId: 'sock-3', retryWindowMs: 5000 })).not.toBeNull();
+      expect(await store.resume({ tokenHash: `tok-${a.id}`, newTokenHash: 'x', socketId: 'y', retryWindowMs: 5000 })).toBeNull();
+      // The window closes.
+      const b = peer();
+      await store.join(joinInput('retry', b));
+      await store.resume({ tokenHash: `tok-${b.id}`, newTokenHash: 'b2', socketId: 'sb', retryWindowMs: 100 });
+      await sleep(150);
+      expect(await store.resume({ tokenHash: `tok-${b.id}`, newTokenHash: 'b3', socketId: 'sc', retryWindowMs: 100 })).toBeNull();
+      expect(await store.getMember('retry', b.id)).toMatchObject({ socketId: 'sb' });
+      // Removing a member kills its previous token too.
+      expect(await store.leave('retry', a.id, 'sock-3')).toBe(true);
+      expect(await store.resume({ tokenHash: 'kept', newTokenHash: 'z', socketId: 'z', retryWindowMs: 5000 })).toBeNull();
     });
 
     it('updates one member’s state without touching the others', async () => {

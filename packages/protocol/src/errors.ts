@@ -33,6 +33,12 @@ export const ErrorCode = {
   /** The resume token is unknown, expired or already used. */
   RESUME_FAILED: 'RESUME_FAILED',
   /**
+   * This connection no longer speaks for its participant: the participant resumed on
+   * another connection (possibly on another node). The event was not carried out, and the
+   * server closes this connection right after the ack.
+   */
+  SESSION_REPLACED: 'SESSION_REPLACED',
+  /**
    * Too many events of this kind in a short time, too many wrong passwords from this
    * address or for this room, or the password checker is busy (HTTP 429).
    */

@@ -18,6 +18,9 @@ interface StoredMember {
   tokenHash: string;
   /** Epoch ms after which an unbound member is removed; 0 while bound. */
   graceUntil: number;
+  /** The token hash replaced by the last resume, usable once more until `previousUntil` (a retry after a lost answer). */
+  previousTokenHash?: string;
+  previousUntil?: number;
 }
 
 interface StoredRoom {
@@ -69,9 +72,29 @@ export class MemoryRoomStore implements RoomStore {
     if (!ref) return null;
     const room = this.rooms.get(ref.room);
     const member = room?.members.get(ref.id);
-    if (!room || !member) return null;
+    if (!room || !member) {
+      this.tokens.delete(input.tokenHash);
+      return null;
+    }
+    if (input.tokenHash === member.tokenHash) {
+      // The usual case. The token presented stays good for one retry within the window.
+      if (member.previousTokenHash) this.tokens.delete(member.previousTokenHash);
+      if (input.retryWindowMs > 0) {
+        member.previousTokenHash = input.tokenHash;
+        member.previousUntil = this.now() + input.retryWindowMs;
+      } else {
+        delete member.previousTokenHash;
+        delete member.previousUntil;
+        this.tokens.delete(input.tokenHash);
+      }
+    } else if (input.tokenHash === member.previousTokenHash && this.now() < (member.previousUntil ?? 0)) {
+      // A retry: the answer of the last resume was lost, so its token never arrived.
+      this.tokens.delete(member.tokenHash);
+    } else {
+      this.tokens.delete(input.tokenHash);
+      return null;
+    }
     const previousSocketId = member.socketId;
-    this.tokens.delete(input.tokenHash);
     this.tokens.set(input.newTokenHash, ref);
     this.grace.delete(graceKey(ref.room, ref.id));
     member.socketId = input.socketId;
@@ -148,6 +171,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!room || !member) return;
     room.members.delete(id);
     this.tokens.delete(member.tokenHash);
+    if (member.previousTokenHash) this.tokens.delete(member.previousTokenHash);
     this.grace.delete(graceKey(roomName, id));
     this.memberCount--;
     if (room.members.size === 0) this.rooms.delete(roomName);

@@ -3,7 +3,8 @@
  * membership change is one indivisible step no matter how many nodes race.
  *
  * Key layout (P = `REDIS_PREFIX`, E = {@link encodeRoom}(room), ref = `E|id`):
- * - `P r:E:m`     hash   member id → JSON `{p: Peer, s: socketId|'' , n: nodeId, t: tokenHash, g: graceDeadlineMs}`
+ * - `P r:E:m`     hash   member id → JSON `{p: Peer, s: socketId|'' , n: nodeId, t: tokenHash, g: graceDeadlineMs,
+ *                         pt?: previous tokenHash, pe?: until when pt still resumes (ms)}`
  * - `P r:E:pwd`   string the room's password record (absent: open room)
  * - `P rooms`     set    E of every non-empty room (for metrics)
  * - `P count`     string number of members in all rooms (for metrics)
@@ -37,6 +38,7 @@ local function remove_member(P, enc, id)
   local ref = enc .. '|' .. id
   redis.call('HDEL', mkey, id)
   redis.call('DEL', P .. 'tok:' .. m.t)
+  if m.pt then redis.call('DEL', P .. 'tok:' .. m.pt) end
   redis.call('SREM', P .. 'node:' .. m.n, ref)
   redis.call('ZREM', P .. 'grace', ref)
   redis.call('DECR', P .. 'count')
@@ -82,12 +84,17 @@ return {'ok', others, n == 0 and '1' or '0'}
 `;
 
 /**
- * ARGV: P, tokenHash, newTokenHash, socketId, nodeId.
+ * ARGV: P, tokenHash, newTokenHash, socketId, nodeId, retryWindowMs.
  * Returns false, or `{E, previousSocketId, selfRecord, {allRecords...}}`.
+ *
+ * The member keeps its previous token hash (`pt`) usable until `pe` (ms): a resume whose
+ * answer was lost is retried with that token and succeeds; the token issued by the lost
+ * answer is deleted then. The window is never extended by a retry, and a resume with the
+ * current token replaces `pt`, so at most one older token is ever valid.
  */
 export const RESUME = `${HELPERS}
-local P = ARGV[1]
-local tkey = P .. 'tok:' .. ARGV[2]
+local P, presented = ARGV[1], ARGV[2]
+local tkey = P .. 'tok:' .. presented
 local ref = redis.call('GET', tkey)
 if not ref then return false end
 local enc, id = split_ref(ref)
@@ -98,12 +105,30 @@ if not raw then
   return false
 end
 local m = cjson.decode(raw)
+local now = now_ms()
+local window = tonumber(ARGV[6])
+if presented == m.t then
+  if m.pt then redis.call('DEL', P .. 'tok:' .. m.pt) end
+  if window > 0 then
+    m.pt = presented
+    m.pe = now + window
+    redis.call('SET', tkey, ref, 'PX', window)
+  else
+    m.pt = nil
+    m.pe = nil
+    redis.call('DEL', tkey)
+  end
+elseif presented == m.pt and now < (m.pe or 0) then
+  redis.call('DEL', P .. 'tok:' .. m.t)
+else
+  redis.call('DEL', tkey)
+  return false
+end
 local previous = m.s
-redis.call('DEL', tkey)
 redis.call('SET', P .. 'tok:' .. ARGV[3], ref)
 redis.call('SREM', P .. 'node:' .. m.n, ref)
 redis.call('SADD', P .. 'node:' .. ARGV[5], ref)
-redis.call('ZADD', P .. 'nodes', 'NX', now_ms(), ARGV[5])
+redis.call('ZADD', P .. 'nodes', 'NX', now, ARGV[5])
 redis.call('ZREM', P .. 'grace', ref)
 m.s = ARGV[4]
 m.n = ARGV[5]

@@ -22,6 +22,9 @@ interface StoredMember {
   n: string;
   t: string;
   g: number;
+  /** Previous token hash, resumable until `pe` (see the RESUME script). */
+  pt?: string;
+  pe?: number;
 }
 
 /** The scripts, registered on the client with `defineCommand` (EVALSHA, EVAL on a cache miss). */
@@ -95,7 +98,7 @@ export class RedisRoomStore implements RoomStore {
   }
 
   async resume(input: ResumeInput): Promise<ResumeOutcome | null> {
-    const res = await this.r.mmResume(this.p, input.tokenHash, input.newTokenHash, input.socketId, this.opts.nodeId);
+    const res = await this.r.mmResume(this.p, input.tokenHash, input.newTokenHash, input.socketId, this.opts.nodeId, String(input.retryWindowMs));
     if (!res) return null;
     const [enc, previous, selfRaw, all] = res;
     const self = parse(selfRaw).p;

@@ -2,16 +2,35 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ErrorCode, Limits, type SignalSend } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { MeshServer, MeshSocket } from '../signaling/types.js';
 import type { MembershipView } from './membership-view.js';
+import type { MemberConnection } from './room-notifier.js';
 import type { RoomStore } from './room-store.js';
+
+/** What a `signal` carries to its target: the server-set sender and the opaque data. */
+export interface SignalPayload {
+  from: string;
+  data: Record<string, unknown>;
+}
 
 /**
  * Delivers an event to one socket on another node and says how many nodes took it:
  * 0 means nobody holds that socket any more (or this node cannot reach the others).
  */
 export interface RemoteDelivery {
-  toSocket(socketId: string, payload: { from: string; data: Record<string, unknown> }): Promise<number>;
+  toSocket(socketId: string, payload: SignalPayload): Promise<number>;
+}
+
+/**
+ * Delivery to the connections this node holds. Defined here and implemented by the
+ * signaling layer, so the relay logic does not depend on socket.io.
+ */
+export interface LocalDelivery {
+  /**
+   * Hands `payload` to the connection `socketId` as a `signal` if this node holds it and
+   * it is open and bound to member `to` of `room`. `'absent'`: not a connection of this
+   * node; `'stale'`: held here but closed or bound otherwise (nothing sent).
+   */
+  toMember(socketId: string, room: string, to: string, payload: SignalPayload): 'delivered' | 'absent' | 'stale';
 }
 
 /** The node-wide limits of work a relay may leave pending. */
@@ -26,7 +45,8 @@ export interface RelayLimits {
 /** Dependencies of {@link RelayService}. */
 export interface RelayServiceOptions {
   store: RoomStore;
-  io: MeshServer;
+  /** Same-node delivery (implemented by the signaling layer). */
+  local: LocalDelivery;
   view: MembershipView;
   metrics: Metrics;
   log: FastifyBaseLogger;
@@ -78,7 +98,7 @@ export class RelayService {
    * Relays `msg` from `socket`. `wireBytes` is the size of the frame it came in (from the
    * decoder), so the size check needs no second serialization. Throws {@link AppError}.
    */
-  relay(socket: MeshSocket, msg: SignalSend, wireBytes: number): RelayOutcome {
+  relay(socket: MemberConnection, msg: SignalSend, wireBytes: number): RelayOutcome {
     const b = socket.data.binding;
     if (!b) throw AppError.notInRoom();
     if (msg.to === b.id) throw AppError.invalid('to: cannot signal yourself');
@@ -89,47 +109,52 @@ export class RelayService {
     }
     if (this.o.limits.overloaded()) throw this.shed('overload');
     // The sender must still be the member it claims: after a resume elsewhere, the old
-    // socket keeps its binding until its node closes it.
+    // connection keeps its binding until its close arrives. Checked in the view, or in the
+    // store when the view does not know the sender (it was just rebuilt).
     const self = this.o.view.lookup(b.room, b.id);
-    if (self.known && self.socketId !== socket.id) throw AppError.notInRoom();
-    const payload = { from: b.id, data: msg.data };
+    if (self.known && self.socketId !== socket.id) throw AppError.sessionReplaced();
+    const payload: SignalPayload = { from: b.id, data: msg.data };
     const found = this.o.view.lookup(b.room, msg.to);
-    if (found.known) return this.deliver(socket, b.room, msg.to, found.socketId, payload);
+    if (self.known && found.known) return this.deliver(socket, b.room, msg.to, found.socketId, payload);
     return this.waiting(async () => {
       const started = performance.now();
-      let member;
+      let me, member;
       try {
-        member = await this.o.store.getMember(b.room, msg.to);
+        [me, member] = await Promise.all([
+          self.known ? undefined : this.o.store.getMember(b.room, b.id),
+          found.known ? undefined : this.o.store.getMember(b.room, msg.to),
+        ]);
       } catch (err) {
         this.o.log.warn({ err }, 'room store operation failed');
         throw AppError.unavailable(err);
       }
-      this.o.view.remember(found.ticket, msg.to, member ? member.socketId : undefined);
-      await this.deliver(socket, b.room, msg.to, member ? member.socketId : undefined, payload);
+      if (!self.known) {
+        this.o.view.remember(self.ticket, b.id, me ? me.socketId : undefined);
+        if (!me) throw AppError.notInRoom();
+        if (me.socketId !== socket.id) throw AppError.sessionReplaced();
+      }
+      let target = found.known ? found.socketId : undefined;
+      if (!found.known) {
+        target = member ? member.socketId : undefined;
+        this.o.view.remember(found.ticket, msg.to, target);
+      }
+      await this.deliver(socket, b.room, msg.to, target, payload);
       this.o.metrics.relayLatency.observe((performance.now() - started) / 1000);
     });
   }
 
-  private deliver(
-    socket: MeshSocket,
-    room: string,
-    to: string,
-    socketId: string | null | undefined,
-    payload: { from: string; data: Record<string, unknown> },
-  ): RelayOutcome {
+  private deliver(socket: MemberConnection, room: string, to: string, socketId: string | null | undefined, payload: SignalPayload): RelayOutcome {
     if (socketId === undefined) throw new AppError(ErrorCode.PEER_NOT_FOUND, 'No such participant in your room');
     if (socketId === null) throw unavailablePeer();
-    const local = this.o.io.sockets.sockets.get(socketId);
-    if (local) {
-      // This node holds the target: its own binding is the truth.
-      const tb = local.data.binding;
-      if (!local.connected || tb?.id !== to || tb.room !== room) {
-        this.o.view.forget(room, to);
-        throw unavailablePeer();
-      }
-      local.emit('signal', payload);
+    // This node holds the target: its own binding is the truth.
+    const here = this.o.local.toMember(socketId, room, to, payload);
+    if (here === 'delivered') {
       this.o.metrics.countRelay();
       return;
+    }
+    if (here === 'stale') {
+      this.o.view.forget(room, to);
+      throw unavailablePeer();
     }
     const remote = this.o.remote;
     if (!remote) {

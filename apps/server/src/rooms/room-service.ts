@@ -105,13 +105,25 @@ export class RoomService {
     return this.result(req.room, peer, members, token, false, hasPassword);
   }
 
-  /** `room:join {resumeToken}`: takes back an id within its grace window, maybe on another node. */
+  /**
+   * `room:join {resumeToken}`: takes back an id within its grace window, maybe on another
+   * node. The token presented stays good for one retry within `resumeGraceMs` (the answer
+   * with the new token may be lost with the connection that carried it); the connection
+   * the member was bound to before is closed, and until then anything it sends is refused
+   * `SESSION_REPLACED`.
+   */
   async resume(socket: MemberConnection, resumeToken: string): Promise<JoinResult> {
     this.assertOpen();
     if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
     const token = newResumeToken();
     const outcome = await this.db(() =>
-      this.o.store.resume({ tokenHash: hashToken(resumeToken), newTokenHash: hashToken(token), socketId: socket.id }),
+      this.o.store.resume({
+        tokenHash: hashToken(resumeToken),
+        newTokenHash: hashToken(token),
+        socketId: socket.id,
+        // A retry after a lost answer comes within the same grace a dropped connection gets.
+        retryWindowMs: this.o.resumeGraceMs,
+      }),
     );
     if (!outcome) throw new AppError(ErrorCode.RESUME_FAILED, 'The session expired; join the room again');
     const channel = roomChannel(outcome.room);
@@ -170,14 +182,23 @@ export class RoomService {
   async update(socket: MemberConnection, patch: PeerPatch): Promise<void> {
     const b = this.bound(socket);
     const peer = await this.db(() => this.o.store.update(b.room, b.id, socket.id, patch));
-    if (!peer) throw AppError.notInRoom();
+    if (!peer) {
+      const member = await this.db(() => this.o.store.getMember(b.room, b.id));
+      throw member ? this.replaced(socket) : AppError.notInRoom();
+    }
     if (patch.nick !== undefined) b.nick = patch.nick;
     this.o.notify.peerUpdated(b.channel, { ...patch, id: b.id }, socket.id);
   }
 
-  /** `chat:send`: to everyone in the room, the sender included. */
+  /**
+   * `chat:send`: to everyone in the room, the sender included. The store says whether this
+   * connection still speaks for the member (chat is rare enough for one lookup per message).
+   */
   async chat(socket: MemberConnection, text: string): Promise<ChatMessage> {
     const b = this.bound(socket);
+    const member = await this.db(() => this.o.store.getMember(b.room, b.id));
+    if (!member) throw AppError.notInRoom();
+    if (member.socketId !== socket.id) throw this.replaced(socket);
     const message: ChatMessage = { id: randomBytes(9).toString('base64url'), from: b.id, nick: b.nick, text, at: Date.now() };
     this.o.notify.chatMessage(b.channel, message);
     return message;
@@ -272,6 +293,19 @@ export class RoomService {
       resumeGraceMs: this.o.resumeGraceMs,
       resumed,
     };
+  }
+
+  /**
+   * The member resumed on another connection while this one was still open (its close is
+   * on its way, maybe from another node): this connection speaks for nobody now. It loses
+   * its binding, so its own disconnect cannot release the member, and is closed once the
+   * error was answered.
+   */
+  private replaced(socket: MemberConnection): AppError {
+    const b = socket.data.binding;
+    socket.data.binding = null;
+    if (b) void socket.leave(b.channel);
+    return AppError.sessionReplaced();
   }
 
   private bound(socket: MemberConnection) {

@@ -13,7 +13,11 @@ import type { MediaState, Peer } from '@meshmeet/protocol';
 export interface RoomStore {
   /** Adds a member, creating the room if needed. Capacity and password are checked atomically. */
   join(input: JoinInput): Promise<JoinOutcome>;
-  /** Re-binds the member holding `tokenHash` to a new socket and rotates its token. */
+  /**
+   * Re-binds the member holding `tokenHash` to a new socket and rotates its token. The
+   * member's previous token also works, within `retryWindowMs` of the resume that
+   * replaced it (a retry after a lost answer); any older token fails.
+   */
   resume(input: ResumeInput): Promise<ResumeOutcome | null>;
   /** Removes a member if it is still bound to `socketId`. Returns whether it was removed. */
   leave(room: string, id: string, socketId: string): Promise<boolean>;
@@ -85,6 +89,13 @@ export interface ResumeInput {
   tokenHash: string;
   newTokenHash: string;
   socketId: string;
+  /**
+   * How long the presented token stays usable once more after this resume, ms: if the
+   * answer carrying the new token is lost (the connection dropped), the client retries with
+   * the token it still has, and that retry succeeds (the token issued in between dies).
+   * 0: the presented token is spent at once.
+   */
+  retryWindowMs: number;
 }
 
 /** Result of a successful {@link RoomStore.resume}. */

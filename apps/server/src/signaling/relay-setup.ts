@@ -7,7 +7,7 @@ import { RelayService } from '../rooms/relay-service.js';
 import { roomChannel } from '../rooms/room-service.js';
 import type { RoomStore } from '../rooms/room-store.js';
 import { NodeRelayLimits } from './relay-limits.js';
-import { classicDelivery, shardedDelivery } from './socket-delivery.js';
+import { classicDelivery, localDelivery, shardedDelivery } from './socket-delivery.js';
 import { watchSubscriber, type SubscriberHealth } from './subscriber-health.js';
 import type { MeshServer } from './types.js';
 
@@ -49,7 +49,7 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
   const limits = new NodeRelayLimits(o.config.relayMaxInFlight, o.config.relayMaxLoopDelayMs);
   const channelPrefix = `${o.config.redisPrefix}sio`;
   const remote = redis ? (o.config.adapter === 'sharded' ? shardedDelivery(io, redis.main, channelPrefix) : classicDelivery(io)) : null;
-  const relays = new RelayService({ store: o.store, io, view, metrics: o.metrics, log: o.log, remote, limits });
+  const relays = new RelayService({ store: o.store, local: localDelivery(io), view, metrics: o.metrics, log: o.log, remote, limits });
 
   let subscriber: SubscriberHealth | null = null;
   if (redis) {

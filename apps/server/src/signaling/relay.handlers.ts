@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { RelayService } from '../rooms/relay-service.js';
 import type { RoomService } from '../rooms/room-service.js';
 import { frameBytes } from './frame-size.js';
-import { describeIssues, safeHandler, splitAck, type HandlerContext } from './safe-handler.js';
+import { closeIfReplaced, describeIssues, safeHandler, splitAck, type HandlerContext } from './safe-handler.js';
 import type { MeshSocket } from './types.js';
 
 const DELIVERED: Ack<null> = ok(null);
@@ -27,12 +27,14 @@ function jsonBytes(value: unknown): number {
 function signalHandler(socket: MeshSocket, relays: RelayService, ctx: HandlerContext): (...args: unknown[]) => void {
   const reply = (ack: ((a: Ack<unknown>) => void) | null, answer: Ack<unknown>): void => {
     if (!answer.ok) ctx.metrics.countError(answer.error.code);
-    if (!ack) return;
-    try {
-      ack(answer);
-    } catch (err) {
-      ctx.log.warn({ err, event: 'signal' }, 'ack callback threw');
+    if (ack) {
+      try {
+        ack(answer);
+      } catch (err) {
+        ctx.log.warn({ err, event: 'signal' }, 'ack callback threw');
+      }
     }
+    if (!answer.ok) closeIfReplaced(socket, answer);
   };
   const failure = (err: unknown): Ack<unknown> => {
     if (err instanceof AppError) return fail(err.code, err.message);

@@ -48,12 +48,14 @@ export function describeIssues(issues: readonly { path: PropertyKey[]; message: 
 export function safeHandler<T>(socket: MeshSocket, ctx: HandlerContext, spec: HandlerSpec<T>): (...args: unknown[]) => void {
   const reply = (ack: ((a: Ack<unknown>) => void) | null, answer: Ack<unknown>) => {
     if (!answer.ok) ctx.metrics.errors.inc({ code: answer.error.code });
-    if (!ack) return;
-    try {
-      ack(answer);
-    } catch (err) {
-      ctx.log.warn({ err, event: spec.event }, 'ack callback threw');
+    if (ack) {
+      try {
+        ack(answer);
+      } catch (err) {
+        ctx.log.warn({ err, event: spec.event }, 'ack callback threw');
+      }
     }
+    closeIfReplaced(socket, answer);
   };
 
   const handle = async (payload: unknown): Promise<Ack<unknown>> => {
@@ -96,4 +98,13 @@ export function enqueue(socket: MeshSocket, fn: () => Promise<unknown>): Promise
   const next = socket.data.queue.then(fn, fn).catch(() => undefined);
   socket.data.queue = next;
   return next;
+}
+
+/**
+ * Closes a connection that was just told `SESSION_REPLACED` (its member resumed on another
+ * connection). The ack is queued first, and engine.io flushes queued packets before it
+ * closes, so the client reads the reason before the close.
+ */
+export function closeIfReplaced(socket: MeshSocket, answer: Ack<unknown>): void {
+  if (!answer.ok && answer.error.code === ErrorCode.SESSION_REPLACED) socket.disconnect(true);
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { MessageType } from 'socket.io-adapter';
-import type { RemoteDelivery } from '../rooms/relay-service.js';
+import type { LocalDelivery, RemoteDelivery } from '../rooms/relay-service.js';
 import type { MeshServer } from './types.js';
 
 /** Socket.IO packet type of an event (socket.io-parser `PacketType.EVENT`). */
@@ -42,6 +42,20 @@ export function classicDelivery(io: MeshServer): RemoteDelivery {
     async toSocket(socketId, payload) {
       io.to(socketId).emit('signal', payload);
       return 1;
+    },
+  };
+}
+
+/** Same-node delivery of `signal` through the socket.io server's own sockets. */
+export function localDelivery(io: MeshServer): LocalDelivery {
+  return {
+    toMember(socketId, room, to, payload) {
+      const local = io.sockets.sockets.get(socketId);
+      if (!local) return 'absent';
+      const tb = local.data.binding;
+      if (!local.connected || tb?.id !== to || tb.room !== room) return 'stale';
+      local.emit('signal', payload);
+      return 'delivered';
     },
   };
 }
