@@ -47,9 +47,11 @@ log() { printf '\n== %s\n' "$*"; }
 
 # ---------------------------------------------------------------- system packages
 # command → Debian package; only what is missing is installed (apt-get update once).
+# firefox-esr is the second engine of e2e/firefox.test.ts; Xvfb gives it a screen to share
+# (Firefox has no fake screen capture, and headless Firefox cannot capture at all).
 declare -A NEED=([chromium]=chromium [ffprobe]=ffmpeg [turnserver]=coturn
   [redis-server]=redis-server [nginx]=nginx [ip]=iproute2 [unshare]=util-linux
-  [timeout]=coreutils [iptables]=iptables)
+  [timeout]=coreutils [iptables]=iptables [firefox-esr]=firefox-esr [Xvfb]=xvfb)
 missing=()
 for cmd in "${!NEED[@]}"; do
   # nginx lives in /usr/sbin, which a non-login root shell may not have on PATH.

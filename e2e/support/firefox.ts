@@ -3,38 +3,74 @@
  * (Playwright's Firefox needs its own patched build). The prefs are the ones that make a
  * call work inside the loopback-only namespace (see TESTING.md): fake camera and
  * microphone without prompts, loopback ICE candidates with real addresses, autoplay.
+ *
+ * Firefox has no fake screen: `media.navigator.streams.fake` covers camera and microphone
+ * only, and a headless Firefox answers `getDisplayMedia` with NotFoundError. So Firefox runs
+ * headful on its own Xvfb display, where `getDisplayMedia` (prompt disabled by
+ * `media.navigator.permission.disabled`) captures that virtual screen.
  */
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
-import { waitFor } from './processes.js';
+import { startProcess, waitFor, type Managed } from './processes.js';
 
 /** Where Debian puts Firefox ESR; overridable for other machines. */
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
-/** Launches a headless Firefox ESR. */
-export async function launchFirefox(): Promise<Browser> {
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX_PATH,
-    headless: true,
-    protocol: 'webDriverBiDi',
-    timeout: 60_000,
-    extraPrefsFirefox: {
-      'media.navigator.streams.fake': true,
-      'media.navigator.permission.disabled': true,
-      // Without this one Firefox gathers no ICE candidates at all in a namespace with no default route.
-      'media.navigator.permission.fake': true,
-      'media.peerconnection.ice.loopback': true,
-      'media.peerconnection.ice.obfuscate_host_addresses': false,
-      'media.autoplay.default': 0,
-      'media.autoplay.blocking_policy': 0,
-    },
+/**
+ * Starts Xvfb on a display number it picks itself (`-displayfd`), so parallel runs never
+ * clash; resolves with that display (":N") once the server is ready to accept clients.
+ */
+async function startVirtualDisplay(): Promise<{ display: string; proc: Managed }> {
+  const proc = startProcess('Xvfb', ['-displayfd', '1', '-screen', '0', '1280x720x24', '-nolisten', 'tcp'], { name: 'xvfb' });
+  const n = await waitFor('Xvfb to report its display number', () => {
+    if (proc.child.exitCode !== null) throw new Error(`Xvfb exited:\n${proc.output().slice(-2000)}`);
+    return /^(\d+)$/m.exec(proc.output())?.[1];
+  }).catch(async (err: Error) => {
+    await proc.stop();
+    throw err;
   });
+  return { display: `:${n}`, proc };
+}
+
+/**
+ * Launches Firefox ESR on a private Xvfb display (so screen capture works; see the header),
+ * stopped when the browser closes or disconnects.
+ */
+export async function launchFirefox(): Promise<Browser> {
+  const screen = await startVirtualDisplay();
+  const browser = await puppeteer
+    .launch({
+      browser: 'firefox',
+      executablePath: FIREFOX_PATH,
+      headless: false,
+      env: { ...process.env, DISPLAY: screen.display },
+      protocol: 'webDriverBiDi',
+      timeout: 60_000,
+      extraPrefsFirefox: {
+        'media.navigator.streams.fake': true,
+        'media.navigator.permission.disabled': true,
+        // Without this one Firefox gathers no ICE candidates at all in a namespace with no default route.
+        'media.navigator.permission.fake': true,
+        'media.peerconnection.ice.loopback': true,
+        'media.peerconnection.ice.obfuscate_host_addresses': false,
+        'media.autoplay.default': 0,
+        'media.autoplay.blocking_policy': 0,
+      },
+    })
+    .catch(async (err: unknown) => {
+      await screen.proc.stop();
+      throw err;
+    });
+  browser.once('disconnected', () => void screen.proc.stop());
+  return browser;
 }
 
 /** Opens `url` in a new Firefox page (with the `__name` shim tsx-compiled callbacks need). */
 export async function openFirefoxPage(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.evaluateOnNewDocument('globalThis.__name ??= (fn) => fn;');
+  // A function, not a string: a string would be eval'd in the page, which the app's CSP forbids.
+  await page.evaluateOnNewDocument(() => {
+    (globalThis as { __name?: unknown }).__name ??= (fn: unknown) => fn;
+  });
   page.setDefaultTimeout(30_000);
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   return page;

@@ -2,10 +2,16 @@
  * Chromium ↔ Firefox ESR (driven through WebDriver BiDi with puppeteer-core): both see
  * and hear each other, a mute shows at the other engine, a screen share reaches the other
  * engine both ways (and Firefox's share says it has no sound, since Firefox ignores
- * `audio: true` in screen capture), and leaving cleans up at the other side.
+ * `audio: true` in screen capture), a screen recording in Firefox is told it has no sound
+ * and still yields a playable WebM, and leaving cleans up at the other side.
+ *
+ * Firefox runs headful on its own Xvfb display (see support/firefox.ts): it has no fake
+ * screen, so its share captures that virtual screen.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser as FirefoxBrowser, Page as FirefoxPage } from 'puppeteer-core';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import {
@@ -23,6 +29,7 @@ import {
 import { firefoxButton, firefoxClick, firefoxFill, launchFirefox, openFirefoxPage } from './support/firefox.js';
 import { waitFor } from './support/processes.js';
 import { startShare, waitForShareFrames } from './lab/ui.js';
+import { DOWNLOADS, probe } from './recording-support.js';
 
 describe('Chromium ↔ Firefox', { timeout: 300_000 }, () => {
   let fx: Fixture;
@@ -88,6 +95,23 @@ describe('Chromium ↔ Firefox', { timeout: 300_000 }, () => {
       return [...pcs.values()].flatMap((pc) => pc.getSenders()).filter((s) => s.track?.kind === 'audio').length;
     });
     t.diagnostic(`Firefox audio senders while sharing: ${shareAudio} (the microphone only)`);
+    await firefoxClick(fox, 'Stop sharing');
+
+    // A screen recording in Firefox: the UI says it has no sound, and the file still plays.
+    await firefoxClick(fox, 'Record screen');
+    const recNote = await waitFor('Firefox: "recording without sound" notice', () =>
+      fox.evaluate(() => document.querySelector('[data-testid="recording-no-audio"]')?.textContent?.trim() || undefined),
+    );
+    t.diagnostic(`Firefox recording notice: ${recNote}`);
+    await waitFor('Firefox stored 2 recording chunks', () =>
+      fox.evaluate(() => Number(document.querySelector('[data-testid="recording-status"]')?.getAttribute('data-stored-chunks') ?? 0) >= 2),
+    );
+    await firefoxClick(fox, 'Stop recording');
+    const file = await firefoxDownloadNewest(fox, join(DOWNLOADS, 'firefox-screen.webm'));
+    const probed = await probe(file);
+    t.diagnostic(`Firefox screen recording: ${probed.compact.replace(/\n/g, ' | ')}`);
+    assert.ok(probed.streams.some((s) => s.codec_type === 'video' && (s.width ?? 0) > 0), `a video stream: ${probed.compact}`);
+    assert.ok(probed.duration > 0.5, `a seekable duration: ${probed.compact}`);
 
     // Leaving cleans up at the other side.
     await firefoxClick(fox, 'Leave');
@@ -115,6 +139,39 @@ async function firefoxMediaFlows(page: FirefoxPage, peerId: string): Promise<voi
   ).catch((err: Error) => {
     throw new Error(`${err.message}; first ${JSON.stringify(first)}, last ${JSON.stringify(last)}`);
   });
+}
+
+/**
+ * Downloads the newest recording from the Recordings panel and writes it to `path`. The
+ * page's download goes through a blob URL; the blob is taken from `URL.createObjectURL`
+ * as the page creates it (BiDi has no download event to save from).
+ */
+async function firefoxDownloadNewest(page: FirefoxPage, path: string): Promise<string> {
+  if (!(await page.evaluate(() => Boolean(document.querySelector('[data-testid="recordings-panel"]'))))) {
+    await firefoxClick(page, 'Recordings');
+  }
+  await waitFor('a recording in the Firefox panel', () => page.evaluate(() => Boolean(document.querySelector('[data-testid="recording-item"]'))));
+  await page.evaluate(() => {
+    const w = window as unknown as { __lastBlob?: Blob };
+    const create = URL.createObjectURL.bind(URL);
+    URL.createObjectURL = (obj: Blob | MediaSource) => {
+      if (obj instanceof Blob) w.__lastBlob = obj;
+      return create(obj);
+    };
+  });
+  await firefoxClick(page, 'Download');
+  const base64 = await waitFor('the downloaded blob in Firefox', () =>
+    page.evaluate(async () => {
+      const blob = (window as unknown as { __lastBlob?: Blob }).__lastBlob;
+      if (!blob) return undefined;
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(bin);
+    }),
+  );
+  await writeFile(path, Buffer.from(base64, 'base64'));
+  return path;
 }
 
 /** Firefox shows `peerId`'s share tile with frames arriving. */
