@@ -24,6 +24,7 @@ import { attachSignaling, createSocketServer } from './signaling/socket-server.j
 import type { MeshServer } from './signaling/types.js';
 import { clientAddressResolver } from './security/client-address.js';
 import { HandshakeGuard } from './security/handshake-guard.js';
+import { MemoryFailureBudget, RedisFailureBudget } from './security/failure-budget.js';
 import { PasswordGuard } from './security/password-guard.js';
 import { WindowCounter } from './security/window-counter.js';
 import { loadTls } from './tls.js';
@@ -88,13 +89,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     handshakesPerAddressPerMin: config.handshakesPerAddressPerMin,
   });
+  const failureLimits = {
+    perAddress: config.passwordFailuresPerAddress,
+    perRoom: config.passwordFailuresPerRoom,
+    windowMs: config.passwordFailureWindowS * 1000,
+  };
   const passwords = new PasswordGuard({
     scryptConcurrency: config.scryptConcurrency,
     scryptQueue: config.scryptQueue,
     pendingPerAddress: config.passwordPendingPerAddress,
-    failuresPerAddress: config.passwordFailuresPerAddress,
-    failuresPerRoom: config.passwordFailuresPerRoom,
-    windowMs: config.passwordFailureWindowS * 1000,
+    // Shared by every node when there is Redis: spreading guesses over nodes gains nothing.
+    failures: redis ? new RedisFailureBudget(redis.main, config.redisPrefix, failureLimits) : new MemoryFailureBudget(failureLimits),
   });
   const io = createSocketServer(app.server, config, redis, guard);
   const relayPath = createRelayPath({ io, config, redis, store, metrics, log: app.log });

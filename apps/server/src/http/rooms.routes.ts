@@ -41,6 +41,7 @@ export async function roomRoutes(app: FastifyInstance, o: RoomRoutesOptions): Pr
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         if (err.code === ErrorCode.RATE_LIMITED) return replyError(reply, 429, err.code, err.message);
+        if (err.code === ErrorCode.UNAVAILABLE) return replyError(reply, 503, err.code, err.message);
         return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `Wrong password in the ${PASSWORD_HEADER} header`);
       }
     }
