@@ -1,50 +1,60 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { NodeRelayLimits } from './relay-limits.js';
+import { describe, expect, it } from 'vitest';
+import { NodeRelayLimits, type LoopClock } from './relay-limits.js';
 
-/** Keeps the event loop busy for `ms` (one long turn). */
-function spin(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    /* busy */
+/** A loop clock the test moves by hand: time, and how busy the loop was since the last sample. */
+class FakeLoop implements LoopClock {
+  t = 1000;
+  busy = 0;
+  now(): number {
+    return this.t;
+  }
+  busyShare(): number {
+    return this.busy;
   }
 }
-const yieldTurn = () => new Promise((r) => setTimeout(r, 0));
 
-let limits: NodeRelayLimits | null = null;
-afterEach(() => limits?.stop());
-
-describe('NodeRelayLimits overload detection', () => {
-  // Skipped in the suite: it judges wall-clock turn lengths, so a machine busy with other
-  // processes decides the outcome (it failed in a clean-clone run at load ~35). The shedding
-  // itself is shown deterministically by the in-flight budget test in test/relay-path.test.ts.
-  it.skip('reports overload in long turns of a loop saturated by relays, not in a lone long turn nor in a loop busy with other work', async () => {
-    limits = new NodeRelayLimits(10, 30);
-    // Idle for a while, then one long turn: a burst, not saturation.
-    await new Promise((r) => setTimeout(r, 300));
-    spin(80);
-    expect(limits.overloaded()).toBe(false);
-    // A loop kept busy, but by something other than relays (a handful per turn): no shedding.
-    let shed = false;
-    let until = performance.now() + 600;
-    while (performance.now() < until) {
-      await yieldTurn();
-      spin(60);
+/**
+ * Drives one window of the probe: `turns` loop turns of `turnMs` each, a probe between
+ * turns, `relaysPerTurn` relays asked in each turn. Returns whether any relay was refused.
+ */
+function runWindow(limits: NodeRelayLimits, loop: FakeLoop, o: { turns: number; turnMs: number; relaysPerTurn: number; busy: number }): boolean {
+  loop.busy = o.busy;
+  let shed = false;
+  for (let turn = 0; turn < o.turns; turn++) {
+    limits.sample();
+    for (let i = 0; i < o.relaysPerTurn; i++) {
+      loop.t += o.turnMs / o.relaysPerTurn;
       if (limits.overloaded()) shed = true;
     }
-    expect(shed).toBe(false);
-    // Saturated by relays: back-to-back turns of 60 ms, each handling 100 relays.
-    until = performance.now() + 1000;
-    while (performance.now() < until) {
-      await yieldTurn();
-      for (let i = 0; i < 100; i++) {
-        spin(0.6);
-        if (limits.overloaded()) shed = true;
-      }
-    }
-    expect(shed).toBe(true);
-    // Idle again: the saturation clears.
-    await new Promise((r) => setTimeout(r, 500));
-    spin(80);
+    if (o.relaysPerTurn === 0) loop.t += o.turnMs;
+  }
+  return shed;
+}
+
+describe('NodeRelayLimits overload detection', () => {
+  it('reports overload in long turns of a loop saturated by relays, not in a lone long turn nor in a loop busy with other work', () => {
+    const loop = new FakeLoop();
+    const limits = new NodeRelayLimits(10, 30, loop, null);
+    // Idle for a while (probes every 10 ms, a quiet loop), then one long turn of 80 ms: a burst, not saturation.
+    runWindow(limits, loop, { turns: 30, turnMs: 10, relaysPerTurn: 0, busy: 0.05 });
+    limits.sample();
+    loop.t += 80;
+    expect(limits.overloaded()).toBe(false);
+    // A loop kept busy, but by something other than relays (a handful per 60 ms turn): no shedding.
+    expect(runWindow(limits, loop, { turns: 10, turnMs: 60, relaysPerTurn: 5, busy: 0.97 })).toBe(false);
+    expect(runWindow(limits, loop, { turns: 10, turnMs: 60, relaysPerTurn: 5, busy: 0.97 })).toBe(false);
+    // Saturated by relays: back-to-back turns of 60 ms, each handling 100 relays. Refused only
+    // in the part of a turn past the 30 ms budget.
+    expect(runWindow(limits, loop, { turns: 5, turnMs: 60, relaysPerTurn: 100, busy: 0.97 })).toBe(true);
+    limits.sample();
+    loop.t += 20;
+    expect(limits.overloaded()).toBe(false); // 20 ms into the turn: within the budget
+    loop.t += 20;
+    expect(limits.overloaded()).toBe(true); // 40 ms into the turn: past it
+    // Idle again: the next window clears the saturation, and a long turn sheds nothing.
+    runWindow(limits, loop, { turns: 30, turnMs: 10, relaysPerTurn: 0, busy: 0.05 });
+    limits.sample();
+    loop.t += 80;
     expect(limits.overloaded()).toBe(false);
   });
 });

@@ -29,29 +29,38 @@ const MIN_RELAYS_PER_WINDOW = 100;
  */
 export class NodeRelayLimits implements RelayLimits {
   inFlight = 0;
-  private lastTurn = performance.now();
+  private lastTurn: number;
   private saturated = false;
   private relaysInWindow = 0;
-  private windowStart = performance.now();
-  private elu: EventLoopUtilization = performance.eventLoopUtilization();
-  private readonly probe: NodeJS.Timeout;
+  private windowStart: number;
+  private readonly probe: NodeJS.Timeout | null;
 
+  /**
+   * @param clock the loop's clock; tests pass a fake one and call {@link sample} themselves.
+   * @param probeEveryMs how often {@link sample} runs on a timer; null: never (tests).
+   */
   constructor(
     readonly maxInFlight: number,
     private readonly maxLoopDelayMs: number,
+    private readonly clock: LoopClock = eventLoopClock(),
+    probeEveryMs: number | null = PROBE_MS,
   ) {
-    this.probe = setInterval(() => this.onProbe(), PROBE_MS);
-    this.probe.unref();
+    this.lastTurn = this.windowStart = clock.now();
+    this.probe = probeEveryMs === null ? null : setInterval(() => this.sample(), probeEveryMs);
+    this.probe?.unref();
   }
 
-  private onProbe(): void {
-    const now = performance.now();
+  /**
+   * One probe: a timer callback runs between turns of the loop, so now marks the start of
+   * a new turn; once per window it also decides whether the node is saturated.
+   */
+  sample(): void {
+    const now = this.clock.now();
     this.lastTurn = now;
     if (now - this.windowStart < BUSY_WINDOW_MS) return;
-    const elu = performance.eventLoopUtilization();
-    this.saturated = this.relaysInWindow >= MIN_RELAYS_PER_WINDOW && performance.eventLoopUtilization(elu, this.elu).utilization > SATURATED;
+    const busy = this.clock.busyShare();
+    this.saturated = this.relaysInWindow >= MIN_RELAYS_PER_WINDOW && busy > SATURATED;
     this.relaysInWindow = 0;
-    this.elu = elu;
     this.windowStart = now;
   }
 
@@ -61,11 +70,33 @@ export class NodeRelayLimits implements RelayLimits {
    */
   overloaded(): boolean {
     this.relaysInWindow++;
-    return this.saturated && performance.now() - this.lastTurn > this.maxLoopDelayMs;
+    return this.saturated && this.clock.now() - this.lastTurn > this.maxLoopDelayMs;
   }
 
   /** Stops the probe (node shutdown). */
   stop(): void {
-    clearInterval(this.probe);
+    if (this.probe) clearInterval(this.probe);
   }
+}
+
+/** Time and event-loop busyness as {@link NodeRelayLimits} sees them. */
+export interface LoopClock {
+  /** Monotonic ms. */
+  now(): number;
+  /** Share of time (0..1) the event loop was busy since the previous call. */
+  busyShare(): number;
+}
+
+/** The real loop: `performance.now()` and Node's event-loop utilization. */
+export function eventLoopClock(): LoopClock {
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  return {
+    now: () => performance.now(),
+    busyShare: () => {
+      const current = performance.eventLoopUtilization();
+      const share = performance.eventLoopUtilization(current, last).utilization;
+      last = current;
+      return share;
+    },
+  };
 }
