@@ -93,4 +93,17 @@ describe('MeshBudget', () => {
     expect(ba.incoming('b')).toEqual({ active: false, height: 0, reason: 'uplink' });
     expect(wants()).toEqual(['a>b:120', 'a>b:120']);
   });
+
+  it('decides for a new link as soon as it connects, without waiting for the periodic sample', async () => {
+    const bus = new FakeSignalingBus();
+    const a = mesh(bus, 'a');
+    const b = mesh(bus, 'b');
+    const ba = new MeshBudget(a, { intervalMs: 3_600_000 });
+    budgets.push(ba);
+    a.addPeer('b', { initiator: false });
+    b.addPeer('a', { initiator: true });
+    await settle();
+    await settle();
+    expect(ba.outgoing('b')).not.toBeNull();
+  });
 });

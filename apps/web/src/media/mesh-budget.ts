@@ -47,6 +47,8 @@ export class MeshBudget {
   private readonly notices = new Map<string, VideoSending>();
   private incomingOff: boolean;
   private readonly unsubscribe: () => void;
+  /** Connections counted at the last decision forced by a change in the room's size. */
+  private links = 0;
 
   constructor(mesh: Mesh, options: MeshBudgetOptions = {}) {
     this.mesh = mesh;
@@ -64,7 +66,17 @@ export class MeshBudget {
       intervalMs: options.intervalMs,
       onError: (e) => console.warn('[meshmeet] send budget:', e),
     });
-    this.unsubscribe = mesh.on('notice', (from, notice) => this.onNotice(from, notice));
+    const offNotice = mesh.on('notice', (from, notice) => this.onNotice(from, notice));
+    // A room that grows must not wait for the next periodic decision: until then every new
+    // link would get the full capture, and a page joining a room of five would encode five
+    // full-size streams at once.
+    const offState = mesh.on('connectionState', () => {
+      const links = mesh.peerIds().length;
+      if (links === this.links) return;
+      this.links = links;
+      void this.controller.tick();
+    });
+    this.unsubscribe = () => (offNotice(), offState());
     this.controller.start();
   }
 
