@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_ICE_SERVERS, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_ICE_SERVERS, EnvSchema, loadConfig, type Config } from './config.js';
+
+/** `.env.example`, the variables as documented for people: `NAME=default` lines. */
+const documented = [...readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map(
+  ([, name, value]) => [name!, value!.trim()] as const,
+);
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -16,7 +22,7 @@ describe('loadConfig', () => {
       resumeGraceMs: 10_000,
       nodeDeadAfterMs: 15_000,
       https: 'off',
-      adapter: 'sharded',
+      socketioAdapter: 'sharded',
     });
   });
 
@@ -53,5 +59,15 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
     expect((error as ConfigError).message).toContain(variable);
+  });
+
+  it('.env.example documents exactly the variables of the schema, with the defaults the schema has', () => {
+    expect(documented.map(([name]) => name).sort()).toEqual(Object.keys(EnvSchema.shape).sort());
+    const defaults = loadConfig({});
+    for (const [name, value] of documented) {
+      if (value === '') continue; // documented as unset
+      const key = name.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) as keyof Config;
+      expect(loadConfig({ [name]: value })[key], name).toEqual(defaults[key]);
+    }
   });
 });

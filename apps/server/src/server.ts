@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     {
       node: nodeId,
       store: config.redisUrl ? 'redis' : 'memory',
-      adapter: config.redisUrl ? config.adapter : 'none',
+      adapter: config.redisUrl ? config.socketioAdapter : 'none',
       web: servesWeb ? config.webDistDir : null,
       maxRoomSize: config.maxRoomSize,
     },

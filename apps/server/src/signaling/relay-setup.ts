@@ -48,7 +48,7 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
   const view = new MembershipView();
   const limits = new NodeRelayLimits(o.config.relayMaxInFlight, o.config.relayMaxLoopDelayMs);
   const channelPrefix = `${o.config.redisPrefix}sio`;
-  const remote = redis ? (o.config.adapter === 'sharded' ? shardedDelivery(io, redis.main, channelPrefix) : classicDelivery(io)) : null;
+  const remote = redis ? (o.config.socketioAdapter === 'sharded' ? shardedDelivery(io, redis.main, channelPrefix) : classicDelivery(io)) : null;
   const relays = new RelayService({ store: o.store, local: localDelivery(io), view, metrics: o.metrics, log: o.log, remote, limits });
 
   let subscriber: SubscriberHealth | null = null;

@@ -51,7 +51,7 @@ export function createSocketServer(httpServer: HttpServer, config: Config, redis
   if (redis) {
     const channelPrefix = `${config.redisPrefix}sio`;
     io.adapter(
-      config.adapter === 'sharded'
+      config.socketioAdapter === 'sharded'
         ? createShardedAdapter(redis.main, redis.sub, { channelPrefix, subscriptionMode: 'dynamic-private' })
         : createAdapter(redis.main, redis.sub, { key: channelPrefix }),
     );
