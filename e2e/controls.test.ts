@@ -2,7 +2,7 @@
  * Issue 3, "Show it": in-call controls seen from the other side — muting and turning the
  * camera off show at the peers; switching camera mid-call keeps frames flowing there.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import {
@@ -22,6 +22,7 @@ describe('call controls', { timeout: 180_000 }, () => {
   before(async () => {
     fx = await createFixture();
   });
+  afterEach(() => fx?.closeParticipants());
   after(async () => {
     await fx?.close();
   });

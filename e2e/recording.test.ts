@@ -4,7 +4,7 @@
  * sharing to the call, late joiners included. Real Chromium, fake capture devices,
  * files checked with ffprobe/ffmpeg.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import { leaveRoom, selfId, waitForRemoteTiles } from './support/call.js';
@@ -43,6 +43,7 @@ describe('recording', { timeout: 420_000 }, () => {
   before(async () => {
     fx = await createFixture();
   });
+  afterEach(() => fx?.closeParticipants());
   after(async () => {
     await fx?.close();
   });

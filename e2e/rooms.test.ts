@@ -3,7 +3,7 @@
  * Real Chromium pages with fake camera and microphone, one context per participant,
  * against the built app served by the real server, all on loopback.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import {
@@ -69,6 +69,7 @@ describe('rooms', { timeout: 240_000 }, () => {
   before(async () => {
     fx = await createFixture();
   });
+  afterEach(() => fx?.closeParticipants());
   after(async () => {
     await fx?.close();
   });

@@ -6,7 +6,7 @@
  * apart. The call header says whether the room has a password, and a password given for an
  * open room is refused with what to do.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
@@ -86,6 +86,7 @@ describe('security codes and room protection', { timeout: scaled(180_000) }, () 
   before(async () => {
     fx = await createFixture();
   });
+  afterEach(() => fx?.closeParticipants());
   after(async () => {
     await fx?.close();
   });
