@@ -1,15 +1,17 @@
 /**
- * Screen sharing to the call (issue 4, item 7), on top of `useCall().startShare`.
+ * Screen sharing to the call, on top of `useCall().startShare`: a thin mirror of the
+ * capture (`media/screen-share.ts`) into refs.
  *
  * Track ownership: this composable captures the display stream and is the only one
- * that stops its tracks. `useCall` sends it to everyone (and to later joiners) and
- * takes the share down when the track ends; we stop the tracks on the button, when
- * the browser ends the capture, when the call ends, and when the share is replaced.
+ * that stops its tracks. The call session sends it to everyone (and to later joiners)
+ * and takes the share down when the browser ends the capture; we stop the tracks on
+ * the button, when the call took the share down, when the call ends, and when the
+ * share is replaced.
  */
 import { ref, shallowRef, watch, getCurrentScope, onScopeDispose, type Ref, type ShallowRef } from 'vue';
 import type { UseCallReturn } from './useCall';
-import { RecordingError } from '../recording/errors';
-import { getDisplayStream } from '../recording/screen-capture';
+import { captureShare } from '../media/screen-share';
+import { ShareError } from '../media/share-error';
 
 /** What {@link useScreenShare} returns. */
 export interface UseScreenShareReturn {
@@ -17,10 +19,12 @@ export interface UseScreenShareReturn {
   stream: Readonly<ShallowRef<MediaStream | null>>;
   /** True while sharing. */
   sharing: Readonly<Ref<boolean>>;
+  /** Sound was asked for and the browser captured none (Firefox): the share is silent. */
+  audioMissing: Readonly<Ref<boolean>>;
   /** Picking or starting is in progress. */
   busy: Readonly<Ref<boolean>>;
   /** Why the last start failed (cancelled picker, unsupported…), or null. */
-  error: Ref<RecordingError | null>;
+  error: Ref<ShareError | null>;
   /** Show the browser's picker and share the choice with everyone. */
   start(): Promise<void>;
   /** Stop sharing (also done automatically when the browser ends the capture). */
@@ -29,8 +33,9 @@ export interface UseScreenShareReturn {
 
 const stream = shallowRef<MediaStream | null>(null);
 const sharing = ref(false);
+const audioMissing = ref(false);
 const busy = ref(false);
-const error = ref<RecordingError | null>(null);
+const error = ref<ShareError | null>(null);
 
 /** Screen sharing state, shared page-wide (one share per page). */
 export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
@@ -39,6 +44,7 @@ export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
     if (!s) return;
     stream.value = null;
     sharing.value = false;
+    audioMissing.value = false;
     try {
       await call.stopShare();
     } catch (err) {
@@ -53,14 +59,14 @@ export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
     busy.value = true;
     error.value = null;
     try {
-      const s = await getDisplayStream(true);
+      const capture = await captureShare();
       await stop(); // Replace an earlier share.
-      stream.value = s;
+      stream.value = capture.stream;
       sharing.value = true;
-      await call.startShare(s);
+      audioMissing.value = capture.audioMissing;
+      await call.startShare(capture.stream);
     } catch (err) {
-      error.value =
-        err instanceof RecordingError ? err : new RecordingError('RECORDER_FAILED', String((err as Error)?.message ?? err), { cause: err });
+      error.value = err instanceof ShareError ? err : new ShareError('SHARE_FAILED', String((err as Error)?.message ?? err), { cause: err });
       await stop();
     } finally {
       busy.value = false;
@@ -90,5 +96,5 @@ export function useScreenShare(call: UseCallReturn): UseScreenShareReturn {
     });
   }
 
-  return { stream, sharing, busy, error, start, stop };
+  return { stream, sharing, audioMissing, busy, error, start, stop };
 }

@@ -1,3 +1,6 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { detectLocale, format } from './index';
 import { en } from './messages-en';
@@ -37,13 +40,22 @@ describe('catalogs', () => {
     }
   });
 
-  it('keep the English names end-to-end tests rely on', () => {
-    expect([en['lobby.room'], en['lobby.name'], en['lobby.join'], en['controls.leave']]).toEqual(['Room', 'Name', 'Join', 'Leave']);
-    expect([en['controls.muteMic'], en['controls.unmuteMic'], en['controls.camOff'], en['controls.camOn']]).toEqual([
-      'Mute microphone',
-      'Unmute microphone',
-      'Turn camera off',
-      'Turn camera on',
-    ]);
+  it('translate every key (no empty or missing string)', () => {
+    expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort());
+    for (const [key, text] of Object.entries(zhCN)) expect(text.trim(), key).not.toBe('');
+  });
+
+  it('still hold every button and field name the browser journeys look for', () => {
+    // Journeys find controls by their visible English name; a renamed string must fail here, not in a 20 s locator timeout.
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const sources = ['e2e', 'e2e/support', 'e2e/lab', 'tools/testkit/src']
+      .flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(root, dir, f)))
+      .map((f) => readFileSync(f, 'utf8'));
+    const locator = /(?:getByRole\('button', \{ name: |getByLabel\(|clickButton\([\w!.]+, |waitButton\([\w!.]+, |firefoxClick\(\w+, )'([^']+)'/g;
+    const names = new Set(sources.flatMap((text) => [...text.matchAll(locator)].map((m) => m[1]!)));
+    expect(names.size).toBeGreaterThan(10);
+    const english = new Set<string>(Object.values(en));
+    const missing = [...names].filter((name) => !english.has(name));
+    expect(missing).toEqual([]);
   });
 });

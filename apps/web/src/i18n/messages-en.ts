@@ -1,9 +1,16 @@
 /**
  * English messages: the source catalog. Keys are grouped by screen. Placeholders are
  * `{name}`. The exact English wording of labels marked "test name" is relied on by
- * end-to-end tests (issue 3, item 6): change them only together with the tests.
+ * end-to-end tests: change them only together with the tests (a unit test checks that
+ * every name the journeys use is still in this catalog). Recording and sharing keep
+ * their strings in their own files, spread in here.
  */
+import { recordingEn } from './messages-recording';
+import { shareEn } from './messages-share';
+
 export const en = {
+  ...recordingEn,
+  ...shareEn,
   'app.name': 'meshmeet',
   'app.tagline': 'Video calls in your browser, peer to peer.',
   'app.language': 'Language',

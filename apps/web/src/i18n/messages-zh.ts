@@ -1,7 +1,11 @@
 import type { Messages } from './messages-en';
+import { recordingZh } from './messages-recording';
+import { shareZh } from './messages-share';
 
 /** 简体中文. Typed against the English catalog, so a missing key fails the typecheck. */
 export const zhCN: Messages = {
+  ...recordingZh,
+  ...shareZh,
   'app.name': 'meshmeet',
   'app.tagline': '在浏览器里直接视频通话，点对点连接。',
   'app.language': '语言',

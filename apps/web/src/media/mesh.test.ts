@@ -290,7 +290,6 @@ describe('mesh: leaving and robustness', () => {
 describe('mesh: recovery', () => {
   it('restarts ICE when a connection fails, and reconnects', async () => {
     const bus = new FakeSignalingBus();
-    // Second check 400 ms after the first restart: ample for the fake renegotiation, even on a loaded machine.
     const opts = { iceRestart: { baseDelayMs: 200, maxDelayMs: 1000, maxAttempts: 3, disconnectedGraceMs: 5 } };
     const a = mesh(bus, 'a', camera(), opts);
     const b = mesh(bus, 'b', camera(), opts);
@@ -300,12 +299,15 @@ describe('mesh: recovery', () => {
 
     pc.setConnectionState('failed');
     expect(pc.restartCount).toBe(0); // not at once: backoff
-    await new Promise((r) => setTimeout(r, 250));
-    await settle();
+    await vi.waitFor(
+      () => {
+        expect(pc.connectionState).toBe('connected');
+        expect(pc.signalingState).toBe('stable');
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(pc.restartCount).toBe(1);
     expect(bus.descriptions().filter((d) => d.endsWith('offer')).length).toBe(offers + 1);
-    expect(pc.connectionState).toBe('connected');
-    expect(pc.signalingState).toBe('stable');
   });
 
   it('gives up after the bounded number of restarts and says so', async () => {
@@ -319,9 +321,8 @@ describe('mesh: recovery', () => {
     bus.drop = () => true; // the network is gone: no restart can succeed
     const pc = fake(b, 'a');
     pc.setConnectionState('failed');
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.waitFor(() => expect(errors.some((e) => e.includes('gave up'))).toBe(true), { timeout: 10_000, interval: 10 });
     expect(pc.restartCount).toBe(2);
-    expect(errors.some((e) => e.includes('gave up'))).toBe(true);
   });
 
   it('rolls back and re-offers when an offer is lost', async () => {
@@ -331,10 +332,8 @@ describe('mesh: recovery', () => {
     let dropped = 0;
     bus.drop = (m) => 'description' in m.data && dropped++ === 0;
     await connect(a, b);
-    await new Promise((r) => setTimeout(r, 200));
-    await settle();
+    await vi.waitFor(() => expect(fake(b, 'a').connectionState).toBe('connected'), { timeout: 10_000, interval: 20 });
     expect(bus.descriptions().slice(0, 3)).toEqual(['b:offer', 'b:offer', 'a:answer']);
-    expect(fake(b, 'a').connectionState).toBe('connected');
     expect(a.media('b')?.camera?.getTracks()).toHaveLength(2);
   });
 });

@@ -1,41 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRecordingStore } from './memory-store.js';
-import { RecorderSession, type MediaRecorderLike, type RecorderState } from './recorder.js';
+import { RecorderSession, type RecorderState } from './recorder.js';
 import type { ChunkWriter } from './types.js';
-
-/**
- * A MediaRecorder fake that follows the spec's event order: `stop()` queues a final
- * `dataavailable`, then `stop`; pause/resume fire their events asynchronously.
- */
-class FakeRecorder extends EventTarget implements MediaRecorderLike {
-  state: 'inactive' | 'recording' | 'paused' = 'inactive';
-  timeslice = 0;
-  start(timeslice?: number) {
-    this.timeslice = timeslice ?? 0;
-    this.state = 'recording';
-  }
-  emitChunk(text: string) {
-    const ev = new Event('dataavailable') as Event & { data: Blob };
-    ev.data = new Blob([text]);
-    this.dispatchEvent(ev);
-  }
-  stop() {
-    if (this.state === 'inactive') throw new DOMException('inactive', 'InvalidStateError');
-    this.state = 'inactive';
-    setTimeout(() => {
-      this.emitChunk('LAST');
-      this.dispatchEvent(new Event('stop'));
-    }, 0);
-  }
-  pause() {
-    this.state = 'paused';
-    setTimeout(() => this.dispatchEvent(new Event('pause')), 0);
-  }
-  resume() {
-    this.state = 'recording';
-    setTimeout(() => this.dispatchEvent(new Event('resume')), 0);
-  }
-}
+import { FakeRecorder } from '../../test/recording/fake-recorder.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 const slowWriter = (inner: ChunkWriter, delayMs: number): ChunkWriter => ({
@@ -85,8 +52,8 @@ describe('RecorderSession', () => {
     const { store, fake, session, states } = await setup((w) => slowWriter(w, 10));
     session.start();
     expect(fake.timeslice).toBe(1000);
-    fake.emitChunk('A');
-    fake.emitChunk('B');
+    fake.chunk('A');
+    fake.chunk('B');
     await session.stop();
     expect(await (await store.readChunks('r')).text()).toBe('ABLAST');
     expect(session.state).toBe('stopped');
@@ -105,7 +72,7 @@ describe('RecorderSession', () => {
     await tick();
     advance(500);
     expect(session.elapsedMs()).toBe(1500);
-    fake.emitChunk('x');
+    fake.chunk('x');
     await session.stop();
     expect(session.elapsedMs()).toBe(1500);
   });
@@ -131,7 +98,7 @@ describe('RecorderSession', () => {
     const errors: string[] = [];
     session.on('error', (e) => errors.push(e.code));
     session.start();
-    fake.emitChunk('A');
+    fake.chunk('A');
     await tick();
     await tick();
     expect(errors).toEqual(['STORAGE_FULL']);
@@ -147,7 +114,7 @@ describe('RecorderSession', () => {
     console.error = () => undefined;
     try {
       session.start();
-      fake.emitChunk('A');
+      fake.chunk('A');
       await session.stop();
     } finally {
       console.error = orig;

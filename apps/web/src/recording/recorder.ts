@@ -9,7 +9,7 @@
  *   seed demo);
  * - this class never stops the stream's tracks: whoever captured them does.
  */
-import { Emitter } from './emitter.js';
+import { TypedEmitter } from '../lib/typed-emitter';
 import { RecordingError } from './errors.js';
 import type { ChunkWriter } from './types.js';
 
@@ -17,13 +17,13 @@ import type { ChunkWriter } from './types.js';
 export type RecorderState = 'idle' | 'recording' | 'paused' | 'stopping' | 'stopped' | 'failed';
 
 /** Events of a {@link RecorderSession}. */
-export interface RecorderEvents extends Record<string, unknown> {
+export interface RecorderEvents {
   /** The state changed. */
-  state: RecorderState;
+  state: (state: RecorderState) => void;
   /** A chunk was stored; `bytes` is the running total. */
-  progress: { bytes: number; chunks: number };
+  progress: (progress: { bytes: number; chunks: number }) => void;
   /** Recording failed (encoder error or storage failure); the session is stopping. */
-  error: RecordingError;
+  error: (error: RecordingError) => void;
 }
 
 /** The part of MediaRecorder used here, so tests can pass a fake. */
@@ -54,7 +54,7 @@ export interface RecorderSessionOptions {
 }
 
 /** Records a stream into a chunk writer. */
-export class RecorderSession extends Emitter<RecorderEvents> {
+export class RecorderSession extends TypedEmitter<RecorderEvents> {
   #state: RecorderState = 'idle';
   readonly #opts: RecorderSessionOptions;
   #recorder: MediaRecorderLike | null = null;

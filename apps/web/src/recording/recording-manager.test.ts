@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryRecordingStore } from './memory-store.js';
 import { RecordingManager } from './recording-manager.js';
-import type { MediaRecorderLike } from './recorder.js';
+import { FakeRecorder } from '../../test/recording/fake-recorder.js';
 import { fakeLocks } from '../../test/recording/fake-locks.js';
 import type { RecordingMeta } from './types.js';
 import { holdRecordingLock } from './recovery.js';
@@ -13,28 +13,6 @@ const WEBM = liveWebm();
 const PARTS: Record<string, Uint8Array<ArrayBuffer>> = { A: WEBM.slice(0, 7000), END: WEBM.slice(7000) };
 const bytesOf = (text: string) => (PARTS[text] ?? new TextEncoder().encode(text)) as Uint8Array<ArrayBuffer>;
 
-/** MediaRecorder fake following the spec's order: final dataavailable, then stop. */
-class FakeRecorder extends EventTarget implements MediaRecorderLike {
-  state: 'inactive' | 'recording' | 'paused' = 'inactive';
-  start() {
-    this.state = 'recording';
-  }
-  chunk(text: string) {
-    const ev = new Event('dataavailable') as Event & { data: Blob };
-    ev.data = new Blob([bytesOf(text)]);
-    this.dispatchEvent(ev);
-  }
-  stop() {
-    if (this.state === 'inactive') throw new DOMException('inactive', 'InvalidStateError');
-    this.state = 'inactive';
-    setTimeout(() => {
-      this.chunk('END');
-      this.dispatchEvent(new Event('stop'));
-    }, 0);
-  }
-  pause() {}
-  resume() {}
-}
 
 
 const stream = { getAudioTracks: () => [] } as unknown as MediaStream;
@@ -49,7 +27,7 @@ function setup() {
     locks,
     isTypeSupported: (t) => t.startsWith('video/webm'),
     createRecorder: () => {
-      const r = new FakeRecorder();
+      const r = new FakeRecorder({ finalChunk: 'END', bytesOf });
       recorders.push(r);
       return r;
     },

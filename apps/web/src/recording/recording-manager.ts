@@ -7,7 +7,7 @@
  * recording the participants' tracks belong to the call and are never stopped here,
  * only the compositor's own canvas and mixer tracks are.
  */
-import { Emitter } from './emitter.js';
+import { TypedEmitter } from '../lib/typed-emitter';
 import { RecordingError } from './errors.js';
 import { finalizeRecording } from './finalize.js';
 import { pickRecordingFormat, type RecordingFormat } from './mime.js';
@@ -33,21 +33,23 @@ export interface ActiveRecording {
   /** Chunks stored so far (same guarantee). */
   chunks: number;
   mimeType: string;
+  /** Tab or system audio was asked for and the browser captured none: the file has no such sound. */
+  systemAudioMissing: boolean;
 }
 
 /** Events of {@link RecordingManager}. */
-export interface RecordingManagerEvents extends Record<string, unknown> {
+export interface RecordingManagerEvents {
   /** Something visible changed (state, progress, list). */
-  change: void;
+  change: () => void;
   /** A recording failed or could not start; show it. */
-  error: RecordingError;
+  error: (error: RecordingError) => void;
   /** A recording was finalized and is in the list. */
-  finished: RecordingMeta;
+  finished: (meta: RecordingMeta) => void;
   /**
    * An unfinished recording that another page held is free now (that page finished
    * it, or went away): look for recoverable recordings again.
    */
-  unlocked: string;
+  unlocked: (id: string) => void;
 }
 
 /** Options of {@link RecordingManager}. */
@@ -77,12 +79,13 @@ interface Running {
   release: () => void;
   cleanup: () => Promise<void>;
   finishing: Promise<RecordingMeta | null> | null;
+  systemAudioMissing: boolean;
 }
 
 const newId = (): string => `rec-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 /** Runs recordings and manages the stored ones. */
-export class RecordingManager extends Emitter<RecordingManagerEvents> {
+export class RecordingManager extends TypedEmitter<RecordingManagerEvents> {
   readonly store: RecordingStore;
   readonly #opts: RecordingManagerOptions;
   #running: Running | null = null;
@@ -108,6 +111,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       bytes: r.session.bytes,
       chunks: r.session.chunks,
       mimeType: r.format.mimeType,
+      systemAudioMissing: r.systemAudioMissing,
     };
   }
 
@@ -123,10 +127,16 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     // The user ending the capture (browser "Stop sharing" bar) ends the recording.
     const onEnded = (): void => void this.stop();
     capture.videoTrack.addEventListener('ended', onEnded);
-    await this.record('screen', options.room, capture.stream, async () => {
-      capture.videoTrack.removeEventListener('ended', onEnded);
-      await capture.dispose();
-    }).catch(async (err) => {
+    await this.record(
+      'screen',
+      options.room,
+      capture.stream,
+      async () => {
+        capture.videoTrack.removeEventListener('ended', onEnded);
+        await capture.dispose();
+      },
+      { systemAudioMissing: capture.systemAudioMissing },
+    ).catch(async (err) => {
       capture.videoTrack.removeEventListener('ended', onEnded);
       await capture.dispose();
       throw err;
@@ -161,10 +171,10 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     room: string | null,
     stream: MediaStream,
     cleanup: () => Promise<void>,
-    options: { videoBitsPerSecond?: number; preferVp8?: boolean } = {},
+    options: { videoBitsPerSecond?: number; preferVp8?: boolean; systemAudioMissing?: boolean } = {},
   ): Promise<void> {
     this.#assertIdle();
-    const { videoBitsPerSecond, preferVp8 = false } = options;
+    const { videoBitsPerSecond, preferVp8 = false, systemAudioMissing = false } = options;
     const isSupported =
       this.#opts.isTypeSupported ??
       (typeof MediaRecorder !== 'undefined' ? (t: string) => MediaRecorder.isTypeSupported(t) : () => false);
@@ -202,13 +212,13 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       ...(videoBitsPerSecond ? { videoBitsPerSecond } : {}),
       ...(this.#opts.createRecorder ? { createRecorder: this.#opts.createRecorder } : {}),
     });
-    const running: Running = { id, kind, format, session, release, cleanup, finishing: null };
+    const running: Running = { id, kind, format, session, release, cleanup, finishing: null, systemAudioMissing };
     session.on('state', (state) => {
       // The browser may stop the recorder by itself (every track ended): finish then too.
       if ((state === 'stopped' || state === 'failed') && this.#running === running) void this.stop();
-      this.emit('change', undefined);
+      this.emit('change');
     });
-    session.on('progress', () => this.emit('change', undefined));
+    session.on('progress', () => this.emit('change'));
     session.on('error', (err) => {
       this.emit('error', err);
       void this.stop();
@@ -221,7 +231,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       throw err;
     }
     this.#running = running;
-    this.emit('change', undefined);
+    this.emit('change');
   }
 
   /** Pause the recording in progress. */
@@ -250,7 +260,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
     await r.session.stop();
     await r.cleanup().catch((err) => console.warn('[recording] cleanup failed', err));
     this.#finalizing = true;
-    this.emit('change', undefined);
+    this.emit('change');
     try {
       const meta = await finalizeRecording(this.store, r.id, { fallbackDurationMs: elapsed });
       this.emit('finished', meta);
@@ -263,7 +273,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       r.release();
       this.#finalizing = false;
       this.#running = null;
-      this.emit('change', undefined);
+      this.emit('change');
     }
   }
 
@@ -314,7 +324,7 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
       return meta;
     } finally {
       release();
-      this.emit('change', undefined);
+      this.emit('change');
     }
   }
 
@@ -327,6 +337,6 @@ export class RecordingManager extends Emitter<RecordingManagerEvents> {
   async remove(id: string): Promise<void> {
     if (this.#running?.id === id) throw new RecordingError('ALREADY_RECORDING', 'Stop the recording before deleting it');
     await this.store.remove(id);
-    this.emit('change', undefined);
+    this.emit('change');
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Screen capture for recording and for sharing to the call.
+ * Screen capture for recording: the display plus optional microphone, mixed.
  */
+import { captureDisplay, type DisplayMediaDevices } from '../media/display-capture';
 import { AudioMixer } from './audio-mixer.js';
 import { RecordingError } from './errors.js';
 
@@ -11,7 +12,7 @@ export interface ScreenCaptureOptions {
   /** Also record the microphone, mixed with the system audio. */
   microphone?: boolean;
   /** Injected for tests. @default navigator.mediaDevices */
-  mediaDevices?: Pick<MediaDevices, 'getDisplayMedia' | 'getUserMedia'>;
+  mediaDevices?: DisplayMediaDevices & Pick<MediaDevices, 'getUserMedia'>;
 }
 
 /** A captured screen ready to record. */
@@ -20,23 +21,10 @@ export interface CapturedScreen {
   stream: MediaStream;
   /** The display's video track: its `ended` means the user stopped sharing. */
   videoTrack: MediaStreamTrack;
+  /** Tab or system audio was asked for and the browser gave none (Firefox never does). */
+  systemAudioMissing: boolean;
   /** Stop every captured track and close the mixer. */
   dispose(): Promise<void>;
-}
-
-/** Ask the browser for a display stream (screen, window or tab). */
-export async function getDisplayStream(
-  withAudio: boolean,
-  mediaDevices: Pick<MediaDevices, 'getDisplayMedia'> | undefined = globalThis.navigator?.mediaDevices,
-): Promise<MediaStream> {
-  if (!mediaDevices?.getDisplayMedia) {
-    throw new RecordingError('UNSUPPORTED', 'This browser cannot capture the screen');
-  }
-  try {
-    return await mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 30 } }, audio: withAudio });
-  } catch (err) {
-    throw RecordingError.fromCapture(err, 'screen');
-  }
 }
 
 /**
@@ -46,7 +34,13 @@ export async function getDisplayStream(
  */
 export async function captureScreen(options: ScreenCaptureOptions = {}): Promise<CapturedScreen> {
   const md = options.mediaDevices ?? globalThis.navigator?.mediaDevices;
-  const display = await getDisplayStream(Boolean(options.systemAudio), md);
+  let display: MediaStream;
+  let systemAudioMissing: boolean;
+  try {
+    ({ stream: display, audioMissing: systemAudioMissing } = await captureDisplay(Boolean(options.systemAudio), md));
+  } catch (err) {
+    throw RecordingError.fromCapture(err, 'screen');
+  }
   const videoTrack = display.getVideoTracks()[0];
   if (!videoTrack) {
     display.getTracks().forEach((t) => t.stop());
@@ -68,6 +62,7 @@ export async function captureScreen(options: ScreenCaptureOptions = {}): Promise
   return {
     stream,
     videoTrack,
+    systemAudioMissing,
     async dispose() {
       // We captured these tracks, so we stop them (the recorder never does).
       display.getTracks().forEach((t) => t.stop());

@@ -1,13 +1,12 @@
 /**
- * Strings of the recording and screen-sharing UI, English and 简体中文.
- *
- * Kept apart from the main catalogs (owned by the web UI) so the recording feature
- * can be changed alone; it follows the app's locale through `useI18n()`. Labels
- * marked "test name" are relied on by end-to-end tests (issue 4, item 8).
+ * Strings of the recording UI (screen and meeting recording, recovery, the recordings
+ * panel), English and 简体中文. Part of the one app catalog (`messages-en.ts`), kept in
+ * its own file so the feature's wording changes in one place. Labels marked "test
+ * name" are what end-to-end tests click or read.
  */
-import { format, useI18n } from './index';
 
-const en = {
+/** English. */
+export const recordingEn = {
   'rec.recordScreen': 'Record screen', // test name
   'rec.recordMeeting': 'Record meeting', // test name
   'rec.stop': 'Stop recording', // test name
@@ -22,10 +21,8 @@ const en = {
   'rec.memoryWarning':
     'This browser has no private file storage: the recording is kept in memory (about {rate} per minute) and is lost if the page closes. Keep recordings short.',
   'rec.saved': 'Recording saved ({time}).',
-  'share.start': 'Share screen', // test name
-  'share.stop': 'Stop sharing', // test name
-  'share.sharing': 'You are sharing your screen',
-  'share.noAudio': 'Your screen is shared without sound: this browser gave no tab or system audio (Firefox never does).', // test name
+  'rec.noSystemAudioRecorded': 'This recording has no tab or system sound: the browser captured none.', // test name
+  'rec.withMicrophone': 'Record again with my microphone',
   'rec.noSystemAudio':
     'Firefox records the screen without its sound (it does not capture tab or system audio). Include your microphone to record your voice.', // test name
   'consent.self': 'You are recording',
@@ -55,25 +52,23 @@ const en = {
   'panel.interrupted': 'Interrupted',
   'panel.memoryOnly': 'Recordings are kept in memory only and disappear when you close this page.',
   'panel.confirmDelete': 'Delete this recording?',
-  'err.PERMISSION_DENIED': 'Screen capture was cancelled or blocked. Choose a screen, window or tab, or allow screen capture in the browser settings.',
-  'err.NO_DEVICE': 'Nothing could be captured. Check that a screen or microphone is available, then try again.',
-  'err.DEVICE_BUSY': 'The screen or microphone is in use by another application. Close it and try again.',
-  'err.UNSUPPORTED': 'This browser cannot capture or record video. Use a recent Chrome, Edge or Firefox.',
-  'err.STORAGE_FULL': 'Browser storage is full. Delete old recordings in the Recordings panel and try again.',
-  'err.ALREADY_RECORDING': 'A recording is already running. Stop it first.',
-  'err.RECORDER_FAILED': 'Recording stopped unexpectedly. What was recorded so far has been saved.',
-  'err.FINALIZE_FAILED': 'The recording could not be saved completely.',
-  'err.NOTHING_SAVED': 'Nothing playable was saved: the recording ended before its first frame was stored.',
-  'err.NOT_IN_CALL': 'Join a call to record the meeting.',
-  'err.NOTICE_FAILED':
+  'rec.err.PERMISSION_DENIED': 'Screen capture was cancelled or blocked. Choose a screen, window or tab, or allow screen capture in the browser settings.',
+  'rec.err.NO_DEVICE': 'Nothing could be captured. Check that a screen or microphone is available, then try again.',
+  'rec.err.DEVICE_BUSY': 'The screen or microphone is in use by another application. Close it and try again.',
+  'rec.err.UNSUPPORTED': 'This browser cannot capture or record video. Use a recent Chrome, Edge or Firefox.',
+  'rec.err.STORAGE_FULL': 'Browser storage is full. Delete old recordings in the Recordings panel and try again.',
+  'rec.err.ALREADY_RECORDING': 'A recording is already running. Stop it first.',
+  'rec.err.RECORDER_FAILED': 'Recording stopped unexpectedly. What was recorded so far has been saved.',
+  'rec.err.FINALIZE_FAILED': 'The recording could not be saved completely.',
+  'rec.err.NOTHING_SAVED': 'Nothing playable was saved: the recording ended before its first frame was stored.',
+  'rec.err.NOT_IN_CALL': 'Join a call to record the meeting.',
+  'rec.err.NOTICE_FAILED':
     'Recording did not start: the others in the call could not be told that you are recording. Check your connection and try again once the call is connected.',
-  'err.dismiss': 'Dismiss',
+  'rec.err.dismiss': 'Dismiss',
 } as const;
 
-/** Keys of the recording catalog. */
-export type RecordingMessageKey = keyof typeof en;
-
-const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
+/** 简体中文, typed against the English keys so a missing one fails the typecheck. */
+export const recordingZh: Readonly<Record<keyof typeof recordingEn, string>> = {
   'rec.recordScreen': '录制屏幕',
   'rec.recordMeeting': '录制会议',
   'rec.stop': '停止录制',
@@ -87,10 +82,8 @@ const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
   'rec.microphone': '包含我的麦克风',
   'rec.memoryWarning': '此浏览器没有私有文件存储：录制内容保存在内存中（每分钟约 {rate}），关闭页面即丢失。请尽量缩短录制。',
   'rec.saved': '录制已保存（{time}）。',
-  'share.start': '共享屏幕',
-  'share.stop': '停止共享',
-  'share.sharing': '你正在共享屏幕',
-  'share.noAudio': '屏幕已共享，但没有声音：此浏览器未提供标签页或系统声音（Firefox 从不提供）。',
+  'rec.noSystemAudioRecorded': '这段录制没有标签页或系统声音：浏览器没有捕获到声音。',
+  'rec.withMicrophone': '改为录制我的麦克风并重新开始',
   'rec.noSystemAudio': 'Firefox 录制屏幕时没有声音（它不捕获标签页或系统声音）。勾选麦克风可录下你的声音。',
   'consent.self': '你正在录制',
   'consent.peer': '{name} 正在录制',
@@ -119,49 +112,16 @@ const zhCN: Readonly<Record<RecordingMessageKey, string>> = {
   'panel.interrupted': '已中断',
   'panel.memoryOnly': '录制只保存在内存中，关闭页面后即消失。',
   'panel.confirmDelete': '删除这段录制？',
-  'err.PERMISSION_DENIED': '屏幕捕获被取消或阻止。请选择一个屏幕、窗口或标签页，或在浏览器设置中允许屏幕捕获。',
-  'err.NO_DEVICE': '没有可捕获的内容。请确认有可用的屏幕或麦克风后重试。',
-  'err.DEVICE_BUSY': '屏幕或麦克风正被其他应用占用。请关闭该应用后重试。',
-  'err.UNSUPPORTED': '此浏览器无法捕获或录制视频。请使用新版 Chrome、Edge 或 Firefox。',
-  'err.STORAGE_FULL': '浏览器存储已满。请在录制列表中删除旧录制后重试。',
-  'err.ALREADY_RECORDING': '已有录制在进行。请先停止。',
-  'err.RECORDER_FAILED': '录制意外停止。已录制的内容已保存。',
-  'err.FINALIZE_FAILED': '录制未能完整保存。',
-  'err.NOTHING_SAVED': '没有保存任何可播放的内容：录制在第一帧保存之前就结束了。',
-  'err.NOT_IN_CALL': '加入通话后才能录制会议。',
-  'err.NOTICE_FAILED': '录制没有开始：无法通知通话中的其他人你正在录制。请检查网络连接，待通话恢复连接后重试。',
-  'err.dismiss': '关闭',
+  'rec.err.PERMISSION_DENIED': '屏幕捕获被取消或阻止。请选择一个屏幕、窗口或标签页，或在浏览器设置中允许屏幕捕获。',
+  'rec.err.NO_DEVICE': '没有可捕获的内容。请确认有可用的屏幕或麦克风后重试。',
+  'rec.err.DEVICE_BUSY': '屏幕或麦克风正被其他应用占用。请关闭该应用后重试。',
+  'rec.err.UNSUPPORTED': '此浏览器无法捕获或录制视频。请使用新版 Chrome、Edge 或 Firefox。',
+  'rec.err.STORAGE_FULL': '浏览器存储已满。请在录制列表中删除旧录制后重试。',
+  'rec.err.ALREADY_RECORDING': '已有录制在进行。请先停止。',
+  'rec.err.RECORDER_FAILED': '录制意外停止。已录制的内容已保存。',
+  'rec.err.FINALIZE_FAILED': '录制未能完整保存。',
+  'rec.err.NOTHING_SAVED': '没有保存任何可播放的内容：录制在第一帧保存之前就结束了。',
+  'rec.err.NOT_IN_CALL': '加入通话后才能录制会议。',
+  'rec.err.NOTICE_FAILED': '录制没有开始：无法通知通话中的其他人你正在录制。请检查网络连接，待通话恢复连接后重试。',
+  'rec.err.dismiss': '关闭',
 };
-
-/** Both catalogs, for tests that check every key is translated. */
-export const recordingMessages = { en, 'zh-CN': zhCN } as const;
-
-/** Translate a recording key in the app's current locale (reactive in templates). */
-export function rt(key: RecordingMessageKey, params?: Readonly<Record<string, string | number>>): string {
-  const { locale } = useI18n();
-  const catalog: Readonly<Record<RecordingMessageKey, string>> = locale.value === 'zh-CN' ? zhCN : en;
-  return format(catalog[key] ?? en[key], params);
-}
-
-/** `1.5 MB`-style sizes for the recording UI. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes == null || !Number.isFinite(bytes)) return '–';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}
-
-/** `m:ss` or `h:mm:ss` for durations. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms == null || !Number.isFinite(ms) || ms < 0) return '–';
-  const total = Math.floor(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
