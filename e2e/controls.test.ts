@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Show it": in-call controls seen from the other side — muting and turning the
+ * In-call controls seen from the other side — muting and turning the
  * camera off show at the peers; switching camera mid-call keeps frames flowing there.
  */
 import { after, afterEach, before, describe, test } from 'node:test';

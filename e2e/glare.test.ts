@@ -1,8 +1,10 @@
 /**
- * Issue 3, "Show it": both sides renegotiate at the same moment (glare) and both end up
+ * Both sides renegotiate at the same moment (glare) and both end up
  * connected. The renegotiation is started on the app's own RTCPeerConnections (through
- * the debug hook) at the same wall-clock instant in both pages; each connection's
- * signalingState history proves that both sides really had an offer out at once.
+ * the debug hook) at the same wall-clock instant in both pages. Each connection's
+ * signalingState history is timestamped on the machine's one clock (both pages run on it),
+ * so the test can show that both sides were in `have-local-offer` during one common
+ * instant: both offers were out at once, not one after the other.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,18 +13,42 @@ import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import { joinRoom, peerStats, selfId, waitForDecodedVideo } from './support/call.js';
 import { waitFor } from './support/processes.js';
 
+/** One signalingState transition, at a time on the machine's clock (ms since the epoch). */
+interface Transition {
+  state: RTCSignalingState;
+  at: number;
+}
+
 /** Starts recording `peerId`'s connection signalingState transitions into a page global. */
 async function watchSignaling(page: Page, peerId: string): Promise<void> {
   await page.evaluate((id) => {
     type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-    const w = window as unknown as { __meshmeet: Hook; __sigLog?: string[]; __sigWatched?: RTCPeerConnection };
+    type Entry = { state: RTCSignalingState; at: number };
+    const w = window as unknown as { __meshmeet: Hook; __sigLog?: Entry[]; __sigWatched?: RTCPeerConnection };
     const pc = w.__meshmeet.peerConnections().get(id)!;
-    w.__sigLog = [pc.signalingState];
+    const now = () => performance.timeOrigin + performance.now();
+    w.__sigLog = [{ state: pc.signalingState, at: now() }];
     if (w.__sigWatched === pc) return; // one listener per connection; each round resets the log
     w.__sigWatched = pc;
-    pc.addEventListener('signalingstatechange', () => w.__sigLog!.push(pc.signalingState));
+    pc.addEventListener('signalingstatechange', () => w.__sigLog!.push({ state: pc.signalingState, at: now() }));
   }, peerId);
 }
+
+/** The intervals a side spent in have-local-offer: [entered, left) (left = Infinity if still there). */
+function offerIntervals(log: Transition[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [i, t] of log.entries()) {
+    if (t.state === 'have-local-offer') out.push([t.at, log[i + 1]?.at ?? Infinity]);
+  }
+  return out;
+}
+
+/** Whether some instant lies inside an offer interval of both sides. */
+function offersOverlap(a: Transition[], b: Transition[]): boolean {
+  return offerIntervals(a).some(([a0, a1]) => offerIntervals(b).some(([b0, b1]) => Math.max(a0, b0) < Math.min(a1, b1)));
+}
+
+const describeLog = (log: Transition[]) => log.map((t) => t.state).join(' → ');
 
 /** At wall-clock time `at`, adds a transceiver to the connection, which needs negotiation. */
 async function renegotiateAt(page: Page, peerId: string, at: number, kind: 'audio' | 'video'): Promise<void> {
@@ -40,7 +66,7 @@ async function renegotiateAt(page: Page, peerId: string, at: number, kind: 'audi
 async function negotiated(page: Page, peerId: string) {
   return page.evaluate((id) => {
     type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-    const w = window as unknown as { __meshmeet: Hook; __sigLog?: string[] };
+    const w = window as unknown as { __meshmeet: Hook; __sigLog?: Array<{ state: RTCSignalingState; at: number }> };
     const pc = w.__meshmeet.peerConnections().get(id);
     return {
       signalingState: pc?.signalingState,
@@ -94,15 +120,16 @@ describe('glare', { timeout: 150_000 }, () => {
         },
         { timeoutMs: 20_000 },
       );
-      t.diagnostic(`round ${round} signaling: ${settled.map((s, i) => `side ${i}: ${s.log.join(' → ')}`).join(' | ')}`);
-      // Both sides had their own offer out: that is the glare we meant to cause.
-      for (const [i, s] of settled.entries()) {
-        assert.ok(s.log.includes('have-local-offer'), `round ${round}: side ${i} never offered: ${s.log.join(' → ')}`);
-      }
+      t.diagnostic(`round ${round} signaling: ${settled.map((s, i) => `side ${i}: ${describeLog(s.log)}`).join(' | ')}`);
+      // Both offers were out at the same instant: the glare we meant to cause, not two offers in turn.
+      assert.ok(
+        offersOverlap(settled[0]!.log, settled[1]!.log),
+        `round ${round}: the two sides were never in have-local-offer at the same time: ${settled.map((s) => describeLog(s.log)).join(' | ')}`,
+      );
       // One side (the polite one) must have taken the other's offer while its own was out.
       assert.ok(
-        settled.some((s) => s.log.includes('have-remote-offer')),
-        `round ${round}: no side accepted the other's offer: ${settled.map((s) => s.log.join(' → ')).join(' | ')}`,
+        settled.some((s) => s.log.some((x) => x.state === 'have-remote-offer')),
+        `round ${round}: no side accepted the other's offer: ${settled.map((s) => describeLog(s.log)).join(' | ')}`,
       );
     }
     // Media still flows both ways after the collisions.

@@ -1,5 +1,5 @@
 /**
- * Issue 4, "Show it": screen and meeting recordings that are seekable, finish on
+ * Screen and meeting recordings that are seekable, finish on
  * `ended`, survive a participant leaving and a reload; the recording notice; screen
  * sharing to the call, late joiners included. Real Chromium, fake capture devices,
  * files checked with ffprobe/ffmpeg.

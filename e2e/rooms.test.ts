@@ -1,5 +1,5 @@
 /**
- * Issue 3, "Show it": several rooms at once, and leaving / joining late.
+ * Several rooms at once, and leaving / joining late.
  * Real Chromium pages with fake camera and microphone, one context per participant,
  * against the built app served by the real server, all on loopback.
  */

@@ -21,7 +21,7 @@ export default defineConfig(({ mode }) => {
     },
     build: {
       target: 'es2022',
-      // The first screen must stay small (issue 3: ≤ 60 KB gzip of initial JS); the
+      // The first screen must stay small (≤ 60 KB gzip of initial JS); the
       // call view, socket.io and recording are split into lazy chunks by dynamic import.
       chunkSizeWarningLimit: 200,
     },

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { descendants, sampleTree } from '../recording/proc-stats.js';
-import { joinRoom, peerStats, selfId, waitForRemoteTiles } from '../../e2e/support/call.js';
+import { joinRoom, peerStats, selfId, waitForRemoteTiles } from '@meshmeet/testkit/call';
 import { waitFor } from '@meshmeet/testkit';
 import { startSampler, stopSampler, type PageWindow } from './sampler.js';
 

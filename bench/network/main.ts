@@ -16,9 +16,8 @@ import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
 import { LabCall } from '../../e2e/lab/fixture.js';
 import type { LinkOptions } from '../../e2e/lab/lab.js';
 import { readMonitor, startMonitor, type Sample } from '../../e2e/lab/monitor.js';
-import { joinRoom, leaveRoom, selfId, waitForDecodedVideo } from '../../e2e/support/call.js';
-import { uniqueRoom } from '../../e2e/support/fixture.js';
-import { waitFor } from '../../e2e/support/processes.js';
+import { joinRoom, leaveRoom, selfId, uniqueRoom, waitForDecodedVideo } from '@meshmeet/testkit/call';
+import { waitFor } from '@meshmeet/testkit';
 import { clickJoinAndTimeFirstFrame, percentile, waitForPreview } from '../web/first-frame.js';
 
 const CUT_MS = 10_000;

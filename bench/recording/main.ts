@@ -1,5 +1,5 @@
 /**
- * Recording benchmark (issue 4): memory growth and added CPU of a long recording with
+ * Recording benchmark: memory growth and added CPU of a long recording with
  * chunks stored in OPFS (the app's way), against holding the chunks in memory.
  *
  * Not accelerated, on purpose: a first version pushed the same bytes faster (16 Mbit/s

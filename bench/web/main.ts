@@ -1,5 +1,5 @@
 /**
- * Web client benchmark (issue 3): join click → first decoded remote frame for a call of 2
+ * Web client benchmark: join click → first decoded remote frame for a call of 2
  * and for the 4th joiner of a room of 4 (p50/p95/max over ≥ 20 trials each), and the
  * initial JavaScript size (gzip). Writes bench/results/web.json and prints a table.
  *
@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
 import { launchBrowser, openParticipant, type Participant } from '@meshmeet/testkit/browser';
 import { startServer } from '@meshmeet/testkit/services';
-import { joinRoom, leaveRoom, setCaptureQuality, waitForDecodedVideo, waitForRemoteTiles } from '../../e2e/support/call.js';
+import { joinRoom, leaveRoom, setCaptureQuality, waitForDecodedVideo, waitForRemoteTiles } from '@meshmeet/testkit/call';
 import { clickJoinAndTimeFirstFrame, percentileCountingFailures, waitForPreview } from './first-frame.js';
 import { DEFAULT_DIST, initialJsSize } from './js-size.js';
 import { bareWebRtcFloor, type FloorTimes } from './baseline.js';
@@ -229,10 +229,10 @@ async function main(): Promise<void> {
       `Headless Chromium, fake camera captured at ${QUALITY.resolution} ${QUALITY.fps} fps (set in the lobby) + fake mic, loopback-only namespace, in-memory room store; the joiner page is reloaded per trial (clock starts once the lobby is network-idle) and the first ${warmup} (warm-up) trials are dropped.`,
       'Control rows (the floor): two RTCPeerConnections in one page exchanging descriptions and trickled candidates by direct calls (no app, no server, no driver round trip, no wait for ICE gathering), same browser, fake camera and capture size, timed in the page from creating the connections to the first decoded frame.',
       `Trials with no frame within ${TRIAL_TIMEOUT_MS / 1000} s count as failures: they rank last in every percentile (shown as "timed out" when a percentile lands on one), never dropped.`,
-      'The 4-participant run has no target in issue 3; shown for information (one Chromium runs all 4 pages on the shared cores).',
+      'The 4-participant run has no target; shown for information (one Chromium runs all 4 pages on the shared cores).',
       `1-minute load average at start ${loadAtStart.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores: timings above a few hundred ms usually mean a busy machine.`,
       ...failures,
-      ...(trials < 20 ? [`Only ${trials} trials per scenario (issue 3 asks for >= 20): a smoke run, not a measurement.`] : []),
+      ...(trials < 20 ? [`Only ${trials} trials per scenario (the targets ask for >= 20): a smoke run, not a measurement.`] : []),
     ],
     meta: { cores: cpus().length, node: process.version, trials, warmup, quick, loadAverage: loadavg(), durationS: Math.round((Date.now() - started) / 1000), chunks: size.chunks },
   });

@@ -5,7 +5,7 @@ import type { MediaState, Peer } from '@meshmeet/protocol';
  *
  * Every operation touches one member atomically (a Lua script in Redis, a synchronous
  * block in memory); no caller ever reads a whole room, edits it and writes it back,
- * which is what lost members in the seed demo when people joined at the same moment.
+ * because read-modify-write of a whole room loses members who join at the same moment.
  *
  * Room names are normalized by the protocol schema before they get here; stores encode
  * them (see {@link encodeRoom}) before using them in any key.

@@ -85,11 +85,6 @@ export function reduceParticipants(
   }
 }
 
-/** Looks one participant up. */
-export function findParticipant(list: readonly RemoteParticipant[], id: string): RemoteParticipant | undefined {
-  return list.find((p) => p.id === id);
-}
-
 /** Replaces one participant with `changes` merged in; the same array if absent or unchanged. */
 function patch(
   list: readonly RemoteParticipant[],

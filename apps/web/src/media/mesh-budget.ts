@@ -12,7 +12,7 @@
 import type { PeerNotice, VideoSending } from '@meshmeet/protocol';
 import { BudgetController, type LinkSendReport } from './budget-controller';
 import { CAMERA_LADDER } from './budget';
-import type { Mesh } from './mesh';
+import type { LocalMedia } from './peer-connection';
 
 /** Options of {@link MeshBudget}. */
 export interface MeshBudgetOptions {
@@ -37,10 +37,23 @@ export function wantedHeight(px: number): number {
   return STEPS.find((h) => h >= px) ?? STEPS[STEPS.length - 1]!;
 }
 
+/**
+ * The part of the mesh the budget uses. Defined here (and satisfied by `Mesh`) so the
+ * budget depends on the mesh's shape, not on its module: `mesh.ts` imports this one.
+ */
+export interface BudgetedMesh {
+  peerIds(): string[];
+  has(id: string): boolean;
+  peerConnections(): Map<string, RTCPeerConnection>;
+  readonly localMedia: Readonly<LocalMedia>;
+  sendNotice(id: string, notice: PeerNotice): void;
+  on(event: 'notice', listener: (peerId: string, notice: PeerNotice) => void): () => void;
+}
+
 /** See the module comment. */
 export class MeshBudget {
   readonly controller: BudgetController;
-  private readonly mesh: Mesh;
+  private readonly mesh: BudgetedMesh;
   private readonly opts: MeshBudgetOptions;
   private readonly shown = new Map<string, number>();
   private readonly asked = new Map<string, number>();
@@ -50,7 +63,7 @@ export class MeshBudget {
   /** Connections counted at the last decision forced by a change in the room's size. */
   private links = 0;
 
-  constructor(mesh: Mesh, options: MeshBudgetOptions = {}) {
+  constructor(mesh: BudgetedMesh, options: MeshBudgetOptions = {}) {
     this.mesh = mesh;
     this.opts = options;
     this.incomingOff = options.incomingVideoOff ?? false;

@@ -1,5 +1,6 @@
 /**
- * Download names: `meshmeet-<room>-<YYYYMMDD-HHMMSS>.<ext>` (issue 4, item 5).
+ * Download names: `meshmeet-<room>-<YYYYMMDD-HHMMSS>.<ext>`, so files from several
+ * calls sort by room and time.
  */
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

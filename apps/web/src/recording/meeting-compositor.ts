@@ -2,7 +2,7 @@
  * Draws the call as a grid on a canvas and mixes everyone's audio, producing one
  * MediaStream for MediaRecorder: the canvas track plus the mixer's track.
  *
- * Robustness (issue 4, item 2): the tile list is read from `getTiles()` on every
+ * A meeting recording must survive joins, leaves and device switches: the tile list is read from `getTiles()` on every
  * frame, so joins, leaves, muting and device switches only change what is drawn and
  * mixed; the two output tracks never change, so the recorder never notices. A tile
  * whose video is not ready (camera off, still connecting) is drawn as a name card.

@@ -5,8 +5,7 @@
  * - every chunk goes to the {@link ChunkWriter} as it arrives, through one promise
  *   chain, so chunks are stored in order and never pile up in memory;
  * - `stop()` resolves only after the recorder's final `dataavailable`, its `stop`
- *   event, and the write of every chunk (the "last chunk lost on stop" bug of the
- *   seed demo);
+ *   event, and the write of every chunk (otherwise the last chunk is lost on stop);
  * - this class never stops the stream's tracks: whoever captured them does.
  */
 import { TypedEmitter } from '../lib/typed-emitter';

@@ -167,8 +167,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       path: this.options.path,
       auth: { v: PROTOCOL_VERSION },
       autoConnect: false,
-      // WebSocket first: one round trip less before the first join (issue 3 latency
-      // budget); fall back to long-polling where a proxy blocks WebSocket.
+      // WebSocket first: one round trip less before the first join (join → first
+      // frame is a measured target); fall back to long-polling where a proxy blocks WebSocket.
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
       reconnectionDelay: 500,
