@@ -387,6 +387,29 @@ describe('mesh: a pair whose negotiation jams is rebuilt', () => {
     expect(fake(a, 'b')).toBe(newA);
   });
 
+  it('an unanswered offer whose rollback fails: the watchdog rebuilds the pair and the share arrives', async () => {
+    const bus = new FakeSignalingBus();
+    const a = mesh(bus, 'a', camera(), { offerTimeoutMs: 100 });
+    const b = mesh(bus, 'b', camera(), { offerTimeoutMs: 100 });
+    await connect(a, b);
+    const oldA = fake(a, 'b');
+    // The share offer is lost on the way, and the watchdog's rollback is refused.
+    let lost = false;
+    bus.drop = (m) => {
+      if (lost || m.from !== 'a' || !('description' in m.data)) return false;
+      return (lost = true);
+    };
+    oldA.failNextRollback = true;
+    const share = new FakeStream([new FakeTrack('video', 'screen')]);
+    b.setRemoteShare('a', true, share.id);
+    a.startShare(asStream(share));
+    await vi.waitFor(() => expect(b.media('a')?.share?.getVideoTracks()).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    expect(lost).toBe(true);
+    expect(fake(a, 'b')).not.toBe(oldA);
+    expect(oldA.signalingState).toBe('closed');
+    expect(b.media('a')?.camera?.getTracks()).toHaveLength(2);
+  });
+
   it('a participant removed and met again gets a connection numbered above the old one', async () => {
     const bus = new FakeSignalingBus();
     const a = mesh(bus, 'a', camera());

@@ -86,6 +86,8 @@ export class FakePeerConnection extends EventTarget {
    * stays, so every later description step, a rollback included, fails too.
    */
   refuseNextAnswer = false;
+  /** Test control: the next rollback fails (as in a connection whose state is broken). */
+  failNextRollback = false;
   private sessionError: string | null = null;
   stats = new Map<string, Record<string, unknown>>();
   private readonly transceivers: FakeTransceiver[] = [];
@@ -329,6 +331,10 @@ export class FakePeerConnection extends EventTarget {
   }
 
   private rollback(): void {
+    if (this.failNextRollback) {
+      this.failNextRollback = false;
+      throw domError('OperationError', 'rollback failed');
+    }
     if (this.signalingState === 'have-local-offer') {
       for (const t of this.transceivers) {
         if (t.provisional) {
