@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ErrorCode } from '@meshmeet/protocol';
 import type { Config } from './config.js';
 import type { Server } from 'node:http';
@@ -122,7 +123,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   attachSignaling(io, { config, rooms, relays: relayPath.relays, metrics, log: app.log, isClosing: () => closing, addressOf });
   metrics.bind({ sockets: () => io.engine.clientsCount, totals: () => store.stats() });
 
+  // Route inputs are zod schemas (fastify-type-provider-zod), the same library as the wire schemas.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issue = err.validation[0];
+      const where = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') || err.validationContext || 'input';
+      return replyError(reply, 400, ErrorCode.INVALID_PAYLOAD, `${where}: ${issue?.message ?? 'invalid input'}`);
+    }
     const status = err.statusCode ?? 500;
     if (status < 500) return replyError(reply, status, ErrorCode.INVALID_PAYLOAD, err.message);
     req.log.error({ err }, 'request failed');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ErrorCode, type JoinResult } from '@meshmeet/protocol';
+import { ErrorCode, Limits, type JoinResult } from '@meshmeet/protocol';
 import { redisCommand, startRedis } from '@meshmeet/testkit';
 import { METRICS_AUTH, connect, requestOk, startNode, uniquePrefix, waitFor, type TestNode } from './helpers.js';
 
@@ -44,6 +44,10 @@ describe('HTTP API', () => {
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: { code: ErrorCode.INVALID_PAYLOAD, message: expect.stringContaining('room') } });
     }
+    // Headers are validated by the route schema too: an oversized password never reaches scrypt.
+    const long = await node.app.inject({ url: '/userlist?room=nobody-here', headers: { 'x-room-password': 'p'.repeat(Limits.passwordMax + 1) } });
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toMatchObject({ error: { code: ErrorCode.INVALID_PAYLOAD, message: expect.stringContaining('x-room-password') } });
   });
 
   it('GET /userlist and /api/rooms/:room reflect joins, with Unicode names', async () => {

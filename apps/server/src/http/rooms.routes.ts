@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode, Limits, schemas, type IceServer } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { RoomStore } from '../rooms/room-store.js';
 import type { PasswordGuard } from '../security/password-guard.js';
-import { issueText, replyError } from './reply-error.js';
+import { replyError } from './reply-error.js';
 
 /** What the room routes need. */
 export interface RoomRoutesOptions {
@@ -19,25 +20,28 @@ export interface RoomRoutesOptions {
 
 const UserListQuery = z.object({ room: schemas.RoomName });
 const RoomParams = z.object({ room: schemas.RoomName });
+/** The header a protected room's member list needs; length-checked here, compared by scrypt. */
+const PasswordHeaders = z.looseObject({ 'x-room-password': z.string().max(Limits.passwordMax).optional() });
 /** A protected room's member list needs its password, sent in this header (never in the URL, which gets logged). */
-const PASSWORD_HEADER = 'x-room-password';
+const PASSWORD_HEADER = 'x-room-password' as const;
 
 /**
  * Room HTTP API: `GET /userlist?room=R` (the seed's member list), `GET /api/rooms/:room`
  * (what the lobby needs before joining) and `GET /api/ice-servers` (public STUN entries only).
  */
-export async function roomRoutes(app: FastifyInstance, o: RoomRoutesOptions): Promise<void> {
-  app.get('/userlist', async (req, reply) => {
-    const query = UserListQuery.safeParse(req.query);
-    if (!query.success) return replyError(reply, 400, ErrorCode.INVALID_PAYLOAD, issueText(query.error.issues));
-    const info = await o.store.info(query.data.room);
+export async function roomRoutes(fastify: FastifyInstance, o: RoomRoutesOptions): Promise<void> {
+  // Inputs are declared as zod schemas and checked by fastify-type-provider-zod before a
+  // handler runs; a bad one is answered 400 INVALID_PAYLOAD by the app's error handler.
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/userlist', { schema: { querystring: UserListQuery, headers: PasswordHeaders } }, async (req, reply) => {
+    const { room } = req.query;
+    const info = await o.store.info(room);
     if (info?.password) {
       const given = req.headers[PASSWORD_HEADER];
-      if (typeof given !== 'string' || given.length === 0 || given.length > Limits.passwordMax) {
-        return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `This room needs its password in the ${PASSWORD_HEADER} header`);
-      }
+      if (!given) return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `This room needs its password in the ${PASSWORD_HEADER} header`);
       try {
-        await o.passwords.verify(o.addressOf(req.raw), query.data.room, given, info.password);
+        await o.passwords.verify(o.addressOf(req.raw), room, given, info.password);
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         if (err.code === ErrorCode.RATE_LIMITED) return replyError(reply, 429, err.code, err.message);
@@ -45,17 +49,16 @@ export async function roomRoutes(app: FastifyInstance, o: RoomRoutesOptions): Pr
         return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `Wrong password in the ${PASSWORD_HEADER} header`);
       }
     }
-    const members = info ? await o.store.list(query.data.room) : [];
+    const members = info ? await o.store.list(room) : [];
     return members.map(({ id, nick }) => ({ id, nick }));
   });
 
-  app.get('/api/rooms/:room', async (req, reply) => {
-    const params = RoomParams.safeParse(req.params);
-    if (!params.success) return replyError(reply, 400, ErrorCode.INVALID_PAYLOAD, issueText(params.error.issues));
-    const info = await o.store.info(params.data.room);
+  app.get('/api/rooms/:room', { schema: { params: RoomParams } }, async (req) => {
+    const { room } = req.params;
+    const info = await o.store.info(room);
     const size = info?.size ?? 0;
     return {
-      room: params.data.room,
+      room,
       exists: info !== null,
       size,
       capacity: o.maxRoomSize,
