@@ -102,8 +102,8 @@ export class LabCall {
   }
 
   /** GET a resource of the servers from inside the lab (e.g. `/userlist?room=x`); 200 or throws. */
-  async getText(path: string, base = this.url): Promise<string> {
-    const res = await httpGetIn(this.lab.serversNs, `${base}${path}`);
+  async getText(path: string, base = this.url, headers: Record<string, string> = {}): Promise<string> {
+    const res = await httpGetIn(this.lab.serversNs, `${base}${path}`, headers);
     if (res.status !== 200) throw new Error(`GET ${base}${path}: ${res.status} ${res.body.slice(0, 200)}`);
     return res.body;
   }

@@ -3,6 +3,7 @@
  * the lab's servers namespace and listening on {@link SERVERS_ADDRESS}. Readiness is
  * probed from inside that namespace (the test runner is not on the lab's network).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,12 @@ import { startProcess, waitFor, FatalWaitError, type Managed } from '../support/
 import { ROOT, WEB_DIST } from '../support/services.js';
 import { SERVERS_ADDRESS, type Lab } from './lab.js';
 import { httpGetIn, labEnv, nodeIn } from './shell.js';
+
+/**
+ * The bearer token the lab's nodes serve `/metrics` with (the server serves metrics on its
+ * public port only with a token): journeys read socket counts per node from there.
+ */
+export const LAB_METRICS_TOKEN = `lab-metrics-${randomBytes(8).toString('hex')}`;
 
 /** A process in the servers namespace that can be killed and started again on its port. */
 export interface LabService {
@@ -105,6 +112,7 @@ export async function startLabServer(lab: Lab, opts: LabServerOptions = {}): Pro
     ICE_SERVERS: '[]',
     LOG_LEVEL: process.env.E2E_VERBOSE ? 'info' : 'warn',
     NODE_ENV: 'test',
+    METRICS_TOKEN: LAB_METRICS_TOKEN,
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...(opts.turn ? { TURN_URLS: opts.turn.urls.join(','), TURN_SECRET: opts.turn.secret, TURN_TTL_S: '600' } : {}),
     ...opts.env,

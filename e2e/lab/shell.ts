@@ -43,11 +43,12 @@ export function nodeIn(ns: string, code: string, args: string[], timeoutMs = 20_
  * GET `url` from inside namespace `ns` (the test runner itself is not on the lab's
  * network); resolves with the status (0 when unreachable) and the body.
  */
-export async function httpGetIn(ns: string, url: string): Promise<{ status: number; body: string }> {
+export async function httpGetIn(ns: string, url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const code = `
-    const res = await fetch(process.argv[1], { signal: AbortSignal.timeout(10000) }).catch(() => null);
+    const headers = JSON.parse(process.argv[2]);
+    const res = await fetch(process.argv[1], { headers, signal: AbortSignal.timeout(10000) }).catch(() => null);
     process.stdout.write(JSON.stringify({ status: res?.status ?? 0, body: res ? await res.text() : '' }));`;
-  const r = await nodeIn(ns, code, [url]);
+  const r = await nodeIn(ns, code, [url, JSON.stringify(headers)]);
   try {
     return JSON.parse(r.stdout) as { status: number; body: string };
   } catch {
