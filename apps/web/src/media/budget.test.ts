@@ -7,6 +7,7 @@ import {
   CPU_TIGHTEN_MS,
   decideBudget,
   initialBudgetState,
+  UPLINK_PROBE_MS,
   type BudgetInput,
   type LinkInput,
   type LinkMeasurement,
@@ -191,5 +192,18 @@ describe('decideBudget', () => {
     const c = camera(decideBudget(input({ links: links(5) })));
     expect(c.height).toBeLessThanOrEqual(180);
     expect(c.maxFramerate).toBeLessThanOrEqual(15);
+  });
+
+  it('after a pause for the uplink, probes with the cheapest step so the estimate can grow again', () => {
+    const slow = links(1, { availableKbps: 100 });
+    let d = decideBudget(input({ now: 0, links: slow }));
+    expect(camera(d)).toMatchObject({ active: false, reason: 'uplink' });
+    d = decideBudget(input({ now: UPLINK_PROBE_MS - 1, links: slow }), d.state);
+    expect(camera(d).active).toBe(false);
+    d = decideBudget(input({ now: UPLINK_PROBE_MS, links: slow }), d.state);
+    expect(camera(d)).toMatchObject({ active: true, height: CAMERA_LADDER.at(-1)!.height, reason: 'uplink' });
+    // Still too slow: the pause starts again.
+    d = decideBudget(input({ now: UPLINK_PROBE_MS + 2000, links: slow }), d.state);
+    expect(camera(d).active).toBe(false);
   });
 });

@@ -93,6 +93,12 @@ export const SPEAKER_WEIGHT = 1.5;
 export const DATA_SAVER_TIER: Tier = { height: 180, fps: 15, kbps: 170 };
 /** Loss above this fraction (0..1) shrinks the link budget. */
 export const LOSS_THRESHOLD = 0.05;
+/**
+ * A camera paused for a link's measured capacity sends the cheapest step again after this
+ * long, for one decision: with no video on the link the sender's bandwidth estimate has
+ * nothing to grow on, so a pause would otherwise last for good once the link recovered.
+ */
+export const UPLINK_PROBE_MS = 8_000;
 /** RTT above this (ms) is taken as a queue building up on the uplink. */
 export const RTT_THRESHOLD_MS = 400;
 
@@ -132,6 +138,8 @@ export interface BudgetState {
   cpuBusyAt: number;
   /** Ladder index last chosen per link (upgrades go one step per decision). */
   tiers: Record<string, number>;
+  /** When each link's camera was paused for its measured capacity (ms, caller's clock). */
+  pausedAt?: Record<string, number>;
 }
 
 /** Everything one decision needs. */
@@ -277,6 +285,7 @@ export function decideBudget(input: BudgetInput, prev: BudgetState = initialBudg
   const roomKbps = Math.max(0, (uplink * weight) / n - AUDIO_RESERVE_KBPS);
   const pixelBudget = roomPixelBudget(links.length, cpu.cpuLevel, weight);
   const tiers: Record<string, number> = {};
+  const pausedAt: Record<string, number> = {};
   const out: LinkDecision[] = [];
 
   for (const link of links) {
@@ -317,11 +326,13 @@ export function decideBudget(input: BudgetInput, prev: BudgetState = initialBudg
       pixelBudget,
       cpuLevel: cpu.cpuLevel,
       prevTier: prev.tiers[link.peerId],
+      pausedAt: prev.pausedAt?.[link.peerId],
     });
     if (camera.tier !== null) tiers[link.peerId] = camera.tier;
+    if (camera.pausedAt !== undefined) pausedAt[link.peerId] = camera.pausedAt;
     out.push({ peerId: link.peerId, camera: camera.decision, share, videoKbps: Math.round(videoKbps) });
   }
-  return { links: out, state: { ...cpu, tiers } };
+  return { links: out, state: { ...cpu, tiers, pausedAt } };
 }
 
 interface CameraChoice {
@@ -332,10 +343,12 @@ interface CameraChoice {
   pixelBudget: number;
   cpuLevel: number;
   prevTier: number | undefined;
+  /** When this link's camera was paused for its capacity (undefined: it was not). */
+  pausedAt: number | undefined;
 }
 
 /** Picks the best ladder step every limit allows, naming the limit that bound it. */
-function chooseCamera(c: CameraChoice): { decision: StreamDecision; tier: number | null } {
+function chooseCamera(c: CameraChoice): { decision: StreamDecision; tier: number | null; pausedAt?: number } {
   const { input, link } = c;
   if (!input.capture) return { decision: paused('none'), tier: null };
   if (link.request && link.request.maxHeight <= 0) return { decision: paused('receiver-off'), tier: null };
@@ -362,7 +375,12 @@ function chooseCamera(c: CameraChoice): { decision: StreamDecision; tier: number
     reason = failed.reason;
   }
   // Only the bitrate limit can fail the cheapest step: below it the camera pauses.
-  if (index < 0) return { decision: paused(reason), tier: null };
+  if (index < 0) {
+    const now = c.input.now;
+    if (c.pausedAt === undefined || now - c.pausedAt < UPLINK_PROBE_MS) return { decision: paused(reason), tier: null, pausedAt: c.pausedAt ?? now };
+    // Paused long enough: probe with the cheapest step (the pause starts again after it).
+    index = CAMERA_LADDER.length - 1;
+  }
   // Upgrades go one step at a time (no oscillation after a short dip); downgrades at once.
   if (c.prevTier !== undefined && index < c.prevTier - 1) index = c.prevTier - 1;
   const tier = CAMERA_LADDER[index]!;

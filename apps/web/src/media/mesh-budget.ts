@@ -48,6 +48,7 @@ export interface BudgetedMesh {
   readonly localMedia: Readonly<LocalMedia>;
   sendNotice(id: string, notice: PeerNotice): void;
   on(event: 'notice', listener: (peerId: string, notice: PeerNotice) => void): () => void;
+  on(event: 'connectionState', listener: (peerId: string, state: RTCPeerConnectionState) => void): () => void;
 }
 
 /** See the module comment. */
