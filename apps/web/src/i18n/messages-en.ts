@@ -163,6 +163,7 @@ export const en = {
 
   'error.ROOM_FULL': 'This room is full. Try again later or pick another room.',
   'error.BAD_PASSWORD': 'Wrong password for this room. Check it with whoever invited you.',
+  'error.SESSION_REPLACED': 'This call continued in another tab or window, so it ended here. Close this page, or join again here to move the call back.',
   'error.ROOM_NOT_PROTECTED':
     'This room already exists without a password, so a password would protect nothing. Join without one if you meant this open room, or pick another room name to create a private one.',
   'error.ROOM_LIMIT': 'Too many new rooms were opened from your network. Join an existing room, or try again later.',

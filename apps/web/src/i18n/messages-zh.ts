@@ -157,6 +157,7 @@ export const zhCN: Messages = {
 
   'error.ROOM_FULL': '房间已满。请稍后再试，或换一个房间。',
   'error.BAD_PASSWORD': '房间密码错误。请向邀请你的人确认。',
+  'error.SESSION_REPLACED': '此通话已在另一个标签页或窗口中继续，因此这里已结束。请关闭此页，或在此重新加入，把通话移回这里。',
   'error.ROOM_NOT_PROTECTED': '这个房间已存在且没有密码，填写密码起不到保护作用。如果你要进入这个公开房间，请不填密码加入；如需私密房间，请换一个房间名。',
   'error.ROOM_LIMIT': '从你的网络新建的房间过多。请加入已有房间，或稍后再试。',
   'error.INVALID_PAYLOAD': '服务器未接受该请求：{message}',

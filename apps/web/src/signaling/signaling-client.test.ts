@@ -265,6 +265,28 @@ describe('signaling client: reconnection', () => {
     expect(c.status).toBe('joined');
   });
 
+  it('ends the call, without resuming, when the server says this connection was replaced', async () => {
+    const srv = await scripted((s) => {
+      s.on('room:join', (_p: unknown, ack: Ack) => ack({ ok: true, data: joinResult('ann') }));
+      s.on('chat:send', (_p: unknown, ack: Ack) => {
+        // What the server does to a stale connection: refuse, then close it.
+        ack({ ok: false, error: { code: 'SESSION_REPLACED', message: 'replaced' } });
+        s.disconnect(true);
+      });
+    });
+    const c = client(srv.url);
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.code));
+    await c.join({ room: 'r', nick: 'Ann' });
+    await expect(c.sendChat('hi')).rejects.toMatchObject({ code: 'SESSION_REPLACED' });
+    expect(c.status).toBe('error');
+    expect(errors).toEqual(['SESSION_REPLACED']);
+    // Once the server's close has gone through, the client is still ended, not reconnecting.
+    await waitFor(() => srv.sockets[0]!.disconnected);
+    expect(c.status).toBe('error');
+    expect(srv.sockets).toHaveLength(1);
+  });
+
   it('leave() tells the server and ends in status left', async () => {
     const srv = await scripted((s) => {
       s.on('room:join', (_p: unknown, ack: Ack) => ack({ ok: true, data: joinResult('ann') }));

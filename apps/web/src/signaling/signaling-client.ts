@@ -409,7 +409,12 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         try {
           resolve(schema ? unwrapAck(event, ack, schema) : unwrapAck(event, ack, null));
         } catch (e) {
-          reject(toSignalingError(e));
+          const error = toSignalingError(e);
+          // This member resumed on another connection (another tab or device): the server
+          // closes this one next. Resuming from here would take the place back and push
+          // the other connection out in turn, so this call ends, with why.
+          if (error.code === ErrorCode.SESSION_REPLACED) this.fatal(error);
+          reject(error);
         }
       });
     });
