@@ -139,9 +139,6 @@ export const EnvSchema = z
     if (c.HTTPS === 'files' && !c.TLS_KEY) fail('TLS_KEY', 'is required when HTTPS=files');
   });
 
-/** The names of the server's environment variables. */
-export type EnvVariable = keyof z.input<typeof EnvSchema>;
-
 /** `SNAKE_CASE` → `camelCase`, as a type. */
 type CamelTail<S extends string> = S extends `${infer H}_${infer T}` ? `${Capitalize<Lowercase<H>>}${CamelTail<T>}` : Capitalize<Lowercase<S>>;
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${Lowercase<H>}${CamelTail<T>}` : Lowercase<S>;
