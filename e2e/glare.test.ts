@@ -9,8 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
-import { joinRoom, peerStats, selfId, waitForDecodedVideo } from './support/call.js';
+import { createFixture, type Fixture } from './support/fixture.js';
+import { peerStats, twoInACall, waitForDecodedVideo } from './support/call.js';
 import { waitFor } from './support/processes.js';
 
 /** One signalingState transition, at a time on the machine's clock (ms since the epoch). */
@@ -89,26 +89,19 @@ describe('glare', { timeout: 150_000 }, () => {
   });
 
   test('both sides renegotiating at the same moment end up connected, three rounds in a row', async (t) => {
-    const room = uniqueRoom('glare');
-    const [p, q] = await Promise.all(['Pia', 'Quinn'].map((n) => fx.open(n)));
-    await joinRoom(p!.page, { room, nick: 'Pia' });
-    await joinRoom(q!.page, { room, nick: 'Quinn' });
-    const pId = await selfId(p!.page);
-    const qId = await selfId(q!.page);
-    await waitForDecodedVideo(p!.page, qId);
-    await waitForDecodedVideo(q!.page, pId);
+    const { p, q, pId, qId } = await twoInACall((n) => fx.open(n), 'glare');
 
     for (const [round, kind] of (['audio', 'video', 'audio'] as const).entries()) {
-      await watchSignaling(p!.page, qId);
-      await watchSignaling(q!.page, pId);
-      const before = [await negotiated(p!.page, qId), await negotiated(q!.page, pId)];
+      await watchSignaling(p.page, qId);
+      await watchSignaling(q.page, pId);
+      const before = [await negotiated(p.page, qId), await negotiated(q.page, pId)];
       const at = Date.now() + 400;
-      await Promise.all([renegotiateAt(p!.page, qId, at, kind), renegotiateAt(q!.page, pId, at, kind)]);
+      await Promise.all([renegotiateAt(p.page, qId, at, kind), renegotiateAt(q.page, pId, at, kind)]);
 
       const settled = await waitFor(
         `round ${round}: both sides stable, connected, all transceivers negotiated`,
         async () => {
-          const s = [await negotiated(p!.page, qId), await negotiated(q!.page, pId)];
+          const s = [await negotiated(p.page, qId), await negotiated(q.page, pId)];
           const done = s.every(
             (x, i) =>
               x.signalingState === 'stable' &&
@@ -133,9 +126,9 @@ describe('glare', { timeout: 150_000 }, () => {
       );
     }
     // Media still flows both ways after the collisions.
-    await waitForDecodedVideo(p!.page, qId);
-    await waitForDecodedVideo(q!.page, pId);
-    assert.equal((await peerStats(p!.page, qId)).connectionState, 'connected');
-    assert.equal((await peerStats(q!.page, pId)).connectionState, 'connected');
+    await waitForDecodedVideo(p.page, qId);
+    await waitForDecodedVideo(q.page, pId);
+    assert.equal((await peerStats(p.page, qId)).connectionState, 'connected');
+    assert.equal((await peerStats(q.page, pId)).connectionState, 'connected');
   });
 });

@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { scaled, waitFor } from '@meshmeet/testkit';
-import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
-import { CALL_TIMEOUT_MS, joinRoom, remoteTiles, selfId, waitForDecodedVideo } from './support/call.js';
+import { createFixture, type Fixture } from './support/fixture.js';
+import { CALL_TIMEOUT_MS, remoteTiles, selfId, twoInACall, waitForDecodedVideo } from './support/call.js';
 
 interface JamWindow {
   __meshmeet: { peerConnections(): Map<string, RTCPeerConnection> };
@@ -91,20 +91,13 @@ describe('a jammed pair is rebuilt', { timeout: 150_000 }, () => {
   });
 
   test('after one refused answer a new connection carries the share, camera both ways, and a later share', async (t) => {
-    const room = uniqueRoom('jam');
-    const [p, q] = await Promise.all(['Pia', 'Quinn'].map((n) => fx.open(n)));
-    await joinRoom(p!.page, { room, nick: 'Pia' });
-    await joinRoom(q!.page, { room, nick: 'Quinn' });
-    const pId = await selfId(p!.page);
-    const qId = await selfId(q!.page);
-    await waitForDecodedVideo(p!.page, qId);
-    await waitForDecodedVideo(q!.page, pId);
+    const { p, q, pId, qId } = await twoInACall((n) => fx.open(n), 'jam');
 
-    await corruptNextAnswer(p!.page, qId);
-    await startShare(p!.page);
+    await corruptNextAnswer(p.page, qId);
+    await startShare(p.page);
     let last: Awaited<ReturnType<typeof jamState>> | null = null;
     const jam = await waitFor('Pia refused the corrupted answer and replaced her connection to Quinn', async () => {
-      last = await jamState(p!.page, qId);
+      last = await jamState(p.page, qId);
       return last.refused.length > 0 && last.replaced && last.state === 'stable' ? last : undefined;
     }).catch((error: unknown) => {
       throw new Error(`${String(error)}; last seen: ${JSON.stringify(last)}`);
@@ -114,16 +107,16 @@ describe('a jammed pair is rebuilt', { timeout: 150_000 }, () => {
     assert.match(jam.refused[0]!, /setRemoteDescription/);
     assert.equal(jam.oldState, 'closed');
 
-    await waitForShareFrames(q!.page, pId);
-    await waitForDecodedVideo(q!.page, pId);
-    await waitForDecodedVideo(p!.page, qId);
+    await waitForShareFrames(q.page, pId);
+    await waitForDecodedVideo(q.page, pId);
+    await waitForDecodedVideo(p.page, qId);
     // Same participants on both pages: no leave, no rejoin.
-    assert.deepEqual((await remoteTiles(p!.page)).map((x) => x.peerId), [qId]);
-    assert.deepEqual((await remoteTiles(q!.page)).map((x) => x.peerId), [pId]);
-    assert.equal(await selfId(p!.page), pId);
+    assert.deepEqual((await remoteTiles(p.page)).map((x) => x.peerId), [qId]);
+    assert.deepEqual((await remoteTiles(q.page)).map((x) => x.peerId), [pId]);
+    assert.equal(await selfId(p.page), pId);
 
     // The new pair keeps negotiating: Quinn's share reaches Pia.
-    await startShare(q!.page);
-    await waitForShareFrames(p!.page, qId);
+    await startShare(q.page);
+    await waitForShareFrames(p.page, qId);
   });
 });

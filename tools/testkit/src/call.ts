@@ -309,3 +309,28 @@ export async function setCaptureQuality(page: Page, resolution: '360p' | '720p' 
 export function uniqueRoom(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
+
+/** The two people of {@link twoInACall}, with their participant ids and room. */
+export interface TwoInACall<P extends { page: Page }> {
+  room: string;
+  p: P;
+  q: P;
+  pId: string;
+  qId: string;
+}
+
+/**
+ * Opens Pia and Quinn, joins both to a fresh room named after `prefix`, and returns
+ * once each decodes the other's video: the start of every two-person journey.
+ */
+export async function twoInACall<P extends { page: Page }>(open: (name: string) => Promise<P>, prefix: string): Promise<TwoInACall<P>> {
+  const room = uniqueRoom(prefix);
+  const [p, q] = await Promise.all([open('Pia'), open('Quinn')]);
+  await joinRoom(p.page, { room, nick: 'Pia' });
+  await joinRoom(q.page, { room, nick: 'Quinn' });
+  const pId = await selfId(p.page);
+  const qId = await selfId(q.page);
+  await waitForDecodedVideo(p.page, qId);
+  await waitForDecodedVideo(q.page, pId);
+  return { room, p, q, pId, qId };
+}
