@@ -3,16 +3,22 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { loggerOptions } from './logger.js';
 
+/** A fastify app with the server's logger options, writing its log lines into `lines`. */
+function capturingApp() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const app = Fastify({ logger: { ...(loggerOptions({ logLevel: 'info' }) as object), stream } });
+  return { app, lines };
+}
+
 describe('logger redaction', () => {
   it('never prints passwords, tokens, TURN secrets or credentials', () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const app = Fastify({ logger: { ...(loggerOptions({ logLevel: 'info' }) as object), stream } });
+    const { app, lines } = capturingApp();
     app.log.info({ password: 'hunter2', config: { turnSecret: 's3cret' }, req: { resumeToken: 'tok123' } }, 'a');
     app.log.info({ iceServers: [{ credential: 'cred' }], join: { password: 'pw2', room: 'ok-room' } }, 'b');
     const out = lines.join('');
@@ -22,14 +28,7 @@ describe('logger redaction', () => {
   });
 
   it('drops the command arguments ioredis puts on its errors', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const app = Fastify({ logger: { ...(loggerOptions({ logLevel: 'info' }) as object), stream } });
+    const { app, lines } = capturingApp();
     const { ReplyError } = await import('ioredis');
     const err = Object.assign(new ReplyError('NOSCRIPT No matching script'), {
       command: { name: 'evalsha', args: ['sha', '0', 'meshmeet:', 'scrypt$c2FsdA$aGFzaGhhc2g', 'tokenhash-abc'] },
