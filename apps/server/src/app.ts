@@ -27,7 +27,6 @@ import { clientAddressResolver } from './security/client-address.js';
 import { HandshakeGuard } from './security/handshake-guard.js';
 import { MemoryFailureBudget, RedisFailureBudget } from './security/failure-budget.js';
 import { PasswordGuard } from './security/password-guard.js';
-import { WindowCounter } from './security/window-counter.js';
 import { loadTls } from './tls.js';
 
 /** Everything {@link buildApp} made, for the entry point and for tests. */
@@ -108,7 +107,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (relayPath.subscriber) await settleWithin(relayPath.subscriber.firstUp, 5000);
   const rooms = new RoomService({
     passwords,
-    roomsCreated: new WindowCounter(3600_000),
     roomsPerAddressPerHour: config.roomsPerAddressPerHour,
     store,
     notify: socketRoomNotifier(io),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_STATE, type Peer } from '@meshmeet/protocol';
 import type { JoinInput, RoomStore } from '../src/rooms/room-store.js';
-import { sleep } from './helpers.js';
+import { sleep, waitFor } from './helpers.js';
 
 /** Builds a fresh, empty store for one test. */
 export type StoreFactory = () => Promise<RoomStore>;
@@ -65,13 +65,31 @@ export function roomStoreContract(name: string, makeStore: StoreFactory): void {
       expect(ids(await store.list('crowd'))).toEqual(ids(peers));
     });
 
-    it('joins but never creates a room when told not to', async () => {
+    it('creates at most the quota of rooms per key, counted atomically; joining existing rooms stays open', async () => {
       const store = await makeStore();
-      expect(await store.join(joinInput('fresh', peer(), { mayCreate: false }))).toEqual({ kind: 'no-create' });
-      expect(await store.info('fresh')).toBeNull();
-      const a = peer();
-      await store.join(joinInput('fresh', a));
-      expect(await store.join(joinInput('fresh', peer(), { mayCreate: false }))).toEqual({ kind: 'ok', members: [a], created: false });
+      const quota = { key: '203.0.113.7', limit: 3, windowMs: 60_000 };
+      // Ten creations at the same moment: exactly three rooms come to exist.
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => store.join(joinInput(`q${i}`, peer(), { creationQuota: quota }))));
+      expect(outcomes.filter((o) => o.kind === 'ok')).toHaveLength(3);
+      expect(outcomes.filter((o) => o.kind === 'no-create')).toHaveLength(7);
+      expect((await store.stats()).rooms).toBe(3);
+      const made = outcomes.findIndex((o) => o.kind === 'ok');
+      const refused = outcomes.findIndex((o) => o.kind === 'no-create');
+      expect(await store.info(`q${refused}`)).toBeNull();
+      // Joining a room that exists counts nothing and is never refused; other keys have their own quota.
+      expect((await store.join(joinInput(`q${made}`, peer(), { creationQuota: quota }))).kind).toBe('ok');
+      expect((await store.join(joinInput('other-key', peer(), { creationQuota: { ...quota, key: '198.51.100.9' } }))).kind).toBe('ok');
+    });
+
+    it('gives the creation quota back when its window ends', async () => {
+      const store = await makeStore();
+      const quota = { key: 'window-key', limit: 1, windowMs: 300 };
+      const before = Date.now();
+      expect((await store.join(joinInput('w1', peer(), { creationQuota: quota }))).kind).toBe('ok');
+      expect(await store.join(joinInput('w2', peer(), { creationQuota: quota }))).toEqual({ kind: 'no-create' });
+      // Refused until the window ends, then created.
+      await waitFor('the quota window to end', async () => (await store.join(joinInput('w2', peer(), { creationQuota: quota }))).kind === 'ok');
+      expect(Date.now() - before).toBeGreaterThanOrEqual(290);
     });
 
     it('never lets concurrent joiners exceed the capacity', async () => {

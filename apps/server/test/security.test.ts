@@ -216,6 +216,32 @@ describe('password budgets with two nodes sharing Redis', () => {
   });
 });
 
+describe('room creation limit with two nodes sharing Redis', () => {
+  it('rooms created alternately on both nodes count together: refused at the configured total, with ROOM_LIMIT', async () => {
+    const shared = { redisUrl: inject('redisUrl'), redisPrefix: uniquePrefix(), roomsPerAddressPerHour: 4 };
+    const n1 = await startNode(shared);
+    const n2 = await startNode(shared);
+    try {
+      const nodes = [n1, n2];
+      // Four rooms from one address, two on each node: the whole budget.
+      for (let i = 0; i < 4; i++) await joined(nodes[i % 2]!, `spread-${i}`, 'A');
+      // The fifth is refused on both nodes, although each node has seen only two.
+      for (const n of nodes) {
+        const c = await client(n);
+        expect(await request(c, 'room:join', { room: `spread-more-${n.nodeId}`, nick: 'A' })).toMatchObject({
+          ok: false,
+          error: { code: ErrorCode.ROOM_LIMIT, message: expect.stringMatching(/too many rooms/) },
+        });
+        // Joining a room that exists (made on the other node or this one) still works.
+        expect(await request(c, 'room:join', { room: 'spread-0', nick: 'B' })).toMatchObject({ ok: true });
+      }
+      expect(await n1.store.info(`spread-more-${n1.nodeId}`)).toBeNull();
+    } finally {
+      await Promise.all([n1.close(), n2.close()]);
+    }
+  });
+});
+
 describe('limits per client address', () => {
   it('caps open connections and handshakes per address', async () => {
     const node = await startNode({ maxConnectionsPerAddress: 3, handshakesPerAddressPerMin: 1000 });

@@ -11,6 +11,7 @@ import type {
   RoomStore,
   TickResult,
 } from './room-store.js';
+import { WindowCounter } from '../security/window-counter.js';
 
 interface StoredMember {
   peer: Peer;
@@ -38,6 +39,8 @@ export class MemoryRoomStore implements RoomStore {
   /** Members in their grace window: `room \0 id` → deadline. Kept apart so `tick` need not scan every room. */
   private readonly grace = new Map<string, number>();
   private memberCount = 0;
+  /** Rooms created per quota key, one counter per window length (in practice one). */
+  private readonly created = new Map<number, WindowCounter>();
 
   constructor(
     private readonly nodeId: string,
@@ -47,7 +50,13 @@ export class MemoryRoomStore implements RoomStore {
   async join(input: JoinInput): Promise<JoinOutcome> {
     let room = this.rooms.get(input.room);
     const created = !room || room.members.size === 0;
-    if (created && input.mayCreate === false) return { kind: 'no-create' };
+    const quota = input.creationQuota;
+    if (created && quota) {
+      let counter = this.created.get(quota.windowMs);
+      if (!counter) this.created.set(quota.windowMs, (counter = new WindowCounter(quota.windowMs, this.now)));
+      if (counter.count(quota.key) >= quota.limit) return { kind: 'no-create' };
+      counter.add(quota.key);
+    }
     if (room && !created) {
       if (room.password !== input.expectPassword) return { kind: 'password', current: room.password };
       if (room.members.size >= input.maxSize) return { kind: 'full' };

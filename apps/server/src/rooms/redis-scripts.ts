@@ -13,6 +13,8 @@
  * - `P nodes:since` hash nodeId → start of its current run of healthy heartbeats (ms)
  * - `P node:N`    set    refs of members bound to node N (so a dead node's members can be found)
  * - `P grace`     zset   ref → grace deadline (ms) of members waiting to resume
+ * - `P made:A`    string rooms created by client address A (base64url) in the current window;
+ *                        expires with the window (`ROOMS_PER_ADDRESS_PER_HOUR`)
  *
  * Keys are derived inside the scripts from `P`, so the scripts need a single Redis
  * (standalone or a primary with replicas), not Redis Cluster.
@@ -51,11 +53,13 @@ end
 `;
 
 /**
- * ARGV: P, E, id, record, maxSize, expectPassword, createPassword, tokenHash, nodeId, mayCreate ('0'/'1').
+ * ARGV: P, E, id, record, maxSize, expectPassword, createPassword, tokenHash, nodeId,
+ * quotaKey ('' = no quota), quotaLimit, quotaWindowMs.
  * Returns `{'ok', {otherRecords...}, created ('1'/'0')}`, `{'full'}`, `{'no-create'}` or
  * `{'password', currentRecord}`.
  * Password and capacity are checked in the same step as the insert, so two joiners can
- * never both take the last place, and the first joiner's password wins atomically.
+ * never both take the last place, and the first joiner's password wins atomically. So is
+ * the creation quota of the joiner's address (`P made:A`), shared by every node.
  */
 export const JOIN = `${HELPERS}
 local P, enc, id = ARGV[1], ARGV[2], ARGV[3]
@@ -67,7 +71,11 @@ if n > 0 then
   if pwd ~= ARGV[6] then return {'password', pwd} end
   if n >= tonumber(ARGV[5]) then return {'full'} end
 else
-  if ARGV[10] == '0' then return {'no-create'} end
+  if ARGV[10] ~= '' then
+    local qkey = P .. 'made:' .. ARGV[10]
+    if tonumber(redis.call('GET', qkey) or '0') >= tonumber(ARGV[11]) then return {'no-create'} end
+    if redis.call('INCR', qkey) == 1 then redis.call('PEXPIRE', qkey, ARGV[12]) end
+  end
   redis.call('DEL', pkey)
   if ARGV[7] ~= '' then redis.call('SET', pkey, ARGV[7]) end
   redis.call('SADD', P .. 'rooms', enc)

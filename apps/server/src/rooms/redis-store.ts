@@ -79,6 +79,7 @@ export class RedisRoomStore implements RoomStore {
 
   async join(input: JoinInput): Promise<JoinOutcome> {
     const record: StoredMember = { p: input.peer, s: input.socketId, n: this.opts.nodeId, t: input.tokenHash, g: 0 };
+    const quota = input.creationQuota;
     const res = await this.r.mmJoin(
       this.p,
       encodeRoom(input.room),
@@ -89,7 +90,9 @@ export class RedisRoomStore implements RoomStore {
       input.createPassword ?? '',
       input.tokenHash,
       this.opts.nodeId,
-      input.mayCreate === false ? '0' : '1',
+      quota ? Buffer.from(quota.key).toString('base64url') : '',
+      String(quota?.limit ?? 0),
+      String(quota?.windowMs ?? 0),
     );
     if (res[0] === 'ok') return { kind: 'ok', members: res[1].map((raw) => parse(raw).p), created: res[2] === '1' };
     if (res[0] === 'full') return { kind: 'full' };

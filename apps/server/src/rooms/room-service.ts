@@ -14,7 +14,6 @@ import type { Metrics } from '../metrics.js';
 import type { Binding, MemberConnection, RoomNotifier } from './room-notifier.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
-import type { WindowCounter } from '../security/window-counter.js';
 import type { MemberEvent } from './membership-view.js';
 import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
 
@@ -31,8 +30,10 @@ export interface RoomServiceOptions {
   iceServersFor: (id: string) => IceServer[];
   /** Every scrypt (hash or check) goes through this, with its limits. */
   passwords: PasswordGuard;
-  /** Rooms created per client address in the current hour, and the most allowed. */
-  roomsCreated: WindowCounter;
+  /**
+   * Most rooms one client address may create per hour. Counted by the store in the same
+   * atomic step as the creation, so with Redis every node draws on one count.
+   */
   roomsPerAddressPerHour: number;
   /**
    * Told of every change of a member's binding, before the room hears of it (the relay
@@ -40,6 +41,9 @@ export interface RoomServiceOptions {
    */
   onMemberChange?: (ev: MemberEvent) => void;
 }
+
+/** The window of `ROOMS_PER_ADDRESS_PER_HOUR`. */
+const ROOM_QUOTA_WINDOW_MS = 3600_000;
 
 /** The refusal of a password for a room that is already open. */
 function notProtected(room: string): AppError {
@@ -257,13 +261,12 @@ export class RoomService {
       else if (info) throw notProtected(room);
       else create = await this.o.passwords.hash(address, req.password);
     }
-    const mayCreate = this.o.roomsCreated.count(address) < this.o.roomsPerAddressPerHour;
+    const creationQuota = { key: address, limit: this.o.roomsPerAddressPerHour, windowMs: ROOM_QUOTA_WINDOW_MS };
     for (let attempt = 0; attempt < 4; attempt++) {
       const outcome = await this.db(() =>
-        this.o.store.join({ room, peer, socketId: socket.id, tokenHash, maxSize: this.o.maxRoomSize, expectPassword: expect, createPassword: create, mayCreate }),
+        this.o.store.join({ room, peer, socketId: socket.id, tokenHash, maxSize: this.o.maxRoomSize, expectPassword: expect, createPassword: create, creationQuota }),
       );
       if (outcome.kind === 'ok') {
-        if (outcome.created) this.o.roomsCreated.add(address);
         return { members: outcome.members, hasPassword: (expect ?? create) !== null };
       }
       if (outcome.kind === 'full') throw new AppError(ErrorCode.ROOM_FULL, `The room is full (${this.o.maxRoomSize} participants)`);

@@ -73,8 +73,25 @@ export interface JoinInput {
   expectPassword: string | null;
   /** Password record to store if this join creates the room (`null`: no password). */
   createPassword: string | null;
-  /** False: join only an existing room; answer `no-create` rather than create one. Default true. */
-  mayCreate?: boolean;
+  /**
+   * Rooms created per client address are limited: if this join would create the room and
+   * `key` has created `limit` rooms in its current window already, the store answers
+   * `no-create` instead; a join that creates the room counts one for `key`. The count and
+   * the creation are one atomic step, and with Redis the count is shared by every node,
+   * so neither parallel joins nor spreading them over nodes get past the limit.
+   * Absent: no limit.
+   */
+  creationQuota?: CreationQuota;
+}
+
+/** See {@link JoinInput.creationQuota}. */
+export interface CreationQuota {
+  /** Whose creations are counted (the client address). */
+  key: string;
+  /** Most rooms `key` may create per window. */
+  limit: number;
+  /** Length of a window, ms; it starts with the first room created in it. */
+  windowMs: number;
 }
 
 /** Result of {@link RoomStore.join}. */
