@@ -28,7 +28,7 @@ import {
 } from './support/call.js';
 import { firefoxButton, firefoxClick, firefoxFill, launchFirefox, openFirefoxPage } from './support/firefox.js';
 import { waitFor } from './support/processes.js';
-import { startShare, waitForShareFrames } from './lab/ui.js';
+import { startShare, waitForShareFrames } from './support/ui.js';
 import { DOWNLOADS, probe } from './recording-support.js';
 
 describe('Chromium ↔ Firefox', { timeout: 300_000 }, () => {

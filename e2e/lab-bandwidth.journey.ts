@@ -5,8 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabCall } from './lab/fixture.js';
-import { longestStall, readMonitor, startMonitor } from './lab/monitor.js';
+import { LabCall, longestStall, readMonitor, startMonitor } from '@meshmeet/testkit/lab';
 import { joinRoom, selfId, waitForAudioPackets, waitForDecodedVideo, waitForRemoteTiles } from './support/call.js';
 import { uniqueRoom } from './support/fixture.js';
 

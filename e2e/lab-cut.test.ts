@@ -6,8 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { LabCall, joinAndConnect } from './lab/fixture.js';
-import { longestStall, readMonitor, startMonitor } from './lab/monitor.js';
+import { LabCall, joinAndConnect, longestStall, readMonitor, startMonitor } from '@meshmeet/testkit/lab';
 import { selfId, waitForAudioPackets, waitForDecodedVideo } from './support/call.js';
 import { uniqueRoom } from './support/fixture.js';
 

@@ -4,8 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabCall, joinAndConnect } from './lab/fixture.js';
-import { longestStall, readMonitor, startMonitor } from './lab/monitor.js';
+import { LabCall, joinAndConnect, longestStall, readMonitor, startMonitor } from '@meshmeet/testkit/lab';
 import { uniqueRoom } from './support/fixture.js';
 
 const WATCH_MS = 15_000;

@@ -6,8 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabCall, joinAndConnect } from './lab/fixture.js';
-import { SERVERS_ADDRESS } from './lab/lab.js';
+import { LabCall, SERVERS_ADDRESS, joinAndConnect } from '@meshmeet/testkit/lab';
 import { peerStats } from './support/call.js';
 import { uniqueRoom } from './support/fixture.js';
 

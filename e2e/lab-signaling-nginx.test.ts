@@ -5,8 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LabCall } from './lab/fixture.js';
-import { serverLossJourney, socketCount } from './lab/signaling-loss.js';
+import { LabCall } from '@meshmeet/testkit/lab';
+import { serverLossJourney, socketCount } from './lab-signaling-loss.js';
 
 describe('lab: one of two nodes behind nginx dies', { timeout: 240_000 }, () => {
   let call: LabCall;

@@ -4,8 +4,8 @@
  * resume with their ids, and joining, chat and screen share work again.
  */
 import { after, before, describe, test } from 'node:test';
-import { LabCall } from './lab/fixture.js';
-import { serverLossJourney } from './lab/signaling-loss.js';
+import { LabCall } from '@meshmeet/testkit/lab';
+import { serverLossJourney } from './lab-signaling-loss.js';
 
 describe('lab: the signaling server dies mid-call', { timeout: 240_000 }, () => {
   let call: LabCall;

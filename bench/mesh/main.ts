@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
 import { launchBrowser, openParticipant, type Participant } from '@meshmeet/testkit/browser';
 import { startServer } from '@meshmeet/testkit/services';
-import { LabCall } from '../../e2e/lab/fixture.js';
+import { LabCall } from '@meshmeet/testkit/lab';
 import { launchTracked, measureRoom, type RoomMember, type RoomResult } from './room.js';
 import { Bot, ClipPlayer, ensureClip } from '@meshmeet/bots';
 

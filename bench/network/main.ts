@@ -1,5 +1,5 @@
 /**
- * Network benchmark: in the network lab (e2e/lab), for an open link, a 1 Mbit/s uplink
+ * Network benchmark: in the network lab (`@meshmeet/testkit/lab`), for an open link, a 1 Mbit/s uplink
  * cap, 2 % random loss and two strict NATs (media through coturn):
  * - join → first remote frame: timed in the joining page from its Join click to the first
  *   decoded frame of the participant already in the room;
@@ -13,9 +13,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatTable, writeResult, type ResultRow } from '../lib/results.js';
-import { LabCall } from '../../e2e/lab/fixture.js';
-import type { LinkOptions } from '../../e2e/lab/lab.js';
-import { readMonitor, startMonitor, type Sample } from '../../e2e/lab/monitor.js';
+import { LabCall, readMonitor, startMonitor, type LinkOptions, type Sample } from '@meshmeet/testkit/lab';
 import { joinRoom, leaveRoom, selfId, uniqueRoom, waitForDecodedVideo } from '@meshmeet/testkit/call';
 import { waitFor } from '@meshmeet/testkit';
 import { clickJoinAndTimeFirstFrame, percentile, waitForPreview } from '../web/first-frame.js';
@@ -131,7 +129,7 @@ async function main(): Promise<void> {
     name: 'network',
     rows,
     notes: [
-      'Network lab (e2e/lab): each participant in its own namespace behind a router namespace; servers (meshmeet, coturn) in their own. One Chromium per participant, 320x240 15 fps test-pattern camera + fake mic.',
+      'Network lab (@meshmeet/testkit/lab): each participant in its own namespace behind a router namespace; servers (meshmeet, coturn) in their own. One Chromium per participant, 320x240 15 fps test-pattern camera + fake mic.',
       'Join → first frame: performance.now() in the joining page from its Join click to the first decoded frame of the participant already in the room (lobby preview running, fresh room each trial).',
       "Recovery: the joiner's interface is down for 10 s (`ip link set down`), then up; time from `up` until both pages' getStats (sampled every 100 ms in the page) show video frames decoding again.",
       'Scenarios: 1 Mbit/s = both uplinks capped by tbf; 2 % loss = iptables random drop on the joiner\'s router, both directions; NAT + TURN = both behind MASQUERADE with only the servers reachable.',

@@ -48,7 +48,7 @@ describe('catalogs', () => {
   it('still hold every button and field name the browser journeys look for', () => {
     // Journeys find controls by their visible English name; a renamed string must fail here, not in a 20 s locator timeout.
     const root = fileURLToPath(new URL('../../../../', import.meta.url));
-    const sources = ['e2e', 'e2e/support', 'e2e/lab', 'tools/testkit/src']
+    const sources = ['e2e', 'e2e/support', 'tools/testkit/src', 'tools/testkit/src/lab']
       .flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(root, dir, f)))
       .map((f) => readFileSync(f, 'utf8'));
     const locator = /(?:getByRole\('button', \{ name: |getByLabel\(|clickButton\([\w!.]+, |waitButton\([\w!.]+, |firefoxClick\(\w+, )'([^']+)'/g;

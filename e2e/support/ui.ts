@@ -3,7 +3,7 @@
  * "Reconnecting" notice. Every wait is bounded.
  */
 import type { Page } from 'playwright-core';
-import { waitFor } from '../support/processes.js';
+import { waitFor } from '@meshmeet/testkit';
 
 /** Opens the chat panel unless it is open. */
 export async function openChat(page: Page): Promise<void> {

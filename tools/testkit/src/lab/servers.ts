@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, waitFor, FatalWaitError, type Managed } from '../support/processes.js';
-import { ROOT, WEB_DIST } from '../support/services.js';
+import { startProcess, type Managed } from '../processes.js';
+import { FatalWaitError, waitFor } from '../wait.js';
+import { ROOT, WEB_DIST } from '../services.js';
 import { SERVERS_ADDRESS, type Lab } from './lab.js';
 import { httpGetIn, labEnv, nodeIn } from './shell.js';
 

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../browser.js';
 import type { LabParticipant } from './lab.js';
 import { labEnv } from './shell.js';
 

@@ -11,8 +11,8 @@
  * ```
  */
 import type { Browser } from 'playwright-core';
-import { openParticipant, type Participant } from '../support/browser.js';
-import { joinRoom, selfId, waitForAudioPackets, waitForDecodedVideo, waitForRemoteTiles } from '../support/call.js';
+import { openParticipant, type Participant } from '../browser.js';
+import { joinRoom, selfId, waitForAudioPackets, waitForDecodedVideo, waitForRemoteTiles } from '../call.js';
 import { launchChromiumIn, type LabChromiumOptions } from './chromium.js';
 import { Lab, type LabParticipant, type LinkOptions } from './lab.js';
 import { startLabCoturn, startLabNginx, startLabRedis, startLabServer, type LabService, type LabTurn } from './servers.js';

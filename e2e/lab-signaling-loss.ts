@@ -6,13 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { LabCall, joinAndConnect } from './fixture.js';
-import { longestStall, readMonitor, startMonitor } from './monitor.js';
-import { LAB_METRICS_TOKEN, type LabService } from './servers.js';
-import { sendChat, showsReconnecting, startShare, waitForChat, waitForShareFrames } from './ui.js';
-import { joinRoom, selfId, waitForDecodedVideo, waitForRemoteTiles } from '../support/call.js';
-import { uniqueRoom } from '../support/fixture.js';
-import { waitFor } from '../support/processes.js';
+import { waitFor } from '@meshmeet/testkit';
+import { joinRoom, selfId, uniqueRoom, waitForDecodedVideo, waitForRemoteTiles } from '@meshmeet/testkit/call';
+import { LAB_METRICS_TOKEN, LabCall, joinAndConnect, longestStall, readMonitor, startMonitor, type LabService } from '@meshmeet/testkit/lab';
+import { sendChat, showsReconnecting, startShare, waitForChat, waitForShareFrames } from './support/ui.js';
 
 /** How long media is watched with no server at all. */
 const OUTAGE_MS = 8000;
