@@ -12,7 +12,7 @@
 import type { PeerNotice, VideoSending } from '@meshmeet/protocol';
 import { BudgetController, type LinkSendReport } from './budget-controller';
 import { CAMERA_LADDER } from './budget';
-import type { LocalMedia } from './peer-connection';
+import type { LocalMedia } from './peer-local-senders';
 
 /** Options of {@link MeshBudget}. */
 export interface MeshBudgetOptions {

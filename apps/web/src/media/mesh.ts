@@ -1,7 +1,8 @@
 import { schemas } from '@meshmeet/protocol';
 import type { PeerNotice, PeerSignal } from '@meshmeet/protocol';
 import { TypedEmitter } from '../lib/typed-emitter';
-import { PeerConnection, type LocalMedia } from './peer-connection';
+import { PeerConnection } from './peer-connection';
+import type { LocalMedia } from './peer-local-senders';
 import type { IceRestartPolicy } from './peer-ice-restart';
 import type { CreateMediaStream, RemoteMedia } from './peer-remote-streams';
 import { collectConnectionDetails, type ConnectionDetails } from './stats';

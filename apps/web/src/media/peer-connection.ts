@@ -2,16 +2,8 @@ import type { PeerSignal } from '@meshmeet/protocol';
 import { TypedEmitter } from '../lib/typed-emitter';
 import { RemoteStreams, type CreateMediaStream, type RemoteMedia } from './peer-remote-streams';
 import { IceRestarter, type IceRestartPolicy } from './peer-ice-restart';
-
-/** What this side sends: camera/mic tracks (either may be null) and an optional share. */
-export interface LocalMedia {
-  audio: MediaStreamTrack | null;
-  video: MediaStreamTrack | null;
-  /** Stream named in the SDP for camera + mic, so the receiver keeps them in lip sync. */
-  stream: MediaStream | null;
-  /** The screen share, sent on its own transceivers in its own stream. */
-  share: MediaStream | null;
-}
+import { LocalSenders, type CameraKind, type LocalMedia } from './peer-local-senders';
+import { OfferWatchdog, rollBackLocalOffer } from './peer-offer-watchdog';
 
 /** Options of {@link PeerConnection}. */
 export interface PeerConnectionOptions {
@@ -27,7 +19,7 @@ export interface PeerConnectionOptions {
   createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
   createMediaStream: CreateMediaStream;
   iceRestart?: Partial<IceRestartPolicy>;
-  /** An offer unanswered this long (lost on the way) is rolled back and retried. @default 10000 */
+  /** An offer unanswered this long (lost on the way) is rolled back and retried (see {@link OfferWatchdog}). @default 10000 */
   offerTimeoutMs?: number;
   /** Which connection of the pair this is; tags every signal sent. @default 0 */
   generation?: number;
@@ -49,8 +41,6 @@ export interface PeerConnectionEvents {
   jammed: (cause: unknown) => void;
 }
 
-type Kind = 'audio' | 'video';
-
 /**
  * One RTCPeerConnection to one remote participant, negotiated with MDN's "perfect
  * negotiation" pattern so either side may renegotiate at any time:
@@ -59,14 +49,15 @@ type Kind = 'audio' | 'video';
  * - inbound messages are handled one at a time, in order; ICE candidates that arrive
  *   before a remote description are queued and added right after it is set;
  * - `failed` (or `disconnected` for a while) triggers `restartIce()` with backoff
- *   (see {@link IceRestarter}).
+ *   (see {@link IceRestarter});
+ * - an offer unanswered for `offerTimeoutMs` is rolled back (see {@link OfferWatchdog}).
  *
  * Who creates transceivers (so the first exchange never collides): the initiator
- * (newcomer) adds an audio and a video transceiver at once — `sendrecv` with its
- * tracks, `recvonly` when it has none, so receive-only joiners still get media — and
- * its `negotiationneeded` sends the first offer. The responder adds nothing before
- * that offer; it then attaches its camera/mic to the offer's first audio and video
- * transceivers before answering, and adds its share (if any) only after answering.
+ * (newcomer) creates its camera and microphone transceivers at once and its
+ * `negotiationneeded` sends the first offer. The responder adds nothing before that
+ * offer; it then attaches its camera/mic to the offer's first audio and video
+ * transceivers before answering, and adds its share (if any) only after answering
+ * (see {@link LocalSenders}).
  *
  * A refused remote description jams the connection: it emits `jammed` and stops
  * negotiating, and its owner replaces it. A rollback cannot repair it: the far side has
@@ -88,9 +79,8 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   readonly generation: number;
   private readonly opts: PeerConnectionOptions;
   private readonly restarter: IceRestarter;
-  private local: LocalMedia;
-  private readonly camera: Record<Kind, RTCRtpTransceiver | null> = { audio: null, video: null };
-  private readonly shareTransceivers = new Set<RTCRtpTransceiver>();
+  private readonly watchdog: OfferWatchdog;
+  private readonly senders: LocalSenders;
   private readonly remote: RemoteStreams;
   private makingOffer = false;
   private ignoreOffer = false;
@@ -99,7 +89,6 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   private ready: boolean;
   private inbound: Promise<void> = Promise.resolve();
   private pendingCandidates: RTCIceCandidateInit[] = [];
-  private offerTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private jammed = false;
 
@@ -107,7 +96,6 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     // A throwing listener of ours must not break negotiation: report and carry on.
     super((error, event) => console.error(`[meshmeet] peer "${event}" listener threw`, error));
     this.opts = options;
-    this.local = { ...options.local };
     this.polite = options.selfId < options.remoteId;
     this.generation = options.generation ?? 0;
     this.remote = new RemoteStreams(options.createMediaStream);
@@ -117,21 +105,32 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
       restart: () => this.pc.restartIce(),
       gaveUp: (n) => this.emit('error', new Error(`ICE restart gave up after ${n} attempts`)),
     });
+    this.watchdog = new OfferWatchdog(
+      {
+        serialize: (task) => void this.enqueue(task),
+        unanswered: (sdp) =>
+          !this.closed && !this.jammed && this.pc.signalingState === 'have-local-offer' && this.pc.localDescription?.sdp === sdp,
+        rollBack: async () => {
+          try {
+            await rollBackLocalOffer(this.pc);
+          } catch (error) {
+            this.emit('error', error);
+            this.jam(new Error('An unanswered offer could not be rolled back'));
+          }
+        },
+      },
+      options.offerTimeoutMs,
+    );
+    this.senders = new LocalSenders(this.pc, options.local, {
+      closed: () => this.closed,
+      error: (error) => this.emit('error', error),
+    });
     this.pc.addEventListener('negotiationneeded', () => void this.onNegotiationNeeded());
     this.pc.addEventListener('icecandidate', (ev) => this.onIceCandidate(ev));
     this.pc.addEventListener('track', (ev) => this.onTrack(ev));
     this.pc.addEventListener('connectionstatechange', () => this.onConnectionState());
     this.ready = options.initiator;
-    if (options.initiator) {
-      for (const kind of ['audio', 'video'] as const) {
-        const track = this.local[kind];
-        this.camera[kind] = this.pc.addTransceiver(track ?? kind, {
-          direction: track ? 'sendrecv' : 'recvonly',
-          streams: track && this.local.stream ? [this.local.stream] : [],
-        });
-      }
-      if (this.local.share) this.addShare(this.local.share);
-    }
+    if (options.initiator) this.senders.createAll();
   }
 
   /** The remote side's camera and share streams. */
@@ -145,18 +144,13 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
   }
 
   /** Replaces the camera or microphone track (null = send nothing) without renegotiating. */
-  async setLocalTrack(kind: Kind, track: MediaStreamTrack | null, stream: MediaStream | null): Promise<void> {
-    this.local = { ...this.local, [kind]: track, stream };
-    await this.applyLocal(kind);
+  async setLocalTrack(kind: CameraKind, track: MediaStreamTrack | null, stream: MediaStream | null): Promise<void> {
+    await this.senders.setTrack(kind, track, stream);
   }
 
   /** Starts sending a screen share (renegotiates), or queues it until our first answer. */
   setShare(stream: MediaStream | null): void {
-    const old = this.local.share;
-    this.local = { ...this.local, share: stream };
-    if (!this.ready || this.closed || old === stream) return;
-    if (old) this.removeShare();
-    if (stream) this.addShare(stream);
+    this.senders.setShare(stream, this.ready && !this.closed);
   }
 
   /** What the remote announced about its share; regroups its tracks. */
@@ -191,7 +185,7 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
       const description = this.pc.localDescription;
       if (!description || this.closed) return;
       this.sendSafely({ description: { type: description.type, sdp: description.sdp } });
-      if (description.type === 'offer') this.armOfferWatchdog(description.sdp);
+      if (description.type === 'offer') this.watchdog.arm(description.sdp);
     } catch (error) {
       this.emit('error', error);
     } finally {
@@ -218,17 +212,17 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
       } finally {
         this.settingRemoteAnswerPending = false;
       }
-      if (description.type === 'answer') this.clearOfferWatchdog();
+      if (description.type === 'answer') this.watchdog.clear();
       await this.flushCandidates();
       if (description.type === 'offer') {
-        if (!this.ready) this.adoptCameraTransceivers();
+        if (!this.ready) this.senders.adoptOffered();
         await this.pc.setLocalDescription();
         const answer = this.pc.localDescription;
         if (answer && !this.closed) this.sendSafely({ description: { type: answer.type, sdp: answer.sdp } });
         if (!this.ready) {
           this.ready = true;
           // Now that the first exchange is done our share may trigger its own offer.
-          if (this.local.share) this.addShare(this.local.share);
+          this.senders.sendShare();
         }
       }
       this.regroup();
@@ -244,20 +238,6 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
         if (!this.ignoreOffer) throw error;
       }
     }
-  }
-
-  /** Rolls our unanswered offer back; false if the connection refused even that. */
-  private async rollBackOffer(): Promise<boolean> {
-    this.clearOfferWatchdog();
-    try {
-      await this.pc.setLocalDescription({ type: 'rollback' });
-    } catch (error) {
-      this.emit('error', error);
-      return false;
-    }
-    // Rollback re-arms negotiationneeded for new transceivers; an ICE restart needs asking again.
-    if (this.pc.connectionState !== 'connected') this.pc.restartIce();
-    return true;
   }
 
   private jam(cause: unknown): void {
@@ -276,59 +256,6 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
         // Queued candidates may belong to an offer that lost a glare; nothing to do.
       }
     }
-  }
-
-  /** Responder only: use the offer's first audio/video transceivers for camera and mic. */
-  private adoptCameraTransceivers(): void {
-    const transceivers = this.pc.getTransceivers();
-    for (const kind of ['audio', 'video'] as const) {
-      if (this.camera[kind]) continue;
-      const t = transceivers.find(
-        (x) => x.receiver.track.kind === kind && x.direction !== 'stopped' && !this.shareTransceivers.has(x),
-      );
-      if (!t) continue;
-      this.camera[kind] = t;
-      void this.applyLocal(kind);
-    }
-  }
-
-  /**
-   * Puts the current local track on the camera transceiver. Switching or muting is a
-   * `replaceTrack` (no renegotiation); only going from "never sent" to sending flips
-   * the direction, which renegotiates once.
-   */
-  private async applyLocal(kind: Kind): Promise<void> {
-    const t = this.camera[kind];
-    if (!t || this.closed || t.direction === 'stopped') return;
-    const track = this.local[kind];
-    if (track && (t.direction === 'recvonly' || t.direction === 'inactive')) {
-      t.direction = t.direction === 'recvonly' ? 'sendrecv' : 'sendonly';
-      if (this.local.stream) t.sender.setStreams?.(this.local.stream);
-    }
-    try {
-      if (t.sender.track !== track) await t.sender.replaceTrack(track);
-    } catch (error) {
-      this.emit('error', error);
-    }
-  }
-
-  private addShare(stream: MediaStream): void {
-    for (const track of stream.getTracks()) {
-      const t = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-      this.shareTransceivers.add(t);
-    }
-  }
-
-  /** Stops the share's transceivers: the m-lines get port 0 and may be reused later. */
-  private removeShare(): void {
-    for (const t of this.shareTransceivers) {
-      try {
-        t.stop();
-      } catch (error) {
-        this.emit('error', error);
-      }
-    }
-    this.shareTransceivers.clear();
   }
 
   // ---- events from the connection ---------------------------------------------------
@@ -375,27 +302,9 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     if (!this.jammed) this.restarter.onState(state);
   }
 
-  /** An offer lost on the way would leave us in have-local-offer forever: roll back and retry. */
-  private armOfferWatchdog(sdp: string): void {
-    this.clearOfferWatchdog();
-    this.offerTimer = setTimeout(() => {
-      this.offerTimer = null;
-      void this.enqueue(async () => {
-        if (this.closed || this.jammed || this.pc.signalingState !== 'have-local-offer') return;
-        if (this.pc.localDescription?.sdp !== sdp) return;
-        if (!(await this.rollBackOffer())) this.jam(new Error('An unanswered offer could not be rolled back'));
-      });
-    }, this.opts.offerTimeoutMs ?? 10_000);
-  }
-
-  private clearOfferWatchdog(): void {
-    if (this.offerTimer) clearTimeout(this.offerTimer);
-    this.offerTimer = null;
-  }
-
   private clearTimers(): void {
     this.restarter.dispose();
-    this.clearOfferWatchdog();
+    this.watchdog.clear();
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
