@@ -15,6 +15,8 @@ import { formatTable, readResult, RESULTS_DIR, writeResult, type BenchResult } f
  * --only     comma list of benchmark names
  * --no-build skip `npm run build` before the browser benchmarks
  * --strict   exit 1 when a target is missed (default: only when a benchmark fails to run)
+ * --baseline git ref(s) of an older server: the signaling benchmark then compares its relay
+ *            path with this one instead of running its scenarios (see bench/README.md)
  *
  * Browser benchmarks run inside a fresh loopback-only network namespace
  * (`unshare -n`), with the servers they need started in there, so WebRTC never
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
 
@@ -61,7 +64,9 @@ interface Outcome {
 
 /** Runs one benchmark; resolves with its result file, or a failure row when there is none. */
 function runOne(spec: BenchSpec, quick: boolean): Promise<Outcome> {
-  const resultPath = join(RESULTS_DIR, `${spec.name}.json`);
+  // With --baseline the signaling benchmark writes its comparison under its own name.
+  const resultName = spec.name === 'signaling' && args.baseline ? 'signaling-baseline' : spec.name;
+  const resultPath = join(RESULTS_DIR, `${resultName}.json`);
   // A stale file from an earlier run must never pass for this run's result.
   rmSync(resultPath, { force: true });
   const node = [process.execPath, '--import', 'tsx', spec.entry, ...(quick ? ['--quick'] : [])];
@@ -77,7 +82,7 @@ function runOne(spec: BenchSpec, quick: boolean): Promise<Outcome> {
       cwd: ROOT,
       stdio: 'inherit',
       detached: true,
-      env: { ...process.env, BENCH_ORCHESTRATED: '1', ...(quick ? { BENCH_QUICK: '1' } : {}) },
+      env: { ...process.env, BENCH_ORCHESTRATED: '1', ...(quick ? { BENCH_QUICK: '1' } : {}), ...(args.baseline ? { BENCH_BASELINE: args.baseline } : {}) },
     });
     current = child;
     let timedOut = false;

@@ -38,16 +38,26 @@ export interface Cluster {
 
 let clusterSeq = 0;
 
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Run the server of this checkout (see `ServerOptions.checkout`); default: this one. */
+  checkout?: string;
+  /** Label suffix naming the build, e.g. `baseline 5e59548`. */
+  build?: string;
+  /** Flush the shared Redis first (default true); false when clusters run side by side. */
+  flush?: boolean;
+}
+
 /**
  * Starts the nodes of `variant`. Each cluster gets its own Redis key prefix so
  * leftovers of an earlier scenario can never be counted; the Redis server itself
- * is shared and flushed between clusters.
+ * is shared and flushed between clusters (unless `opts.flush` is false).
  */
-export async function startCluster(variant: VariantKey, redis: Managed | null, env: Record<string, string> = {}): Promise<Cluster> {
+export async function startCluster(variant: VariantKey, redis: Managed | null, env: Record<string, string> = {}, opts: ClusterOptions = {}): Promise<Cluster> {
   const v = VARIANTS[variant];
   if (v.redis && !redis) throw new Error(`variant ${variant} needs redis`);
   const tag = `${variant}-${++clusterSeq}`;
-  if (redis) await redisCommand(redis.port, 'FLUSHALL');
+  if (redis && opts.flush !== false) await redisCommand(redis.port, 'FLUSHALL');
   const nodes: Managed[] = [];
   try {
     // Start nodes one after the other: two processes compiling TypeScript at once on
@@ -59,6 +69,7 @@ export async function startCluster(variant: VariantKey, redis: Managed | null, e
           ...(v.redis ? { redisUrl: redis!.url, redisPrefix: `bench:${tag}:` } : {}),
           maxRoomSize: 8,
           env,
+          ...(opts.checkout ? { checkout: opts.checkout } : {}),
         }),
       );
     }
@@ -68,7 +79,7 @@ export async function startCluster(variant: VariantKey, redis: Managed | null, e
   }
   return {
     variant,
-    label: v.label,
+    label: opts.build ? `${v.label}, ${opts.build}` : v.label,
     redis: v.redis,
     nodes,
     urls: nodes.map((n) => n.url),

@@ -12,6 +12,8 @@ import { joinsScenario } from './scenario-joins.js';
 import { memoryScenario } from './scenario-memory.js';
 import { ladderScenario } from './scenario-ladder.js';
 import { relayScenario } from './scenario-relay.js';
+import { checkoutBaseline, type BaselineCheckout } from './baseline.js';
+import { compareScenario } from './scenario-compare.js';
 
 /**
  * Signaling server benchmark: relay latency and throughput, joins, memory per
@@ -22,6 +24,11 @@ import { relayScenario } from './scenario-relay.js';
  *        (--quick: smaller and shorter, memory-1, redis-2 and the one-core ladders unless --variants is given;
  *         *-1c: server and redis-server pinned to one core, generators to the other, relay ladder only)
  *        [--scenarios relay,joins,memory] [--workers 2] [--budget seconds]
+ *        [--baseline <git-ref>[,<git-ref>…] [--rounds 3]]
+ *        (--baseline: instead of the scenarios, compare this server's relay path with the
+ *         server of each ref, checked out in a temporary git worktree, in one run that
+ *         alternates the builds at every step; default variants memory-1c,redis-1c; writes
+ *         bench/results/signaling-baseline.json)
  */
 
 const SCENARIOS = {
@@ -42,6 +49,9 @@ const { values: args } = parseArgs({
     // Seconds; scenarios not started by then are skipped (reported as such), so a
     // starved machine still ends with a result file instead of a killed run.
     budget: { type: 'string' },
+    // Git refs of older servers to compare the relay path with (BENCH_BASELINE under npm run bench).
+    baseline: { type: 'string', default: process.env.BENCH_BASELINE },
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -67,10 +77,16 @@ function hasRedis(): boolean {
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
+/** Worktrees of `--baseline` refs, removed at the end (and on Ctrl-C). */
+const baselines: BaselineCheckout[] = [];
+
 async function main(): Promise<void> {
   const started = Date.now();
   const quick = args.quick!;
-  let variants = pickList(args.variants ?? (quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',')), Object.keys(VARIANTS) as VariantKey[], 'variant');
+  const baselineRefs = (args.baseline ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const comparing = baselineRefs.length > 0;
+  const defaultVariants = comparing ? 'memory-1c,redis-1c' : quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',');
+  let variants = pickList(args.variants ?? defaultVariants, Object.keys(VARIANTS) as VariantKey[], 'variant');
   const scenarios = pickList(args.scenarios!, Object.keys(SCENARIOS) as ScenarioKey[], 'scenario');
   const workers = Math.max(1, Number(args.workers));
   const notes: string[] = [];
@@ -107,7 +123,7 @@ async function main(): Promise<void> {
   const cpu = cpus();
   const budgetS = Number(args.budget ?? (quick ? 120 : 600));
   const build = (partial: boolean): BenchResult => ({
-    name: 'signaling',
+    name: comparing ? 'signaling-baseline' : 'signaling',
     rows,
     notes: [
       ...notes,
@@ -127,13 +143,33 @@ async function main(): Promise<void> {
       durationS: Math.round((Date.now() - started) / 1000),
       finishedAt: new Date().toISOString(),
       budgetS,
+      ...(comparing ? { baselines: baselines.map((b) => ({ ref: b.ref, commit: b.commit, subject: b.subject })), rounds: Number(args.rounds) } : {}),
       details,
     },
   });
   try {
     if (variants.some((v) => VARIANTS[v].redis)) redis = await startRedis();
     const ctx: BenchContext = { pool, redis, quick, log, serverEnv: {} };
-    for (const variant of variants) {
+    for (const ref of baselineRefs) {
+      const b = checkoutBaseline(ref);
+      baselines.push(b);
+      log(`[signaling] baseline ${ref}: ${b.short} "${b.subject}" checked out in ${b.dir}`);
+    }
+    for (const variant of comparing ? variants : []) {
+      log(`[signaling] relay path, current against ${baselines.map((b) => b.short).join(', ')} on ${VARIANTS[variant].label}`);
+      try {
+        const res = await compareScenario(ctx, variant, { baselines, rounds: Math.max(1, Number(args.rounds)) });
+        rows.push(...res.rows);
+        notes.push(...res.notes);
+        (details[variant] ??= {}).compare = res.details;
+      } catch (e) {
+        const msg = (e as Error).message;
+        log(`  FAILED: ${msg}`);
+        rows.push({ variant: VARIANTS[variant].label, metric: 'baseline comparison', value: null, unit: '', target: 'runs', pass: false, note: msg.split('\n')[0]! });
+      }
+      writeResult(build(true));
+    }
+    for (const variant of comparing ? [] : variants) {
       for (const scenario of scenarios) {
         const elapsedS = (Date.now() - started) / 1000;
         if (elapsedS > budgetS) {
@@ -166,6 +202,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.stop();
     await redis?.stop();
+    for (const b of baselines) b.remove();
   }
 
   const result = build(false);
@@ -178,6 +215,7 @@ async function main(): Promise<void> {
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     killAllStarted();
+    for (const b of baselines) b.remove();
     process.exit(130);
   });
 }

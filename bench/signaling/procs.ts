@@ -79,6 +79,11 @@ export interface ServerOptions {
   maxRoomSize?: number;
   /** Extra environment (e.g. rate-limit settings), applied last. */
   env?: Record<string, string>;
+  /**
+   * Checkout to run the server from (its `apps/server/src/server.ts`, started in that
+   * directory), e.g. a temporary worktree of an older commit; default: this checkout.
+   */
+  checkout?: string;
 }
 
 /**
@@ -108,11 +113,11 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
   };
   if (!opts.redisUrl) delete env.REDIS_URL;
   // BENCH_SERVER_ENTRY lets one benchmark another build of the server (e.g. a branch checkout).
-  const entry = process.env.BENCH_SERVER_ENTRY ?? 'apps/server/src/server.ts';
+  const entry = opts.checkout ? join(opts.checkout, 'apps/server/src/server.ts') : (process.env.BENCH_SERVER_ENTRY ?? 'apps/server/src/server.ts');
   // BENCH_SERVER_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof".
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
-    cwd: REPO_ROOT,
+    cwd: opts.checkout ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
