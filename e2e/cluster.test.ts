@@ -17,8 +17,8 @@ import { startRedis, startServer, type RedisHandle, type ServerHandle } from './
 import { joinRoom, selfId, tileHasMark, waitForAudioPackets, waitForDecodedVideo, waitForRemoteTiles } from './support/call.js';
 import { uniqueRoom } from './support/fixture.js';
 import { waitFor } from './support/processes.js';
-import { longestStall, readMonitor, startMonitor, type Sample } from './lab/monitor.js';
-import { sendChat, waitForChat } from './lab/ui.js';
+import { longestStall, readMonitor, startMonitor, type Sample } from '@meshmeet/testkit/lab';
+import { sendChat, waitForChat } from './support/ui.js';
 
 /** How long Redis stays stopped: longer than the nodes' NODE_DEAD_AFTER_MS (15 s by default). */
 const OUTAGE_MS = 20_000;
