@@ -40,6 +40,8 @@ export class FakeTransceiver {
     streams: FakeStream[];
     replaceTrack: (t: FakeTrack | null) => Promise<void>;
     setStreams: (...s: FakeStream[]) => void;
+    getParameters: () => { encodings: RTCRtpEncodingParameters[] };
+    setParameters: (p: { encodings: RTCRtpEncodingParameters[] }) => Promise<void>;
   };
   constructor(
     readonly kind: 'audio' | 'video',
@@ -49,6 +51,7 @@ export class FakeTransceiver {
     private readonly owner: FakePeerConnection,
   ) {
     this.receiver = { track: new FakeTrack(kind, 'remote') };
+    let encodings: RTCRtpEncodingParameters[] = [{ active: true }];
     const sender = {
       track,
       streams,
@@ -58,6 +61,12 @@ export class FakeTransceiver {
       },
       setStreams: (...s: FakeStream[]) => {
         sender.streams = s;
+      },
+      // Like a browser: no encodings until the transceiver has been negotiated (has a mid).
+      getParameters: () => ({ encodings: this.mid === null ? [] : encodings.map((e) => ({ ...e })) }),
+      setParameters: async (p: { encodings: RTCRtpEncodingParameters[] }) => {
+        await tick();
+        encodings = p.encodings.map((e) => ({ ...e }));
       },
     };
     this.sender = sender;
