@@ -17,9 +17,9 @@
  * JSON keeps the bundler resolution.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import madge from 'madge';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -35,14 +35,6 @@ export const CYCLE_ROOTS = [
   'bench',
   'scripts',
 ];
-
-/** The part of madge's API used here (madge ships no type declarations). */
-interface MadgeResult {
-  obj(): Record<string, string[]>;
-  circular(): string[][];
-  warnings(): { skipped: string[] };
-}
-type Madge = (paths: string[], config: Record<string, unknown>) => Promise<MadgeResult>;
 
 /** What one run found. */
 export interface CycleReport {
@@ -61,7 +53,6 @@ export interface CycleReport {
  * options of the repository's tsconfig.base.json, and returns its cycles.
  */
 export async function findCycles(roots: string[], baseDir = ROOT): Promise<CycleReport> {
-  const madge = createRequire(import.meta.url)('madge') as Madge;
   const tsConfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8')) as { compilerOptions: object };
   const result = await madge(
     roots.map((r) => join(baseDir, r)),

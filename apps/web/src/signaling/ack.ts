@@ -1,6 +1,7 @@
-import type { ErrorCode } from '@meshmeet/protocol';
+import type { ClientToServerEvents, ErrorCode } from '@meshmeet/protocol';
 import type { z } from 'zod';
-import { SignalingError } from './signaling-error';
+import { SignalingError, toSignalingError } from './signaling-error';
+import type { AppSocket } from './socket';
 
 /**
  * Checks an ack envelope `{ok:true,data}|{ok:false,error:{code,message}}` and its data.
@@ -34,4 +35,41 @@ export function unwrapAck(event: string, ack: unknown, schema: z.ZodType | null)
 
 function throwWire(code: ErrorCode, message: string): never {
   throw SignalingError.fromWire({ code, message });
+}
+
+/**
+ * Emits `event` with `args` and waits up to `timeoutMs` for its ack, unwrapped by
+ * {@link unwrapAck}. Rejects at once with `NOT_CONNECTED` when the socket is not
+ * connected: socket.io would otherwise buffer the request and send it right after a
+ * reconnect, before our resume join, where the server refuses it as NOT_IN_ROOM.
+ */
+export function requestWithAck<S extends z.ZodType>(
+  socket: AppSocket | null,
+  event: keyof ClientToServerEvents,
+  args: unknown[],
+  schema: S,
+  timeoutMs: number,
+): Promise<z.infer<S>>;
+export function requestWithAck(socket: AppSocket | null, event: keyof ClientToServerEvents, args: unknown[], schema: null, timeoutMs: number): Promise<null>;
+export function requestWithAck(
+  socket: AppSocket | null,
+  event: keyof ClientToServerEvents,
+  args: unknown[],
+  schema: z.ZodType | null,
+  timeoutMs: number,
+): Promise<unknown> {
+  if (!socket?.connected) return Promise.reject(SignalingError.notConnected(event));
+  return new Promise((resolve, reject) => {
+    // The typed overloads cannot express "any of our events" generically; the ack shape
+    // is checked at runtime by unwrapAck anyway.
+    const timed = socket.timeout(timeoutMs) as unknown as { emit(ev: string, ...a: unknown[]): void };
+    timed.emit(event, ...args, (err: Error | null, ack: unknown) => {
+      if (err) return reject(SignalingError.timeout(event, timeoutMs));
+      try {
+        resolve(schema ? unwrapAck(event, ack, schema) : unwrapAck(event, ack, null));
+      } catch (e) {
+        reject(toSignalingError(e));
+      }
+    });
+  });
 }

@@ -1,5 +1,4 @@
-import { io, type Socket, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import { PROTOCOL_VERSION, schemas, ErrorCode } from '@meshmeet/protocol';
+import { schemas, ErrorCode } from '@meshmeet/protocol';
 import type {
   ChatMessage,
   ClientToServerEvents,
@@ -12,20 +11,19 @@ import type {
   PeerUpdate,
   PeerUpdated,
   ServerShutdown,
-  ServerToClientEvents,
   SignalRelay,
 } from '@meshmeet/protocol';
 import type { z } from 'zod';
 import { TypedEmitter } from '../lib/typed-emitter';
 import { SignalingError, toSignalingError } from './signaling-error';
-import { unwrapAck } from './ack';
+import { requestWithAck } from './ack';
+import { HeldEvents } from './held-events';
 import { listenValidated } from './inbound';
 import { SignalOutbox } from './signal-outbox';
+import { connectSocket, createAppSocket, type AppSocket } from './socket';
 import type { SignalingClientOptions, SignalingEvents, CallStatus } from './signaling-types';
 
 export type { CallStatus, SignalingEvents, SignalingClientOptions } from './signaling-types';
-
-type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * The browser's side of protocol v1 over socket.io.
@@ -37,7 +35,8 @@ type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
  *   reconnect we join with the resume token (`resumed`), and if the server says
  *   RESUME_FAILED we join afresh with the same room and name (`rejoined`, new id).
  * - Events that arrive while a join is in flight are held and delivered right after it,
- *   so the app always sees the join result before any event that depends on it.
+ *   so the app always sees the join result before any event that depends on it
+ *   ({@link HeldEvents}).
  */
 export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private readonly options: Required<Omit<SignalingClientOptions, 'url' | 'io'>> & SignalingClientOptions;
@@ -49,7 +48,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   private _room: string | null = null;
   private pendingUpdate: PeerUpdate | null = null;
   private readonly outbox: SignalOutbox;
-  private held: Array<() => void> | null = null;
+  private readonly held = new HeldEvents();
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private shutdownDelayMs: number | null = null;
   private resuming = false;
@@ -92,17 +91,17 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     }
     this.fresh = { ...request };
     this.setStatus('joining');
-    this.held = [];
+    this.held.hold();
     try {
       await this.connect();
       const result = await this.request('room:join', [request], schemas.JoinResult);
       this.accept(result);
       this.setStatus('joined');
-      this.releaseHeldSoon();
+      this.held.releaseSoon();
       return result;
     } catch (error) {
       const err = toSignalingError(error);
-      this.held = null;
+      this.held.drop();
       this.teardownSocket();
       this.setStatus('error');
       throw err;
@@ -125,7 +124,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   close(): void {
     this.teardownSocket();
     this.outbox.rejectAll(SignalingError.closed());
-    this.held = null;
+    this.held.drop();
     if (this._status !== 'left') this.setStatus('left');
   }
 
@@ -163,19 +162,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   // ---- connection lifecycle -------------------------------------------------------
 
   private createSocket(): AppSocket {
-    const opts: Partial<ManagerOptions & SocketOptions> = {
-      path: this.options.path,
-      auth: { v: PROTOCOL_VERSION },
-      autoConnect: false,
-      // WebSocket first: one round trip less before the first join (join → first
-      // frame is a measured target); fall back to long-polling where a proxy blocks WebSocket.
-      transports: ['websocket', 'polling'],
-      tryAllTransports: true,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
-      ...this.options.io,
-    };
-    const socket: AppSocket = this.options.url ? io(this.options.url, opts) : io(opts);
+    const socket = createAppSocket(this.options.url, this.options.path, this.options.io);
     this.listenInbound(socket);
     socket.on('disconnect', (reason) => this.onDisconnect(reason));
     socket.on('connect', () => this.onReconnect());
@@ -189,29 +176,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
    * Fails on a refused handshake or after `connectTimeoutMs`.
    */
   connect(): Promise<void> {
-    const socket = (this.socket ??= this.createSocket());
-    if (socket.connected) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (error?: SignalingError) => {
-        clearTimeout(timer);
-        socket.off('connect', onConnect);
-        socket.off('connect_error', onError);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onConnect = () => done();
-      const onError = (err: Error) => {
-        // `active` false means the server refused us (middleware error): retrying won't help.
-        if (!socket.active) done(SignalingError.fromHandshake(err));
-      };
-      const timer = setTimeout(
-        () => done(new SignalingError('CONNECT_FAILED', 'Could not reach the signaling server')),
-        this.options.connectTimeoutMs,
-      );
-      socket.on('connect', onConnect);
-      socket.on('connect_error', onError);
-      socket.connect();
-    });
+    this.socket ??= this.createSocket();
+    return connectSocket(this.socket, this.options.connectTimeoutMs);
   }
 
   private onDisconnect(reason: string): void {
@@ -251,7 +217,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     if (this._status !== 'reconnecting' || this.resuming || !this.resumeToken || !this.fresh) return;
     this.resuming = true;
     this.refusedReconnects = 0;
-    this.held = [];
+    this.held.hold();
     this.shutdownDelayMs = null;
     try {
       let result: JoinResult;
@@ -278,10 +244,10 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         this.setStatus('joined');
         this.emit('rejoined', result);
       }
-      this.releaseHeldSoon();
+      this.held.releaseSoon();
     } catch (error) {
       const err = toSignalingError(error);
-      this.held = null;
+      this.held.drop();
       if (err.code === 'TIMEOUT' || err.code === 'NOT_CONNECTED' || err.code === 'UNAVAILABLE') {
         // Transient: drop this connection and let socket.io's backoff try again.
         this.socket?.disconnect();
@@ -337,10 +303,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   // ---- inbound ---------------------------------------------------------------------
 
   private listenInbound(socket: AppSocket): void {
-    const deliver = (fn: () => void) => {
-      if (this.held) this.held.push(fn);
-      else fn();
-    };
+    const deliver = (fn: () => void) => this.held.deliver(fn);
     listenValidated(socket, {
       onEvent: (event, data) => {
         switch (event) {
@@ -366,17 +329,6 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     });
   }
 
-  /** Delivers held events after the caller of `join` has handled its result. */
-  private releaseHeldSoon(): void {
-    const held = this.held ?? [];
-    this.held = held;
-    setTimeout(() => {
-      if (this.held !== held) return;
-      this.held = null;
-      for (const fn of held) fn();
-    }, 0);
-  }
-
   // ---- requests --------------------------------------------------------------------
 
   private assertJoined(event: string): void {
@@ -396,27 +348,12 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     schema: z.ZodType | null,
     timeoutMs = this.options.ackTimeoutMs,
   ): Promise<unknown> {
-    const socket = this.socket;
-    // Never let socket.io buffer a request while disconnected: it would be flushed
-    // before our resume join and be refused as NOT_IN_ROOM.
-    if (!socket?.connected) return Promise.reject(SignalingError.notConnected(event));
-    return new Promise((resolve, reject) => {
-      // The typed overloads cannot express "any of our events" generically; the ack shape
-      // is checked at runtime by unwrapAck anyway.
-      const timed = socket.timeout(timeoutMs) as unknown as { emit(ev: string, ...a: unknown[]): void };
-      timed.emit(event, ...args, (err: Error | null, ack: unknown) => {
-        if (err) return reject(SignalingError.timeout(event, timeoutMs));
-        try {
-          resolve(schema ? unwrapAck(event, ack, schema) : unwrapAck(event, ack, null));
-        } catch (e) {
-          const error = toSignalingError(e);
-          // This member resumed on another connection (another tab or device): the server
-          // closes this one next. Resuming from here would take the place back and push
-          // the other connection out in turn, so this call ends, with why.
-          if (error.code === ErrorCode.SESSION_REPLACED) this.fatal(error);
-          reject(error);
-        }
-      });
+    return requestWithAck(this.socket, event, args, schema as null, timeoutMs).catch((error: SignalingError) => {
+      // This member resumed on another connection (another tab or device): the server
+      // closes this one next. Resuming from here would take the place back and push
+      // the other connection out in turn, so this call ends, with why.
+      if (error.code === ErrorCode.SESSION_REPLACED) this.fatal(error);
+      throw error;
     });
   }
 
