@@ -24,10 +24,10 @@ import { compareScenario } from './scenario-compare.js';
  *        (--quick: smaller and shorter, memory-1, redis-2 and the one-core ladders unless --variants is given;
  *         *-1c: server and redis-server pinned to one core, generators to the other, relay ladder only)
  *        [--scenarios relay,joins,memory] [--workers 2] [--budget seconds]
- *        [--baseline <git-ref>[,<git-ref>…] [--rounds 3]]
+ *        [--baseline <git-ref>[,<git-ref>…] [--rounds 3] [--rates 1000,2500,5000]]
  *        (--baseline: instead of the scenarios, compare this server's relay path with the
  *         server of each ref, checked out in a temporary git worktree, in one run that
- *         alternates the builds at every step; default variants memory-1c,redis-1c; writes
+ *         alternates the builds at every step; default variants memory-1,redis-1; writes
  *         bench/results/signaling-baseline.json)
  */
 
@@ -52,6 +52,7 @@ const { values: args } = parseArgs({
     // Git refs of older servers to compare the relay path with (BENCH_BASELINE under npm run bench).
     baseline: { type: 'string', default: process.env.BENCH_BASELINE },
     rounds: { type: 'string', default: '3' },
+    rates: { type: 'string' },
   },
 });
 
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   const quick = args.quick!;
   const baselineRefs = (args.baseline ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const comparing = baselineRefs.length > 0;
-  const defaultVariants = comparing ? 'memory-1c,redis-1c' : quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',');
+  const defaultVariants = comparing ? 'memory-1,redis-1' : quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',');
   let variants = pickList(args.variants ?? defaultVariants, Object.keys(VARIANTS) as VariantKey[], 'variant');
   const scenarios = pickList(args.scenarios!, Object.keys(SCENARIOS) as ScenarioKey[], 'scenario');
   const workers = Math.max(1, Number(args.workers));
@@ -158,7 +159,8 @@ async function main(): Promise<void> {
     for (const variant of comparing ? variants : []) {
       log(`[signaling] relay path, current against ${baselines.map((b) => b.short).join(', ')} on ${VARIANTS[variant].label}`);
       try {
-        const res = await compareScenario(ctx, variant, { baselines, rounds: Math.max(1, Number(args.rounds)) });
+        const rates = args.rates ? args.rates.split(',').map(Number).filter((n) => n > 0) : undefined;
+        const res = await compareScenario(ctx, variant, { baselines, rounds: Math.max(1, Number(args.rounds)), ...(rates ? { rates } : {}) });
         rows.push(...res.rows);
         notes.push(...res.notes);
         (details[variant] ??= {}).compare = res.details;
