@@ -21,12 +21,10 @@ if [[ "${1:-}" == "--in-netns" ]]; then
     --outputFile.json="$OUT/vitest.json" </dev/null || rc=1
   shopt -s nullglob globstar
   # Node's own test runner: spec → terminal, tap → file for counting.
-  # Prefix for the runner command (the e2e stage may add a lock, below).
-  wrap=()
   run_node_tests() { # <tap file> <timeout s> <files...>
     local tap=$1 limit=$2
     shift 2
-    "${wrap[@]}" timeout --kill-after=20 "$limit" node --import tsx --test --test-concurrency=1 \
+    timeout --kill-after=20 "$limit" node --import tsx --test --test-concurrency=1 \
       --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$tap" "$@" </dev/null
   }
@@ -39,13 +37,6 @@ if [[ "${1:-}" == "--in-netns" ]]; then
   if ((${#e2e_files[@]})); then
     # Concurrency 1: the journeys share two cores; several meshes at once would starve them.
     echo "== e2e (real Chromium, node:test)"
-    # On a machine shared with other people's browser runs, MESHMEET_E2E_LOCK names a lock
-    # file they also take (flock), so journeys of different runs never starve each other.
-    # `-o`: the tests do not inherit the lock, so a process they leave behind cannot keep it.
-    if [[ -n ${MESHMEET_E2E_LOCK:-} ]]; then
-      echo "(journeys start once $MESHMEET_E2E_LOCK is free)"
-      wrap=(flock -o "$MESHMEET_E2E_LOCK")
-    fi
     run_node_tests "$OUT/e2e.tap" 1500 "${e2e_files[@]}" || rc=1
   fi
   exit "$rc"
@@ -111,8 +102,17 @@ else
   echo "run as root, or allow unprivileged user namespaces" >&2
   exit 2
 fi
+# On a machine shared with other people's browser runs, MESHMEET_TEST_LOCK names a lock file
+# they also take (flock): the suites then run only while holding it, so browsers of other
+# runs never starve the timing-sensitive tests. `-o`: the tests do not inherit the lock, so
+# a process they leave behind cannot keep it.
+LOCK=()
+if [[ -n ${MESHMEET_TEST_LOCK:-} ]]; then
+  log "waiting for $MESHMEET_TEST_LOCK"
+  LOCK=(flock -o "$MESHMEET_TEST_LOCK")
+fi
 suites_rc=0
-"${UNSHARE[@]}" bash "$ROOT/scripts/test-all.sh" --in-netns "$OUT" || suites_rc=$?
+"${LOCK[@]}" "${UNSHARE[@]}" bash "$ROOT/scripts/test-all.sh" --in-netns "$OUT" || suites_rc=$?
 
 # ---------------------------------------------------------------- one combined count
 # Every report the suites were expected to write; a missing one counts as a failure.

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { waitFor as waitUntil } from '@meshmeet/testkit';
+import { scaled, waitFor as waitUntil } from '@meshmeet/testkit';
 import { PROTOCOL_VERSION, type Ack, type ClientToServerEvents, type JoinResult, type ServerToClientEvents } from '@meshmeet/protocol';
 import { buildApp, type MeshApp } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -127,7 +127,7 @@ export function spawnNode(env: Record<string, string>): Promise<ChildNode> {
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), scaled(30_000));
     const onData = () => {
       const m = /meshmeet listening on (https?:\/\/[^\s"]+)/.exec(out);
       if (!m) return;

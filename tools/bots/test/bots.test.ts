@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '@meshmeet/testkit/services';
-import { waitFor } from '@meshmeet/testkit';
+import { scaled, waitFor } from '@meshmeet/testkit';
 import { Bot, ClipPlayer, ensureClip, hasFfmpeg } from '../src/index.js';
 
-describe.skipIf(!hasFfmpeg())('bots', { timeout: 120_000 }, () => {
+describe.skipIf(!hasFfmpeg())('bots', { timeout: scaled(120_000) }, () => {
   let server: ServerHandle;
   let player: ClipPlayer;
   const bots: Bot[] = [];
@@ -17,7 +17,7 @@ describe.skipIf(!hasFfmpeg())('bots', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     [server, player] = await Promise.all([startServer(), ClipPlayer.start(ensureClip())]);
-  }, 120_000);
+  }, scaled(120_000));
   afterAll(async () => {
     await Promise.all(bots.map((b) => b.leave()));
     player?.stop();
