@@ -147,6 +147,8 @@ function summarize(builds: Build[], rates: number[], notes: string[], meta: Reco
       const pairs = cur.map((s, i) => [s, old[i]!] as const).filter(([c, o]) => clean(c) && clean(o));
       const cpuRatios = pairs.map(([c, o]) => c.serverUsPerRelay / o.serverUsPerRelay);
       const p99Ratios = pairs.map(([c, o]) => c.p99 / o.p99);
+      allCpu.push(...cpuRatios);
+      allP99.push(...p99Ratios);
       const us = (xs: RelayStep[]) => round(median(xs.map((s) => s.serverUsPerRelay)), 1);
       const p99 = (xs: RelayStep[]) => round(median(xs.map((s) => s.p99)), 2);
       const curClean = pairs.map(([c]) => c);
