@@ -5,6 +5,7 @@ import { pinOneCore, planRooms, startCluster, type Cluster, type VariantKey } fr
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
 import { redisOutputBufferDisconnects } from './procs.js';
 import { step, type RelayStep } from './scenario-relay.js';
+import { round } from './stats.js';
 
 /**
  * Relay capacity of one core: the server and its Redis pinned to one core, the
@@ -64,6 +65,14 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
     const joined = await joinAll(ctx, 0, 100);
     if (joined.ok < joined.attempted) notes.push(`ladder: ${joined.attempted - joined.ok} joins failed (${describeCounts(joined.errors)})`);
     ctx.log(`  ${joined.ok} participants in rooms of 4; server${cluster.redis ? ' and redis-server' : ''} on core 0, generators on the rest`);
+    // The fixed cost of holding the sockets (heartbeats, timers), without relays: part of
+    // every rung's CPU per relay, the larger part at low rates.
+    const idleMs = ctx.quick ? 2000 : 10_000;
+    const idleCpu0 = cluster.cpuMs();
+    const idle0 = performance.now();
+    await new Promise((r) => setTimeout(r, idleMs));
+    const idleCpu = round(((cluster.cpuMs() - idleCpu0) / (performance.now() - idle0)) * 100, 2);
+    ctx.log(`  idle, ${joined.ok} sockets joined, no relays: server CPU ${idleCpu}% of one core`);
     ctx.log('  warm-up:');
     await step(ctx, cluster, 1000, ctx.quick ? 500 : 1500, shape);
     const rungs: Rung[] = [];
@@ -84,6 +93,13 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
     }
     const label = cluster.label;
     const rows: ResultRow[] = [];
+    rows.push({
+      variant: label,
+      metric: `1-core idle: server CPU with ${joined.ok} sockets joined, no relays`,
+      value: idleCpu,
+      unit: '% of 1 core',
+      note: `= ${Math.round((idleCpu * 10_000) / CPU_RATE)} µs of each relay's CPU at ${CPU_RATE}/s`,
+    });
     for (const r of rungs) {
       const delivered = r.ackedOk - r.ackedOkLost;
       const errs = describeCounts(r.ackErrors);
@@ -157,7 +173,7 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
         note: `${refused} of ${top.sent} not acked ok${describeCounts(top.ackErrors) ? ` (${describeCounts(top.ackErrors)})` : ''}`,
       });
     }
-    return { rows, details: { sockets, roomSize: 4, stepMs, payloadBytes: shape.payloadBytes, rungs }, notes };
+    return { rows, details: { sockets, roomSize: 4, stepMs, payloadBytes: shape.payloadBytes, idleCpu, rungs }, notes };
   } finally {
     unpin();
     await ctx.pool.broadcast({ cmd: 'close' });

@@ -77,6 +77,9 @@ describe.each([['memory'], ['redis']] as const)('signaling over socket.io (%s st
     expect(cross).toMatchObject({ ok: false, error: { code: ErrorCode.PEER_NOT_FOUND } });
     expect(await request(a.c, 'signal', { to: 'nobody', data: {} })).toMatchObject({ ok: false, error: { code: ErrorCode.PEER_NOT_FOUND } });
     expect(await request(a.c, 'signal', { to: a.r.self.id, data: {} })).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD } });
+    // Shapes the quick check leaves to the schema still get the schema's field-level answer.
+    expect(await request(a.c, 'signal', { to: other.r.self.id, data: [] })).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: expect.stringMatching(/^data: /) } });
+    expect(await request(a.c, 'signal', { to: 'not a peer id', data: {} })).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_PAYLOAD, message: expect.stringMatching(/^to: /) } });
     const lone = await client(node);
     expect(await request(lone, 'signal', { to: a.r.self.id, data: {} })).toMatchObject({ ok: false, error: { code: ErrorCode.NOT_IN_ROOM } });
     await sleep(100);

@@ -91,6 +91,34 @@ export const PeerUpdate = MediaState.partial()
 export const SignalData = z.record(z.string(), z.unknown());
 /** `signal` from a client. */
 export const SignalSend = z.strictObject({ to: PeerId, data: SignalData });
+
+const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A plain JSON object (made by `{}` or `JSON.parse`): no array, no class instance, no symbol keys. */
+function isPlainJsonObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.getOwnPropertySymbols(value).length === 0;
+}
+
+/**
+ * The common case of {@link SignalSend} checked without zod, for the relay hot path:
+ * true only for payloads `SignalSend` accepts unchanged (`{to, data}` and nothing else,
+ * `to` a peer id, `data` a plain object without a `__proto__` key, which the schema
+ * would strip). False means "not sure": run `SignalSend.safeParse` for the verdict and
+ * the error message. The schema stays the definition; a test holds the two together.
+ */
+export function isPlainSignalSend(value: unknown): value is z.infer<typeof SignalSend> {
+  if (!isPlainJsonObject(value)) return false;
+  let keys = 0;
+  for (const key in value) {
+    if (key !== 'to' && key !== 'data') return false;
+    keys++;
+  }
+  if (keys !== 2 || !Object.hasOwn(value, 'to') || !Object.hasOwn(value, 'data')) return false;
+  const { to, data } = value;
+  return typeof to === 'string' && PEER_ID_PATTERN.test(to) && isPlainJsonObject(data) && !Object.hasOwn(data, '__proto__');
+}
 /** `signal` as delivered: `from` is set by the server from the sender's socket. */
 export const SignalRelay = z.object({ from: PeerId, data: SignalData });
 

@@ -144,7 +144,7 @@ export class RelayService {
   }
 
   private deliver(socket: MemberConnection, room: string, to: string, socketId: string | null | undefined, payload: SignalPayload): RelayOutcome {
-    if (socketId === undefined) throw new AppError(ErrorCode.PEER_NOT_FOUND, 'No such participant in your room');
+    if (socketId === undefined) throw PEER_NOT_FOUND;
     if (socketId === null) throw unavailablePeer();
     // This node holds the target: its own binding is the truth.
     const here = this.o.local.toMember(socketId, room, to, payload);
@@ -192,10 +192,17 @@ export class RelayService {
 
   private shed(reason: 'overload' | 'in-flight'): AppError {
     this.o.metrics.countShed(reason);
-    return new AppError(ErrorCode.UNAVAILABLE, 'The server is busy; send again shortly');
+    return BUSY;
   }
 }
 
+// The refusals a relay meets under load or churn are answers to the sender, not faults:
+// each is one shared object, never logged, so a node shedding thousands of relays per
+// second does not also build (and capture a stack for) an error per relay.
+const BUSY = new AppError(ErrorCode.UNAVAILABLE, 'The server is busy; send again shortly');
+const PEER_UNAVAILABLE = new AppError(ErrorCode.PEER_UNAVAILABLE, 'That participant is reconnecting; try again shortly');
+const PEER_NOT_FOUND = new AppError(ErrorCode.PEER_NOT_FOUND, 'No such participant in your room');
+
 function unavailablePeer(): AppError {
-  return new AppError(ErrorCode.PEER_UNAVAILABLE, 'That participant is reconnecting; try again shortly');
+  return PEER_UNAVAILABLE;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, fail, ok, schemas, type Ack } from '@meshmeet/protocol';
+import { ErrorCode, fail, ok, schemas, type Ack, type SignalSend } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { RelayService } from '../rooms/relay-service.js';
 import type { RoomService } from '../rooms/room-service.js';
@@ -7,6 +7,10 @@ import { closeIfReplaced, describeIssues, safeHandler, splitAck, type HandlerCon
 import type { MeshSocket } from './types.js';
 
 const DELIVERED: Ack<null> = ok(null);
+// Refusals are answers, not faults: built once, so a flood of refused relays costs no
+// error object (and no stack capture) each.
+const TOO_MANY_EVENTS: Ack<null> = fail(ErrorCode.RATE_LIMITED, 'Too many signal events; slow down');
+const TOO_MANY_BYTES: Ack<null> = fail(ErrorCode.RATE_LIMITED, 'Too many bytes of signals per second; slow down');
 
 /** UTF-8 size of a payload as JSON (for frames the decoder did not measure), or Infinity. */
 function jsonBytes(value: unknown): number {
@@ -15,6 +19,17 @@ function jsonBytes(value: unknown): number {
   } catch {
     return Infinity;
   }
+}
+
+/**
+ * Checks a `signal` payload: the plain `{to, data}` shape clients send is recognized
+ * without zod; anything else gets the schema's verdict (and its error message).
+ */
+function parseSignal(payload: unknown): SignalSend {
+  if (schemas.isPlainSignalSend(payload)) return payload;
+  const parsed = schemas.SignalSend.safeParse(payload);
+  if (!parsed.success) throw AppError.invalid(describeIssues(parsed.error.issues));
+  return parsed.data;
 }
 
 /**
@@ -43,15 +58,11 @@ function signalHandler(socket: MeshSocket, relays: RelayService, ctx: HandlerCon
   };
   return (...args: unknown[]) => {
     const { payload, ack } = splitAck(args);
+    if (!socket.data.limits.signal!.take()) return reply(ack, TOO_MANY_EVENTS);
+    const bytes = frameBytes(payload) ?? jsonBytes(payload);
+    if (!socket.data.limits.signalBytes!.take(bytes)) return reply(ack, TOO_MANY_BYTES);
     try {
-      if (!socket.data.limits.signal!.take()) throw new AppError(ErrorCode.RATE_LIMITED, 'Too many signal events; slow down');
-      const bytes = frameBytes(payload) ?? jsonBytes(payload);
-      if (!socket.data.limits.signalBytes!.take(bytes)) {
-        throw new AppError(ErrorCode.RATE_LIMITED, 'Too many bytes of signals per second; slow down');
-      }
-      const parsed = schemas.SignalSend.safeParse(payload);
-      if (!parsed.success) throw AppError.invalid(describeIssues(parsed.error.issues));
-      const pending = relays.relay(socket, parsed.data, bytes);
+      const pending = relays.relay(socket, parseSignal(payload), bytes);
       if (pending) {
         pending.then(
           () => reply(ack, DELIVERED),
