@@ -159,14 +159,14 @@ function summarize(builds: Build[], rates: number[], notes: string[], meta: Reco
         metric: `${rate}/s: server CPU per relay, current / ${base.label}`,
         value: `${us(curClean)} / ${us(oldClean)}`,
         unit: 'µs',
-        note: `ratio ${round(median(cpuRatios), 3)} (median of ${cpuRatios.length} clean back-to-back pairs: ${cpuRatios.map((x) => round(x, 2)).join(', ') || 'none'})`,
+        note: `ratio ${cpuRatios.length ? round(median(cpuRatios), 3) : 'n/a'} (median of ${cpuRatios.length} clean back-to-back pairs: ${cpuRatios.map((x) => round(x, 2)).join(', ') || 'none'})`,
       });
       rows.push({
         variant: label,
         metric: `${rate}/s: relay p99, current / ${base.label}`,
         value: `${p99(curClean)} / ${p99(oldClean)}`,
         unit: 'ms',
-        note: `ratio ${round(median(p99Ratios), 3)} (pairs: ${p99Ratios.map((x) => round(x, 2)).join(', ') || 'none'})`,
+        note: `ratio ${p99Ratios.length ? round(median(p99Ratios), 3) : 'n/a'} (pairs: ${p99Ratios.map((x) => round(x, 2)).join(', ') || 'none'})`,
       });
       const lost = [...cur, ...old].reduce((n, s) => n + s.lost + s.ackedOkLost + s.misrouted + s.duplicates, 0);
       const errs = describeCounts([...cur, ...old].reduce<Record<string, number>>((m, s) => {
