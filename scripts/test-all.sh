@@ -17,8 +17,8 @@ if [[ "${1:-}" == "--in-netns" ]]; then
   echo "== vitest (unit, contract, integration)"
   # The JSON reporter's file is what we count; the default reporter is for people.
   # `timeout` bounds a hung suite so CI (90 minutes) always gets an answer. The bounds are
-  # hang guards, not targets: about 4x what each stage takes on an idle machine (Vitest
-  # ~2 min, journeys ~14 min), because at load 20-30 a healthy run took 550 s and 1,474 s.
+  # hang guards, not targets (Vitest ~2 min and the journeys ~14 min on an idle machine;
+  # at load 20-30 a healthy run took 550 s and 1,474 s); together they stay inside CI's 90.
   timeout --kill-after=20 900 npx vitest run --reporter=default --reporter=json \
     --outputFile.json="$OUT/vitest.json" </dev/null || rc=1
   shopt -s nullglob globstar
