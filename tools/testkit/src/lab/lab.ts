@@ -118,11 +118,14 @@ function sweepStale(): void {
 function tbf(dev: string, rate: Rate | undefined): string {
   if (!rate) return `tc qdisc del dev ${dev} root 2>/dev/null || true`;
   if (!RATE.test(rate)) throw new Error(`lab: rate "${rate}" is not like 1mbit or 500kbit`);
-  // Burst of ~20 ms of traffic (at least 16 kB) and up to 100 ms of queue: a plain home
-  // router, not a policer that drops every burst.
+  // Burst of ~20 ms of traffic (at least 16 kB) and up to 300 ms of queue: a plain home
+  // router, not a policer that drops every burst. Home routers queue far more than 100 ms;
+  // at 1 Mbit/s a 100 ms queue (12.5 kB) is smaller than one camera keyframe, so keyframes
+  // sent to three peers at once were dropped, every loss asked for a new keyframe, and
+  // the links spiralled down to Chromium's 30 kbit/s floor.
   const bitsPerS = parseFloat(rate) * (rate.endsWith('mbit') ? 1e6 : 1e3);
   const burst = Math.max(16_000, Math.round(bitsPerS / 8 / 50));
-  return `tc qdisc replace dev ${dev} root tbf rate ${rate} burst ${burst} latency 100ms`;
+  return `tc qdisc replace dev ${dev} root tbf rate ${rate} burst ${burst} latency 300ms`;
 }
 
 function lossRules(loss: number | undefined): string {
@@ -135,6 +138,8 @@ function lossRules(loss: number | undefined): string {
 /** A running lab. Create with {@link Lab.create}; always `destroy()` it (also in failures). */
 export class Lab {
   private readonly participants: LabParticipant[] = [];
+  /** Indexes handed out so far: taken before any await, so participants may be added concurrently. */
+  private taken = 0;
   private destroyed = false;
 
   private constructor(
@@ -182,7 +187,7 @@ export class Lab {
   /** Adds a participant namespace behind its own router, shaped by `link`. */
   async participant(link: LinkOptions = {}): Promise<LabParticipant> {
     if (this.destroyed) throw new Error('lab: already destroyed');
-    const index = this.participants.length + 1;
+    const index = ++this.taken;
     if (index > 150) throw new Error('lab: at most 150 participants');
     const ns = `${this.id}-p${index}`;
     const routerNs = `${this.id}-r${index}`;
