@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import type { ResultRow } from '../lib/results.js';
 import { pinOneCore, planRooms, startCluster, type Cluster, type VariantKey } from './cluster.js';
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
-import { redisOutputBufferDisconnects } from './procs.js';
+import { redisOutputBufferDisconnects, threadCpuMs } from './procs.js';
 import { step, type RelayStep } from './scenario-relay.js';
 import { round } from './stats.js';
 
@@ -69,10 +69,16 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
     // every rung's CPU per relay, the larger part at low rates.
     const idleMs = ctx.quick ? 2000 : 10_000;
     const idleCpu0 = cluster.cpuMs();
+    const threads0 = threadCpuMs(cluster.nodes[0]!.pid);
     const idle0 = performance.now();
     await new Promise((r) => setTimeout(r, idleMs));
-    const idleCpu = round(((cluster.cpuMs() - idleCpu0) / (performance.now() - idle0)) * 100, 2);
-    ctx.log(`  idle, ${joined.ok} sockets joined, no relays: server CPU ${idleCpu}% of one core`);
+    const idleWall = performance.now() - idle0;
+    const idleCpu = round(((cluster.cpuMs() - idleCpu0) / idleWall) * 100, 2);
+    // By thread: the JavaScript thread (heartbeats, timers) apart from V8's and libuv's helpers (GC, I/O).
+    const byThread = [...threadCpuMs(cluster.nodes[0]!.pid)]
+      .map(([name, ms]) => `${name} ${round(((ms - (threads0.get(name) ?? 0)) / idleWall) * 100, 1)}%`)
+      .join(', ');
+    ctx.log(`  idle, ${joined.ok} sockets joined, no relays: server CPU ${idleCpu}% of one core (${byThread})`);
     ctx.log('  warm-up:');
     await step(ctx, cluster, 1000, ctx.quick ? 500 : 1500, shape);
     const rungs: Rung[] = [];
