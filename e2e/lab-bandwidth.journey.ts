@@ -54,7 +54,16 @@ describe('lab: four people at 1 Mbit/s uplink', { timeout: 180_000 }, () => {
         if (m.type() === 'warning' || m.type() === 'error') stage(`${p.name} console ${m.type()}: ${m.text().slice(0, 300)}`);
       });
     }
-    for (const p of people) p.page.on('websocket', (ws) => ws.on('close', () => stage(`${p.name} signaling websocket closed`)));
+    for (const p of people) {
+      // Engine.IO heartbeats: the server sends "2" (ping), the page answers "3" (pong).
+      p.page.on('websocket', (ws) => {
+        let ping = 0;
+        let pong = 0;
+        ws.on('framereceived', (f) => f.payload === '2' && (ping = Date.now()));
+        ws.on('framesent', (f) => f.payload === '3' && (pong = Date.now()));
+        ws.on('close', () => stage(`${p.name} signaling websocket closed; last ping received ${Date.now() - ping} ms ago, last pong sent ${Date.now() - pong} ms ago`));
+      });
+    }
     stage('browsers open');
     await Promise.all(people.map((p) => joinRoom(p.page, { room, nick: p.name })));
     const ids = await Promise.all(people.map((p) => selfId(p.page)));
