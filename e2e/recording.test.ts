@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import { leaveRoom, selfId, waitForRemoteTiles } from './support/call.js';
 import { waitFor } from './support/processes.js';
+import { waitForShareFrames } from './support/ui.js';
 import { deliveredMediaSeconds, recordDeliveredChunks } from './recording-delivered.js';
 import {
   EBML_MAGIC,
@@ -171,11 +172,11 @@ describe('recording', { timeout: 420_000 }, () => {
     const samId = await selfId(sam!.page);
     await clickButton(sam!.page, 'Share screen');
     await waitButton(sam!.page, 'Stop sharing');
-    await waitForShareFrames(tia!.page, samId);
+    await waitForShareFrames(tia!.page, samId, 30_000);
 
     const uma = await fx.open('Uma');
     await joinWhenReady(uma.page, { room, nick: 'Uma' });
-    await waitForShareFrames(uma.page, samId);
+    await waitForShareFrames(uma.page, samId, 30_000);
 
     await clickButton(sam!.page, 'Stop sharing');
     await waitButton(sam!.page, 'Share screen');
@@ -193,28 +194,4 @@ async function stopRecordingMeeting(page: import('playwright-core').Page): Promi
 
 async function shareTiles(page: import('playwright-core').Page, peerId: string): Promise<number> {
   return page.locator(`[data-testid="share-tile"][data-peer-id="${peerId}"]`).count();
-}
-
-/** The share tile of `peerId` shows decoded frames: videoWidth > 0 and frames keep coming. */
-async function waitForShareFrames(page: import('playwright-core').Page, peerId: string): Promise<void> {
-  const frames = () =>
-    page
-      .locator(`[data-testid="share-tile"][data-peer-id="${peerId}"] video`)
-      .first()
-      .evaluate((v) => {
-        const el = v as HTMLVideoElement;
-        return { w: el.videoWidth, n: el.getVideoPlaybackQuality().totalVideoFrames };
-      })
-      .catch(() => ({ w: 0, n: 0 }));
-  let prev = { w: 0, n: 0 };
-  await waitFor(
-    `share frames from ${peerId}`,
-    async () => {
-      const now = await frames();
-      const ok = now.w > 0 && now.n > prev.n && prev.n > 0;
-      prev = now;
-      return ok;
-    },
-    { timeoutMs: 30_000, intervalMs: 700 },
-  );
 }
