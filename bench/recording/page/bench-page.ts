@@ -2,13 +2,20 @@
  * The page side of the recording benchmark: records an incompressible canvas (noise)
  * at a high bitrate through the app's own RecorderSession into either the OPFS store
  * or the in-memory store, then finalizes (seekable) through the app's own finalizer.
- * Driven from bench/recording/main.ts through `window.recBench`.
+ * Driven from bench/recording/main.ts and bench/recording/latency.ts through
+ * `window.recBench`. Store kinds: `opfs` is what the app does (worker writer with a
+ * sync access handle where available), `opfs-page` the page-side writer alone.
  */
 import { finalizeRecording } from '../../../apps/web/src/recording/finalize';
 import { MemoryRecordingStore } from '../../../apps/web/src/recording/memory-store';
+import { createChunkWorker } from '../../../apps/web/src/recording/create-chunk-worker';
 import { OpfsRecordingStore, type DirHandleLike } from '../../../apps/web/src/recording/opfs-store';
 import { RecorderSession } from '../../../apps/web/src/recording/recorder';
-import type { RecordingStore } from '../../../apps/web/src/recording/types';
+import type { ChunkWriter, RecordingStore } from '../../../apps/web/src/recording/types';
+
+type StoreKind = 'opfs' | 'opfs-page' | 'memory' | 'discard';
+/** Per stored chunk: when MediaRecorder delivered it and when the store acknowledged it (ms). */
+const timings: Array<{ deliveredAt: number; storedAt: number | null; bytes: number }> = [];
 
 const canvas = document.getElementById('src') as HTMLCanvasElement;
 const ctx = canvas.getContext('2d', { alpha: false })!;
@@ -59,11 +66,11 @@ class DiscardStore extends MemoryRecordingStore {
   }
 }
 
-async function openStore(kind: 'opfs' | 'memory' | 'discard'): Promise<RecordingStore> {
+async function openStore(kind: StoreKind): Promise<RecordingStore> {
   if (kind === 'memory') return new MemoryRecordingStore();
   if (kind === 'discard') return new DiscardStore();
   const root = (await navigator.storage.getDirectory()) as unknown as DirHandleLike;
-  const s = new OpfsRecordingStore(root);
+  const s = new OpfsRecordingStore(root, kind === 'opfs' ? { createChunkWorker } : {});
   await s.remove(ID).catch(() => undefined);
   return s;
 }
@@ -74,17 +81,45 @@ const api = {
     startSource(fps);
   },
   /** Draw and record into `kind` at `bitrate` bit/s. */
-  async record(kind: 'opfs' | 'memory' | 'discard', fps: number, bitrate: number): Promise<string> {
+  async record(kind: StoreKind, fps: number, bitrate: number, timesliceMs = 1000): Promise<string> {
     startSource(fps);
     store = await openStore(kind);
     const mimeType = 'video/webm;codecs=vp8';
-    const writer = await store.create({
+    const inner = await store.create({
       id: ID, kind: 'screen', room: 'bench', startedAt: Date.now(), mimeType,
       state: 'recording', bytes: 0, durationMs: null, seekable: false,
     });
-    session = new RecorderSession({ stream: canvas.captureStream(fps), mimeType, writer, videoBitsPerSecond: bitrate });
+    // Time each non-empty chunk from `dataavailable` (this listener runs before the
+    // session's) to the store's acknowledgement; appends come in delivery order.
+    let acked = 0;
+    const writer: ChunkWriter = {
+      get bytes() {
+        return inner.bytes;
+      },
+      get chunks() {
+        return inner.chunks;
+      },
+      append: async (b: Blob) => {
+        const i = acked++;
+        await inner.append(b);
+        if (timings[i]) timings[i].storedAt = performance.now();
+      },
+      ...(inner.close ? { close: () => inner.close!() } : {}),
+    };
+    const createRecorder = (stream: MediaStream, options: MediaRecorderOptions) => {
+      const rec = new MediaRecorder(stream, options);
+      rec.addEventListener('dataavailable', (e) => {
+        if (e.data.size > 0) timings.push({ deliveredAt: performance.now(), storedAt: null, bytes: e.data.size });
+      });
+      return rec;
+    };
+    session = new RecorderSession({ stream: canvas.captureStream(fps), mimeType, writer, videoBitsPerSecond: bitrate, timesliceMs, createRecorder });
     session.start();
     return mimeType;
+  },
+  /** Delivery → stored timings of every chunk so far. */
+  timings(): typeof timings {
+    return timings;
   },
   progress(): { bytes: number; elapsedMs: number } {
     return { bytes: session?.bytes ?? 0, elapsedMs: session?.elapsedMs() ?? 0 };

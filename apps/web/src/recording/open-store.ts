@@ -2,6 +2,7 @@
  * Pick the recording store: OPFS where the browser has it, memory otherwise.
  */
 import { MemoryRecordingStore } from './memory-store.js';
+import { createChunkWorker } from './create-chunk-worker.js';
 import { OpfsRecordingStore, type DirHandleLike } from './opfs-store.js';
 import type { RecordingStore } from './types.js';
 
@@ -21,7 +22,7 @@ export async function openRecordingStore(
   try {
     if (storage?.getDirectory) {
       const root = (await storage.getDirectory()) as unknown as DirHandleLike;
-      const store = new OpfsRecordingStore(root);
+      const store = new OpfsRecordingStore(root, { createChunkWorker });
       await store.list(); // Fail here, not mid-recording, if OPFS is unusable.
       return store;
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeChunkWorker } from '../../test/recording/fake-chunk-worker.js';
 import { FakeDir } from '../../test/recording/fake-opfs.js';
 import { MemoryRecordingStore } from './memory-store.js';
 import { OpfsRecordingStore } from './opfs-store.js';
@@ -17,9 +18,16 @@ const meta = (id: string, startedAt = 1000): RecordingMeta => ({
 });
 const text = async (b: Blob | null) => (b ? new TextDecoder().decode(await b.arrayBuffer()) : null);
 
-// One contract, two stores: the memory fallback must behave like OPFS for the UI.
+const withWorker = (): RecordingStore => {
+  const root = new FakeDir();
+  return new OpfsRecordingStore(root, { createChunkWorker: () => fakeChunkWorker(root) });
+};
+
+// One contract, three stores: the memory fallback and the page-side OPFS writer must
+// behave like the worker writer for the UI.
 describe.each([
-  ['opfs', () => new OpfsRecordingStore(new FakeDir()) as RecordingStore],
+  ['opfs, worker writer', withWorker],
+  ['opfs, page writer', () => new OpfsRecordingStore(new FakeDir()) as RecordingStore],
   ['memory', () => new MemoryRecordingStore() as RecordingStore],
 ])('%s store contract', (_name, make) => {
   it('appends chunks in order and reads them back as one blob', async () => {
@@ -51,6 +59,7 @@ describe.each([
     const store = make();
     const w = await store.create(meta('x'));
     await w.append(new Blob(['data']));
+    await w.close?.(); // as the recorder does before finalizing
     await store.dropChunks('x');
     expect((await store.readChunks('x')).size).toBe(0);
     await store.remove('x');

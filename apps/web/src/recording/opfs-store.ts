@@ -1,11 +1,19 @@
 /**
  * Recordings in the origin private file system (OPFS).
  *
- * Layout: `recordings/<id>/meta.json`, `recordings/<id>/chunk-<n>.bin` (one file per
- * MediaRecorder chunk, or per several when writes fall behind) and, once finalized,
- * `recordings/<id>/final.<ext>`.
+ * Layout: `recordings/<id>/meta.json`, `recordings/<id>/chunk-<n>.bin` and, once
+ * finalized, `recordings/<id>/final.<ext>`. The chunk files, read in name order, are
+ * the recording as MediaRecorder delivered it.
  *
- * Why one file per chunk: in Chromium a `FileSystemWritableFileStream` writes to a
+ * Two chunk writers produce that layout:
+ * - where a dedicated worker can open a `FileSystemSyncAccessHandle` (Chromium,
+ *   Firefox, Safari), every chunk is appended in place to `chunk-00000001.bin` and
+ *   flushed before it is acknowledged (./sync-chunk-writer, ./chunk-file-worker-core):
+ *   one write and one flush per chunk, no swap file, no browser round trip per file;
+ * - otherwise (no worker, no sync handles) the page writes one file per chunk, or per
+ *   several when writes fall behind, as below.
+ *
+ * Why one file per chunk on the page-side path: in Chromium a `FileSystemWritableFileStream` writes to a
  * swap file that replaces the real file only on `close()`. Appending every chunk to
  * one long-lived writable would lose everything on a crash; reopening it with
  * `keepExistingData` copies the whole file each time (quadratic I/O). A small file per
@@ -14,7 +22,18 @@
  * builds a Blob from disk-backed `File`s.
  */
 import { RecordingError } from './errors.js';
+import { openSyncChunkWriter, type ChunkWorkerLike } from './sync-chunk-writer.js';
 import type { ChunkWriter, RecordingMeta, RecordingStore } from './types.js';
+
+/** Options of {@link OpfsRecordingStore}. */
+export interface OpfsRecordingStoreOptions {
+  /**
+   * Starts a worker that appends chunks through a sync access handle (see
+   * ./create-chunk-worker); null or a worker that cannot open one: the page writes.
+   * @default none (page-side writes)
+   */
+  createChunkWorker?: () => ChunkWorkerLike | null;
+}
 
 /** The subset of `FileSystemWritableFileStream` used here. */
 export interface WritableLike {
@@ -95,10 +114,12 @@ async function writeParts(handle: FileHandleLike, parts: ReadonlyArray<Blob | Ar
 export class OpfsRecordingStore implements RecordingStore {
   readonly persistent = true;
   readonly #root: Promise<DirHandleLike>;
+  readonly #options: OpfsRecordingStoreOptions;
 
   /** @param origin - the OPFS root (`await navigator.storage.getDirectory()`), or a fake. */
-  constructor(origin: DirHandleLike) {
+  constructor(origin: DirHandleLike, options: OpfsRecordingStoreOptions = {}) {
     this.#root = origin.getDirectoryHandle(ROOT_DIR, { create: true });
+    this.#options = options;
   }
 
   async #dir(id: string, create = false): Promise<DirHandleLike> {
@@ -113,6 +134,13 @@ export class OpfsRecordingStore implements RecordingStore {
   async create(meta: RecordingMeta): Promise<ChunkWriter> {
     const dir = await this.#dir(meta.id, true);
     await this.#writeMeta(dir, meta);
+    const worker = this.#options.createChunkWorker?.() ?? null;
+    const inPlace = worker ? await openSyncChunkWriter(worker, meta.id, chunkName(1)) : null;
+    return inPlace ?? this.#pageWriter(dir);
+  }
+
+  /** The page-side writer: one `createWritable()` file per chunk or batch of chunks. */
+  #pageWriter(dir: DirHandleLike): ChunkWriter {
     let bytes = 0;
     let chunks = 0;
     let files = 0;

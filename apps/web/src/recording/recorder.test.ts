@@ -48,6 +48,29 @@ async function setup(writerWrap: (w: ChunkWriter) => ChunkWriter = (w) => w) {
 }
 
 describe('RecorderSession', () => {
+  it('closes the writer after the last chunk is stored and before stop() resolves', async () => {
+    const events: string[] = [];
+    const { fake, session } = await setup((w) => ({
+      ...slowWriter(w, 10),
+      get bytes() {
+        return w.bytes;
+      },
+      get chunks() {
+        return w.chunks;
+      },
+      append: async (b) => {
+        await slowWriter(w, 10).append(b);
+        events.push(`stored ${await b.text()}`);
+      },
+      close: async () => void events.push('closed'),
+    }));
+    session.start();
+    fake.chunk('A');
+    await session.stop();
+    events.push('stop resolved');
+    expect(events).toEqual(['stored A', 'stored LAST', 'closed', 'stop resolved']);
+  });
+
   it('records with a 1 s timeslice and stores the final chunk before stop() resolves', async () => {
     const { store, fake, session, states } = await setup((w) => slowWriter(w, 10));
     session.start();

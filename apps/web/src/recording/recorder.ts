@@ -5,7 +5,8 @@
  * - every chunk goes to the {@link ChunkWriter} as it arrives, through one promise
  *   chain, so chunks are stored in order and never pile up in memory;
  * - `stop()` resolves only after the recorder's final `dataavailable`, its `stop`
- *   event, and the write of every chunk (otherwise the last chunk is lost on stop);
+ *   event, the write of every chunk (otherwise the last chunk is lost on stop) and the
+ *   writer's `close()`;
  * - this class never stops the stream's tracks: whoever captured them does.
  */
 import { TypedEmitter } from '../lib/typed-emitter';
@@ -184,6 +185,7 @@ export class RecorderSession extends TypedEmitter<RecorderEvents> {
     // `stop` fires after the final `dataavailable` (MediaRecorder spec, stop()
     // algorithm), so by now every chunk is queued; wait until they are written.
     await this.#writes;
+    await this.#opts.writer.close?.().catch((err) => console.warn('[recording] closing the chunk writer failed', err));
     this.#setState(this.#failure ? 'failed' : 'stopped');
     this.#resolveStopped();
   }

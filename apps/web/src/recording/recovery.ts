@@ -30,6 +30,16 @@ export type RecoveryAction =
 export const lockName = (id: string): string => `meshmeet-recording:${id}`;
 
 /**
+ * The Web Lock a worker writing a recording's chunk file holds while the file is open.
+ * A page going away releases its own lock before its worker is gone; until this one is
+ * free too, the worker may still be writing.
+ */
+export const writerLockName = (id: string): string => `meshmeet-recording-writer:${id}`;
+
+const isHeld = (heldLocks: ReadonlySet<string>, id: string): boolean =>
+  heldLocks.has(lockName(id)) || heldLocks.has(writerLockName(id));
+
+/**
  * Decide what to do with one stored recording.
  *
  * @param meta - its metadata.
@@ -38,7 +48,7 @@ export const lockName = (id: string): string => `meshmeet-recording:${id}`;
  */
 export function recoveryAction(meta: RecordingMeta, heldLocks: ReadonlySet<string>, playable: boolean): RecoveryAction {
   if (meta.state === 'done' || meta.state === 'failed') return 'none';
-  if (heldLocks.has(lockName(meta.id))) return 'active';
+  if (isHeld(heldLocks, meta.id)) return 'active';
   return playable ? 'offer' : 'unusable';
 }
 
@@ -61,8 +71,10 @@ export async function heldLockNames(locks: LocksLike | undefined): Promise<Set<s
 
 /**
  * Hold the lock of recording `id` until the returned release function is called.
- * Resolves once the lock is held. Without Web Locks it is a no-op (then a second tab
- * could offer to recover a recording that is still running: documented limitation).
+ * Resolves once the lock is held and no worker writer of that recording is left (a
+ * dead page's worker may outlive its lock for a moment). Without Web Locks it is a
+ * no-op (then a second tab could offer to recover a recording that is still running:
+ * documented limitation).
  */
 export async function holdRecordingLock(locks: LocksLike | undefined, id: string): Promise<() => void> {
   if (!locks) return () => undefined;
@@ -74,6 +86,7 @@ export async function holdRecordingLock(locks: LocksLike | undefined, id: string
       return released;
     });
   });
+  await locks.request(writerLockName(id), async () => undefined);
   return release;
 }
 
@@ -85,6 +98,7 @@ export async function holdRecordingLock(locks: LocksLike | undefined, id: string
 export async function whenRecordingUnlocked(locks: LocksLike | undefined, id: string): Promise<void> {
   if (!locks) return;
   await locks.request(lockName(id), async () => undefined);
+  await locks.request(writerLockName(id), async () => undefined);
 }
 
 /** An interrupted recording found at startup. */
@@ -121,7 +135,7 @@ export async function scanForRecovery(
   const out: RecoveryScan = { interrupted: [], locked: [] };
   for (const meta of await store.list()) {
     if (ownIds.has(meta.id) || meta.state === 'done' || meta.state === 'failed') continue;
-    if (held.has(lockName(meta.id))) {
+    if (isHeld(held, meta.id)) {
       out.locked.push(meta.id);
       continue;
     }

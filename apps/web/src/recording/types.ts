@@ -45,6 +45,11 @@ export interface ChunkWriter {
   readonly bytes: number;
   /** Chunks appended so far. */
   readonly chunks: number;
+  /**
+   * Release the storage once the last `append` settled (a worker writer holds its file
+   * open while recording). Reading the recording back waits for this.
+   */
+  close?(): Promise<void>;
 }
 
 /**
