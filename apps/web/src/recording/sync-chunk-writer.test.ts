@@ -39,7 +39,7 @@ describe('worker chunk writer (sync access handle)', () => {
     expect(seenAtAck).toEqual([0, 1, 2].map((chunk) => ({ chunk, complete: true, unflushed: 0 })));
     expect(chunkFiles(dir)).toEqual(['chunk-00000001.bin']);
     expect(dir.entries.has('chunk-00000001.bin.crswap')).toBe(false);
-    // The chunks crossed as transferred buffers, not as Blobs (see the module comment).
+    // The chunks crossed as buffers read in the page, not as Blobs (see the module comment).
     expect(worker.sent.filter((m) => m.type === 'write').every((m) => m.type === 'write' && m.data instanceof ArrayBuffer)).toBe(true);
     await w.close?.();
     expect(file.syncOpen).toBe(false);

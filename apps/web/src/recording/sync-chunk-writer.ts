@@ -1,15 +1,16 @@
 /**
  * The page half of the worker chunk writer (the worker half, and why it exists, is in
- * ./chunk-file-worker-core): each chunk is read into an ArrayBuffer here and transferred
- * (not copied) to the worker, which appends it to the recording's file and answers
- * once it is flushed.
+ * ./chunk-file-worker-core): each chunk is read into an ArrayBuffer here and posted to
+ * the worker, which appends it to the recording's file and answers once it is flushed.
  *
- * Why the page reads the Blob rather than posting it: Chromium keeps a MediaRecorder
- * Blob's bytes alive until the page's garbage collector drops the Blob object. Reading
- * it allocates an ArrayBuffer of the chunk's size in the page, which V8 counts as
- * external memory and collects for, so the page's Blobs are released as the recording
- * goes (see bench/recording). Posting the Blob would allocate nothing here and leave
- * them all waiting for a collection.
+ * Why the page reads the Blob, and posts a copy rather than transferring the buffer:
+ * Chromium keeps a MediaRecorder Blob's bytes alive until the page's garbage collector
+ * drops the Blob object. Reading it leaves an ArrayBuffer of the chunk's size as garbage
+ * in the page, which V8 counts as external memory and collects for, so the page's Blobs
+ * are released as the recording goes (the page-side writer relies on the same effect,
+ * see ./opfs-store and bench/recording). Posting the Blob would allocate nothing here,
+ * and a transferred (detached) buffer may no longer count, leaving the Blobs waiting
+ * for a collection. The copy is one memcpy of ~300 KB per second at 2.5 Mbit/s.
  *
  * Invariants: chunks reach the worker in `append` order (reads are chained); `append`
  * resolves only when the worker has written and flushed that chunk; `close()` resolves
@@ -109,7 +110,7 @@ export async function openSyncChunkWriter(worker: ChunkWorkerLike, id: string, f
         pending.set(n, { size: chunk.size, done, failed });
         read.then(
           (data) => {
-            if (pending.has(n)) worker.postMessage({ type: 'write', seq: n, data }, [data]);
+            if (pending.has(n)) worker.postMessage({ type: 'write', seq: n, data });
           },
           (err: unknown) => {
             pending.delete(n);
