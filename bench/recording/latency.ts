@@ -77,10 +77,10 @@ async function main(): Promise<void> {
         await page.evaluate(([v, br, ts]) => (window as any).recBench.record(v, 30, br, ts), [variant, BITRATE, TIMESLICE] as const);
         await new Promise((r) => setTimeout(r, SECONDS * 1000));
         await page.evaluate(() => (window as any).recBench.stop());
-        const t = (await page.evaluate(() => (window as any).recBench.timings())) as Timing[];
+        const { writer, chunks: t } = (await page.evaluate(() => (window as any).recBench.timings())) as { writer: string; chunks: Timing[] };
         await page.evaluate(() => (window as any).recBench.cleanup());
         const lat = t.filter((c) => c.storedAt !== null).map((c) => c.storedAt! - c.deliveredAt);
-        const label = `${variant}${withHog ? ' + stress-ng --cpu 2' : ''}`;
+        const label = `${variant} (${writer} writer)${withHog ? ' + stress-ng --cpu 2' : ''}`;
         log(`${label}: ${lat.length}/${t.length} chunks, load ${load}, latencies ${lat.map((x) => x.toFixed(0)).join(' ')}`);
         const row = (metric: string, value: number) => rows.push({ variant: label, metric, value, unit: 'ms' });
         row('delivered → stored p50', pct(lat, 50));

@@ -16,6 +16,7 @@ import type { ChunkWriter, RecordingStore } from '../../../apps/web/src/recordin
 type StoreKind = 'opfs' | 'opfs-page' | 'memory' | 'discard';
 /** Per stored chunk: when MediaRecorder delivered it and when the store acknowledged it (ms). */
 const timings: Array<{ deliveredAt: number; storedAt: number | null; bytes: number }> = [];
+let writerKind: 'worker' | 'page' = 'page';
 
 const canvas = document.getElementById('src') as HTMLCanvasElement;
 const ctx = canvas.getContext('2d', { alpha: false })!;
@@ -91,6 +92,7 @@ const api = {
     });
     // Time each non-empty chunk from `dataavailable` (this listener runs before the
     // session's) to the store's acknowledgement; appends come in delivery order.
+    writerKind = inner.close ? 'worker' : 'page';
     let acked = 0;
     const writer: ChunkWriter = {
       get bytes() {
@@ -117,9 +119,9 @@ const api = {
     session.start();
     return mimeType;
   },
-  /** Delivery → stored timings of every chunk so far. */
-  timings(): typeof timings {
-    return timings;
+  /** Delivery → stored timings of every chunk so far, and which writer stored them. */
+  timings(): { writer: 'worker' | 'page'; chunks: typeof timings } {
+    return { writer: writerKind, chunks: timings };
   },
   progress(): { bytes: number; elapsedMs: number } {
     return { bytes: session?.bytes ?? 0, elapsedMs: session?.elapsedMs() ?? 0 };

@@ -95,6 +95,14 @@ export function serveChunkFile(port: ReplyPort, getRoot: () => Promise<WorkerDir
       if (typeof fileHandle.createSyncAccessHandle !== 'function') throw new Error('createSyncAccessHandle is not available');
       handle = await fileHandle.createSyncAccessHandle();
       end = handle.getSize();
+      // Early implementations (Chromium < 108) returned promises from these methods:
+      // writes could not be confirmed synchronously, so use the page-side writer there.
+      if (typeof end !== 'number') {
+        const stale = handle;
+        handle = null;
+        await Promise.resolve(stale.close()).catch(() => undefined);
+        throw new Error('this sync access handle is asynchronous');
+      }
       port.postMessage({ type: 'opened' });
     } catch (err) {
       releaseLock();
