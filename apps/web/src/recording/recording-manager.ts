@@ -227,6 +227,7 @@ export class RecordingManager extends TypedEmitter<RecordingManagerEvents> {
       session.start();
     } catch (err) {
       release();
+      await writer.close?.().catch(() => undefined); // a worker writer holds the chunk file open
       await this.store.remove(id).catch(() => undefined);
       throw err;
     }
