@@ -10,7 +10,8 @@
  * `opfs-page` (the page-side `createWritable()` writer). With `--hog`, each variant runs
  * again with `stress-ng --cpu 2` beside it (both cores busy), started and stopped here.
  *
- * Run: `node --import tsx bench/recording/latency.ts [--seconds 20] [--timeslice 1000] [--hog]`
+ * Run: `node --import tsx bench/recording/latency.ts [--seconds 20] [--timeslice 1000] [--hog] [--quick]`
+ * or `npm run bench -- --only recording-latency`
  * (inside `unshare -n`, under the browser lock). Writes bench/results/recording-latency.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,9 +32,11 @@ const { values: args } = parseArgs({
     mbps: { type: 'string', default: '2.5' },
     hog: { type: 'boolean', default: false },
     variants: { type: 'string', default: 'opfs-page,opfs' },
+    // `npm run bench -- --quick` passes this: a shorter recording per variant.
+    quick: { type: 'boolean', default: false },
   },
 });
-const SECONDS = Number(args.seconds);
+const SECONDS = args.quick ? Math.min(8, Number(args.seconds)) : Number(args.seconds);
 const TIMESLICE = Number(args.timeslice);
 const BITRATE = Number(args.mbps) * 1e6;
 const VARIANTS = args.variants!.split(',');
