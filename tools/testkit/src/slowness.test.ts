@@ -10,9 +10,21 @@ afterEach(() => {
   for (const hog of hogs.splice(0)) hog.kill('SIGKILL');
 });
 
+/** Starts a busy loop pinned to CPU 0; resolves once the loop is about to spin (node's own start-up is over). */
+function startHog(): Promise<void> {
+  const hog = spawn('taskset', ['-c', '0', process.execPath, '-e', "process.stdout.write('spinning\\n'); for(;;){}"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  hogs.push(hog);
+  return new Promise((resolve, reject) => {
+    hog.stdout!.once('data', () => resolve());
+    hog.once('error', reject);
+  });
+}
+
 /**
  * Loads the module in a fresh node pinned to CPU 0, then (once it is ready, so start-up is
- * not timed) starts `hogCount` busy loops on the same CPU and runs one calibration there.
+ * not timed) starts `hogCount` busy loops on the same CPU and, once every one of them is
+ * spinning, runs one calibration there. (Measuring while the hogs were still starting
+ * let a busy run see only part of the competition.)
  */
 function calibrateOnCpu0(hogCount: number): Promise<number> {
   const code = `import('${SLOWNESS_MODULE}').then((m) => {
@@ -25,8 +37,7 @@ function calibrateOnCpu0(hogCount: number): Promise<number> {
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       if (out === 'ready\n') {
-        for (let i = 0; i < hogCount; i++) hogs.push(spawn('taskset', ['-c', '0', process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
-        child.stdin.write('go\n');
+        Promise.all(Array.from({ length: hogCount }, startHog)).then(() => child.stdin.write('go\n'), reject);
       }
     });
     child.once('error', reject);
