@@ -15,6 +15,11 @@ export interface Managed {
   output(): string;
   /** Stops it (SIGTERM, then SIGKILL after `graceMs`); resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * SIGKILL at once, as a crash or a pulled plug would: the process gets no signal it can
+   * handle, so it cannot say goodbye to anyone. Resolves when it has exited.
+   */
+  kill(): Promise<void>;
 }
 
 /** Options of {@link startProcess}. */
@@ -87,6 +92,10 @@ export function startProcess(cmd: string, args: string[], opts: StartOptions = {
         clearTimeout(timer);
       }
       killGroup('SIGKILL'); // grandchildren that ignored SIGTERM
+    },
+    async kill() {
+      killGroup('SIGKILL');
+      await exited;
     },
   };
 }

@@ -78,7 +78,9 @@ async function service(
       return proc;
     },
     async kill() {
-      await proc.stop(0);
+      // Not stop(0): that sends SIGTERM first, and the node's graceful shutdown would
+      // close every socket and start each member's grace window before the SIGKILL lands.
+      await proc.kill();
     },
     async restart() {
       await proc.stop();
