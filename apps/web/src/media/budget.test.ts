@@ -62,8 +62,29 @@ describe('decideBudget', () => {
     );
     expect(camera(d, 0).reason).toBe('room');
     expect(camera(d, 1).reason).toBe('uplink');
-    expect(camera(d, 1).maxBitrate / 1000).toBeLessThanOrEqual(400 * 0.85 - AUDIO_RESERVE_KBPS);
-    expect(camera(d, 1).maxBitrate).toBeLessThan(camera(d, 0).maxBitrate);
+    // The slow link's picture fits its estimate; its cap reaches no further than the next step.
+    const slow = camera(d, 1);
+    const step = CAMERA_LADDER.findIndex((t) => t.height === slow.height && t.fps === slow.maxFramerate);
+    expect(CAMERA_LADDER[step]!.kbps).toBeLessThanOrEqual(400 * 0.85 - AUDIO_RESERVE_KBPS);
+    expect(slow.maxBitrate / 1000).toBeLessThanOrEqual(CAMERA_LADDER[step - 1]!.kbps);
+    expect(slow.maxBitrate).toBeLessThan(camera(d, 0).maxBitrate);
+  });
+
+  it('lets a link whose estimate started low climb to what the link carries', () => {
+    // A sender's estimate grows only with what it sends: Chromium's bandwidth estimate stays
+    // within about 1.5 times the acknowledged rate (+10 kbit/s), and never above the link.
+    const capacity = 1000;
+    let estimate = 200;
+    let d = decideBudget(input({ links: links(1, { availableKbps: estimate }) }));
+    for (let i = 1; i <= 20; i++) {
+      const sent = Math.min(camera(d).maxBitrate / 1000, estimate) + 35;
+      estimate = Math.min(capacity, 1.5 * sent + 10);
+      d = decideBudget(input({ now: i * 2000, links: links(1, { availableKbps: estimate }) }), d.state);
+    }
+    // 1,000 kbit/s carries 360p20 (450) with audio and margin; a cap at the chosen step's
+    // own bitrate kept this link at 120p for good.
+    expect(camera(d).height).toBeGreaterThanOrEqual(360);
+    expect(camera(d).maxBitrate / 1000).toBeLessThanOrEqual(capacity);
   });
 
   it('sends less on a lossy or queueing link than on a clean one with the same estimate', () => {

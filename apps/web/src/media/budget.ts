@@ -323,6 +323,8 @@ export function decideBudget(input: BudgetInput, prev: BudgetState = initialBudg
       link,
       cameraKbps,
       kbpsReason,
+      // What the room's share alone would let the camera send, the link's estimate aside.
+      roomCameraKbps: input.sharing ? roomKbps * (1 - SHARE_PART) : roomKbps,
       pixelBudget,
       cpuLevel: cpu.cpuLevel,
       prevTier: prev.tiers[link.peerId],
@@ -340,6 +342,8 @@ interface CameraChoice {
   link: LinkInput;
   cameraKbps: number;
   kbpsReason: BudgetReason;
+  /** The camera's kbit/s by the room's share alone (no measurement): the most headroom may reach. */
+  roomCameraKbps: number;
   pixelBudget: number;
   cpuLevel: number;
   prevTier: number | undefined;
@@ -389,7 +393,7 @@ function chooseCamera(c: CameraChoice): { decision: StreamDecision; tier: number
   return {
     decision: {
       active: true,
-      maxBitrate: tier.kbps * 1000,
+      maxBitrate: Math.round(ceilingKbps(tier, index, reason, c.roomCameraKbps) * 1000),
       scaleResolutionDownBy: Math.max(1, input.capture.height / height),
       maxFramerate: fps,
       priority: input.speaking ? 'medium' : 'low',
@@ -398,4 +402,18 @@ function chooseCamera(c: CameraChoice): { decision: StreamDecision; tier: number
     },
     tier: index,
   };
+}
+
+/**
+ * The bitrate cap of a chosen step. When the link's own estimate chose the step, the cap
+ * reaches up to the next step's bitrate (within the room's share): a sender's bandwidth
+ * estimate only grows with what it actually sends (Chromium keeps it near 1.5 times the
+ * acknowledged rate), so a cap at the chosen step's bitrate would hold the link on that
+ * step for good, and links that had one bad moment would never see a larger picture again.
+ * The encoder still follows the estimate below the cap, so the headroom never pushes more
+ * into a link than it measured it can carry.
+ */
+function ceilingKbps(tier: Tier, index: number, reason: BudgetReason, roomCameraKbps: number): number {
+  if (reason !== 'uplink' || index === 0) return tier.kbps;
+  return Math.max(tier.kbps, Math.min(CAMERA_LADDER[index - 1]!.kbps, roomCameraKbps));
 }
