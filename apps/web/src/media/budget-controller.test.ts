@@ -32,15 +32,15 @@ function fakePc(senders: FakeSender[], stats: () => Stats[]): RTCPeerConnection 
   } as unknown as RTCPeerConnection;
 }
 
-function linkStats(availableKbps: number, micLevel = 0): Stats[] {
+function linkStats(availableKbps: number, micLevel = 0, rttMs = 20): Stats[] {
   return [
     { id: 'T', type: 'transport', selectedCandidatePairId: 'CP' },
-    { id: 'CP', type: 'candidate-pair', availableOutgoingBitrate: availableKbps * 1000, currentRoundTripTime: 0.02 },
+    { id: 'CP', type: 'candidate-pair', availableOutgoingBitrate: availableKbps * 1000, currentRoundTripTime: rttMs / 1000 },
     { id: 'MA', type: 'media-source', kind: 'audio', trackIdentifier: 'mic', audioLevel: micLevel },
   ];
 }
 
-function setup(opts: { enabled?: boolean; peers?: number; available?: number } = {}) {
+function setup(opts: { enabled?: boolean; peers?: number; available?: number; rttMs?: number } = {}) {
   const camera = track('cam', 'video');
   const microphone = track('mic', 'audio');
   const local: LocalSendMedia = { camera, microphone, share: null };
@@ -50,7 +50,7 @@ function setup(opts: { enabled?: boolean; peers?: number; available?: number } =
   for (let i = 0; i < (opts.peers ?? 1); i++) {
     const s = { cam: new FakeSender(camera), mic: new FakeSender(microphone) };
     senders.set(`p${i}`, s);
-    pcs.set(`p${i}`, fakePc([s.mic, s.cam], () => linkStats(opts.available ?? 5000)));
+    pcs.set(`p${i}`, fakePc([s.mic, s.cam], () => linkStats(opts.available ?? 5000, 0, opts.rttMs)));
   }
   let t = 0;
   const controller = new BudgetController({
@@ -102,7 +102,8 @@ describe('BudgetController', () => {
   });
 
   it('pauses on a link too slow for video and says "uplink" to that receiver', async () => {
-    const { controller, senders, sent } = setup({ available: 80 });
+    // Too slow: the estimate is below the cheapest step and a queue has built up.
+    const { controller, senders, sent } = setup({ available: 80, rttMs: 900 });
     await controller.tick();
     expect(senders.get('p0')!.cam.encoding.active).toBe(false);
     expect(sent).toEqual([{ to: 'p0', data: { sending: { active: false, height: 0, reason: 'uplink' } } }]);

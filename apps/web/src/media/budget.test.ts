@@ -96,11 +96,26 @@ describe('decideBudget', () => {
   });
 
   it('pauses video (audio keeps its reserve) when a link cannot carry the cheapest step', () => {
-    const d = decideBudget(input({ links: links(1, { availableKbps: 100 }) }));
+    // The estimate is below the cheapest step and the link loses packets.
+    const d = decideBudget(input({ links: links(1, { availableKbps: 100, loss: 0.08 }) }));
     expect(camera(d)).toMatchObject({ active: false, reason: 'uplink', height: 0 });
+    // ... or a queue builds up on it.
+    expect(camera(decideBudget(input({ links: links(1, { availableKbps: 100, rttMs: 900 }) })))).toMatchObject({ active: false, reason: 'uplink' });
     const floor = CAMERA_LADDER.at(-1)!.kbps;
     const justEnough = (floor + AUDIO_RESERVE_KBPS) / 0.85 + 1;
     expect(camera(decideBudget(input({ links: links(1, { availableKbps: justEnough }) }))).active).toBe(true);
+  });
+
+  it('keeps the cheapest step on a link whose estimate is low but that carries it without loss or a queue', () => {
+    // An estimate dips on a busy CPU, and once video stops it has nothing to grow on: a
+    // pause for the estimate alone would leave a healthy link without video.
+    const dipped = links(5, { availableKbps: 60, loss: 0, rttMs: 30 });
+    let d = decideBudget(input({ links: dipped }));
+    for (let t = 1; t <= 10; t++) d = decideBudget(input({ now: t * 2000, links: dipped }), d.state);
+    for (let i = 0; i < 5; i++) {
+      // Capped with the usual headroom of an estimate-chosen step, so the estimate can grow.
+      expect(camera(d, i)).toMatchObject({ active: true, reason: 'uplink', height: CAMERA_LADDER.at(-1)!.height, maxBitrate: CAMERA_LADDER.at(-2)!.kbps * 1000 });
+    }
   });
 
   it('steps down on CPU pressure at most every few seconds and back up only after a quiet spell', () => {
@@ -216,15 +231,24 @@ describe('decideBudget', () => {
   });
 
   it('after a pause for the uplink, probes with the cheapest step so the estimate can grow again', () => {
-    const slow = links(1, { availableKbps: 100 });
+    const slow = links(1, { availableKbps: 100, loss: 0.1 });
     let d = decideBudget(input({ now: 0, links: slow }));
     expect(camera(d)).toMatchObject({ active: false, reason: 'uplink' });
     d = decideBudget(input({ now: UPLINK_PROBE_MS - 1, links: slow }), d.state);
     expect(camera(d).active).toBe(false);
     d = decideBudget(input({ now: UPLINK_PROBE_MS, links: slow }), d.state);
     expect(camera(d)).toMatchObject({ active: true, height: CAMERA_LADDER.at(-1)!.height, reason: 'uplink' });
-    // Still too slow: the pause starts again.
+    // Still losing packets: the pause starts again.
     d = decideBudget(input({ now: UPLINK_PROBE_MS + 2000, links: slow }), d.state);
     expect(camera(d).active).toBe(false);
+    // The next probe meets a link that carries it (its estimate still low, as it must be
+    // after a pause): the probe goes on, decision after decision.
+    const recovered = links(1, { availableKbps: 100, loss: 0, rttMs: 40 });
+    d = decideBudget(input({ now: 2 * UPLINK_PROBE_MS + 2000, links: slow }), d.state);
+    expect(camera(d).active).toBe(true);
+    for (let t = 1; t <= 5; t++) {
+      d = decideBudget(input({ now: 2 * UPLINK_PROBE_MS + 2000 + t * 2000, links: recovered }), d.state);
+      expect(camera(d).active).toBe(true);
+    }
   });
 });

@@ -15,8 +15,9 @@
  * 3. the active speaker's camera — a speaking sender may claim a larger part of the room's
  *    uplink than the others (who send less while someone else speaks);
  * 4. everyone else's camera.
- * Below the cheapest video step the camera is paused (`active: false`) with a reason the
- * receiver's tile shows, instead of sending video that freezes.
+ * Below the cheapest video step, on a link that shows it is failing (loss, or a queue
+ * building up), the camera is paused (`active: false`) with a reason the receiver's tile
+ * shows, instead of sending video that freezes.
  */
 
 /** Why a stream is sent below the top quality (or paused). Shown to both sides. */
@@ -95,8 +96,9 @@ export const DATA_SAVER_TIER: Tier = { height: 180, fps: 15, kbps: 170 };
 export const LOSS_THRESHOLD = 0.05;
 /**
  * A camera paused for a link's measured capacity sends the cheapest step again after this
- * long, for one decision: with no video on the link the sender's bandwidth estimate has
- * nothing to grow on, so a pause would otherwise last for good once the link recovered.
+ * long: with no video on the link the sender's bandwidth estimate has nothing to grow on,
+ * so a pause would otherwise last for good once the link recovered. The probe goes on for
+ * as long as the link carries it without loss or a queue.
  */
 export const UPLINK_PROBE_MS = 8_000;
 /** RTT above this (ms) is taken as a queue building up on the uplink. */
@@ -232,6 +234,11 @@ function measuredVideoKbps(m: LinkMeasurement): number | null {
   if (m.loss !== null && m.loss > LOSS_THRESHOLD) kbps *= 1 - Math.min(0.5, m.loss * 2);
   if (m.rttMs !== null && m.rttMs > RTT_THRESHOLD_MS) kbps *= 0.8;
   return Math.max(0, kbps - AUDIO_RESERVE_KBPS);
+}
+
+/** Whether a link shows that it cannot carry what it is given: loss, or a queue (RTT). */
+function isFailing(m: LinkMeasurement): boolean {
+  return (m.loss !== null && m.loss > LOSS_THRESHOLD) || (m.rttMs !== null && m.rttMs > RTT_THRESHOLD_MS);
 }
 
 const paused = (reason: BudgetReason): StreamDecision => ({
@@ -378,11 +385,17 @@ function chooseCamera(c: CameraChoice): { decision: StreamDecision; tier: number
     // The reason reported is the limit that stopped the step just above the chosen one.
     reason = failed.reason;
   }
-  // Only the bitrate limit can fail the cheapest step: below it the camera pauses.
+  // Only the bitrate limit can fail the cheapest step. A low estimate alone is no reason to
+  // pause: an estimate only grows with what is sent (audio alone keeps it near audio's
+  // rate), and a busy CPU delays packets enough to make it dip on a link that carries
+  // everything. So the camera pauses only on a link that shows it is failing (loss, or a
+  // queue), and otherwise keeps the cheapest step, its encoder following the estimate down.
   if (index < 0) {
     const now = c.input.now;
-    if (c.pausedAt === undefined || now - c.pausedAt < UPLINK_PROBE_MS) return { decision: paused(reason), tier: null, pausedAt: c.pausedAt ?? now };
-    // Paused long enough: probe with the cheapest step (the pause starts again after it).
+    const probing = c.pausedAt !== undefined && now - c.pausedAt >= UPLINK_PROBE_MS;
+    if (isFailing(link.measured) && !probing) return { decision: paused(reason), tier: null, pausedAt: c.pausedAt ?? now };
+    // Paused long enough (a probe), or an estimate the link contradicts: the cheapest step.
+    // A probe that meets loss or a queue pauses again at the next decision.
     index = CAMERA_LADDER.length - 1;
   }
   // Upgrades go one step at a time (no oscillation after a short dip); downgrades at once.
