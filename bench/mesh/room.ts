@@ -18,14 +18,29 @@ export interface RoomMember {
   pid: number | null;
 }
 
-/** Launches one browser and tells which process it is (the new Chromium whose parent is not Chromium). */
+/**
+ * Launches one browser and tells which process it is: the new Chromium whose parent is
+ * not Chromium and that is a browser process. Its crash handlers are new too, and they
+ * detach (their parent becomes init), so "parent is not Chromium" alone can pick one of
+ * them, an idle process, and report the participant's CPU as ~1 %.
+ */
 export async function launchTracked(launch: () => Promise<Browser>): Promise<{ browser: Browser; pid: number | null }> {
   const before = new Set(descendants(process.pid));
   const browser = await launch();
   const fresh = descendants(process.pid).filter((p) => !before.has(p));
   const freshSet = new Set(fresh);
-  const main = fresh.find((p) => !freshSet.has(parentOf(p) ?? -1)) ?? null;
+  const main = fresh.find((p) => !freshSet.has(parentOf(p) ?? -1) && isBrowserProcess(p)) ?? null;
   return { browser, pid: main };
+}
+
+/** A Chromium main process: no `--type=` switch, and not the crash handler binary. */
+function isBrowserProcess(pid: number): boolean {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return !/crashpad/.test(args[0] ?? '') && !args.some((a) => a.startsWith('--type='));
+  } catch {
+    return false;
+  }
 }
 
 function parentOf(pid: number): number | null {
