@@ -8,6 +8,13 @@ import type { Page } from 'playwright-core';
 
 /** What one connection showed at one instant. */
 export interface PeerSample {
+  /**
+   * When these counters were read (`Date.now()` clock): the getStats report's own
+   * timestamp. One tick reads every connection in turn, and on a starved page one
+   * `getStats()` can take seconds, so the tick's end time `Sample.t` may be far from the
+   * moment another connection's counters were taken.
+   */
+  at?: number;
   state: RTCPeerConnectionState;
   framesDecoded: number;
   audioPackets: number;
@@ -40,20 +47,27 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
       try {
         const peers: Record<string, unknown> = {};
         for (const [id, pc] of w.__meshmeet?.peerConnections() ?? []) {
+          const asked = Date.now();
           const report = await pc.getStats();
+          let at = 0;
           let framesDecoded = 0;
           let audioPackets = 0;
           let pairId = '';
           const byId = new Map<string, Record<string, unknown>>();
           report.forEach((s: Record<string, unknown>) => {
             byId.set(s.id as string, s);
+            at = Math.max(at, Number(s.timestamp ?? 0));
             if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += Number(s.framesDecoded ?? 0);
             if (s.type === 'inbound-rtp' && s.kind === 'audio') audioPackets += Number(s.packetsReceived ?? 0);
             if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId as string;
           });
           const p = byId.get(pairId);
           const type = (cid: unknown) => String(byId.get(cid as string)?.candidateType ?? '?');
+          // Report timestamps are epoch milliseconds in Chromium and relative to
+          // timeOrigin in Firefox; either way they must fall within this call.
+          if (at < 1e12) at += performance.timeOrigin;
           peers[id] = {
+            at: at >= asked - 1000 && at <= Date.now() + 1000 ? at : Date.now(),
             state: pc.connectionState,
             framesDecoded,
             audioPackets,
@@ -110,21 +124,24 @@ export function longestStall(
   let prev: { t: number; v: number } | undefined;
   let prevT: number | undefined;
   for (const s of within) {
-    if (prevT !== undefined) maxSpacingMs = Math.max(maxSpacingMs, s.t - prevT);
-    prevT = s.t;
-    const v = s.peers[peerId]?.[field];
-    lastGrowth ??= s.t;
+    const peer = s.peers[peerId];
+    // The time this peer's counters were read (older monitors recorded only the tick's).
+    const t = peer?.at ?? s.t;
+    if (prevT !== undefined) maxSpacingMs = Math.max(maxSpacingMs, t - prevT);
+    prevT = t;
+    const v = peer?.[field];
+    lastGrowth ??= t;
     if (v !== undefined && prev !== undefined && v > prev.v) {
-      const dt = s.t - prev.t;
+      const dt = t - prev.t;
       const media = (v - prev.v) / Math.max(dt / 1000, 1) >= MIN_RATE_PER_S[field];
       // Grown at a media-like rate: frames came throughout; count at most one second of it.
-      stallMs = Math.max(stallMs, media ? Math.min(s.t - lastGrowth, dt, 1000) : s.t - lastGrowth);
+      stallMs = Math.max(stallMs, media ? Math.min(t - lastGrowth, dt, 1000) : t - lastGrowth);
       growth += v - prev.v;
-      lastGrowth = s.t;
+      lastGrowth = t;
     } else {
-      stallMs = Math.max(stallMs, s.t - lastGrowth);
+      stallMs = Math.max(stallMs, t - lastGrowth);
     }
-    if (v !== undefined) prev = { t: s.t, v };
+    if (v !== undefined) prev = { t, v };
   }
   return { stallMs, samples: within.length, growth, maxSpacingMs };
 }
