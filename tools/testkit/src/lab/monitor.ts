@@ -143,5 +143,5 @@ export function longestStall(
     }
     if (v !== undefined) prev = { t, v };
   }
-  return { stallMs, samples: within.length, growth, maxSpacingMs };
+  return { stallMs: Math.round(stallMs), samples: within.length, growth, maxSpacingMs: Math.round(maxSpacingMs) };
 }

@@ -8,8 +8,7 @@
  *   all its links together (with UDP/IP headers) stays under 1 Mbit/s, and no camera
  *   encoder ends up starved of bandwidth with nothing decoded at the other end.
  * Per-link figures (sent kbit/s, decode fps, audio gaps and concealment) are printed as
- * test diagnostics. Not in `npm test` yet (a `.journey.ts`): not seen passing on this
- * machine; e2e/README.md says what stopped it.
+ * test diagnostics.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { LabCall, longestStall, readMonitor, startMonitor, type LabPerson } from '@meshmeet/testkit/lab';
 import { joinRoom, selfId } from './support/call.js';
 import { uniqueRoom } from './support/fixture.js';
-import { waitFor } from '@meshmeet/testkit';
+import { scaled, waitFor } from '@meshmeet/testkit';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -33,7 +32,7 @@ const HEADER_BYTES = 28;
 const started = Date.now();
 const stage = (what: string) => process.stderr.write(`lab-bandwidth +${((Date.now() - started) / 1000).toFixed(1)}s ${what}\n`);
 
-describe('lab: four people at 1 Mbit/s uplink', { timeout: 180_000 }, () => {
+describe('lab: four people at 1 Mbit/s uplink', { timeout: scaled(180_000) }, () => {
   let call: LabCall;
   let trace: { stop(): void } | undefined;
   before(async () => {
