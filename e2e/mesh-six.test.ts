@@ -74,7 +74,7 @@ async function waitForAllDecoding(page: Page, ids: string[], timeoutMs: number):
 const started = Date.now();
 const progress = (what: string) => process.stderr.write(`[mesh-six +${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
 
-describe('a room of six, one Chromium each', { timeout: scaled(180_000) }, () => {
+describe('a room of six', { timeout: scaled(180_000) }, () => {
   let fx: Fixture;
   before(async () => {
     fx = await createFixture();
