@@ -41,6 +41,10 @@ async function sending(page: Page, peerIds: string[]) {
   }, peerIds);
 }
 
+/** One link's camera as the sender sees it: budget decision / encoded height. */
+const linkWords = (l: { active: boolean | null; reason: string | null; height: number | null; encodedHeight: number }) =>
+  `${l.active === false ? `paused (${l.reason})` : l.height}/${l.encodedHeight}`;
+
 /** Waits until `page` decodes new frames from every one of `ids` between two reads ≥ 1 s apart. */
 async function waitForAllDecoding(page: Page, ids: string[], timeoutMs: number): Promise<number[]> {
   let first: number[] | null = null;
@@ -99,7 +103,11 @@ describe('a room of six', { timeout: scaled(180_000) }, () => {
     progress('every page shows five remote tiles');
     const others = (i: number) => ids.filter((_, j) => j !== i);
     for (const [i, page] of pages.entries()) {
-      const rates = await waitForAllDecoding(page, others(i), 40_000);
+      const rates = await waitForAllDecoding(page, others(i), 40_000).catch(async (err: Error) => {
+        // Say what each sender is doing on its link to this page: paused, and why, or sending.
+        const toPage = await Promise.all(pages.map(async (p, j) => (j === i ? '' : `P${j} ${linkWords((await sending(p, [ids[i]!])).links[0]!)}`)));
+        throw new Error(`${err.message}; the others' cameras to P${i} (budget/encoded): ${toPage.filter(Boolean).join(', ')}`);
+      });
       progress(`P${i} decodes ${rates.join(', ')} frames/s from the others`);
     }
 
@@ -112,7 +120,7 @@ describe('a room of six', { timeout: scaled(180_000) }, () => {
     // gave up on video.
     for (const [i, page] of pages.entries()) {
       const s = await sending(page, others(i));
-      const shown = s.links.map((l) => `${l.active === false ? `paused (${l.reason})` : l.height}/${l.encodedHeight}`);
+      const shown = s.links.map(linkWords);
       progress(`P${i} captures ${s.captureHeight} px; per link budget/encoded ${shown.join(' ')}`);
       assert.ok(s.captureHeight > 0 && s.captureHeight <= 270, `P${i} captures ${s.captureHeight} px tall; a room of six needs ≤ 270`);
       assert.ok(s.links.some((l) => l.active === true), `P${i}: camera paused on every link (${shown.join(' ')})`);

@@ -180,6 +180,13 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const out: ResultRow[] = [];
   const summaries = new Map<string, Summary>();
+  /** Keeps a room's figures, and logs them at once: a run stopped by its time limit keeps what it measured. */
+  const record = (variant: string, s: Summary) => {
+    summaries.set(variant, s);
+    const measured = rows(variant, s);
+    out.push(...measured);
+    for (const r of measured) log(`  ${r.metric}: ${r.value ?? 'n/a'} ${r.unit}`);
+  };
   const server = await startServer();
   try {
     for (const n of SIZES) {
@@ -188,8 +195,7 @@ async function main(): Promise<void> {
         log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
         try {
           const s = await loopbackRoom(server.url, n, budget);
-          summaries.set(variant, s);
-          out.push(...rows(variant, s));
+          record(variant, s);
         } catch (e) {
           log(`${variant} failed: ${(e as Error).message}`);
           out.push({ variant, metric: 'room ran', value: null, unit: '', pass: false, note: (e as Error).message.slice(0, 200) });
@@ -202,8 +208,7 @@ async function main(): Promise<void> {
         log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
         try {
           const s = await botRoom(server.url, 2, 6, budget);
-          summaries.set(variant, s);
-          out.push(...rows(variant, s));
+          record(variant, s);
         } catch (e) {
           log(`${variant} failed: ${(e as Error).message}`);
           out.push({ variant, metric: 'room ran', value: null, unit: '', pass: false, note: (e as Error).message.slice(0, 200) });
@@ -219,8 +224,7 @@ async function main(): Promise<void> {
       log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
       try {
         const s = await labRoom(4, '1mbit' as const, budget);
-        summaries.set(variant, s);
-        out.push(...rows(variant, s));
+        record(variant, s);
       } catch (e) {
         log(`${variant} failed: ${(e as Error).message}`);
         out.push({ variant, metric: 'room ran', value: null, unit: '', pass: false, note: (e as Error).message.slice(0, 200) });

@@ -32,15 +32,16 @@ function fakePc(senders: FakeSender[], stats: () => Stats[]): RTCPeerConnection 
   } as unknown as RTCPeerConnection;
 }
 
-function linkStats(availableKbps: number, micLevel = 0, rttMs = 20): Stats[] {
+function linkStats(availableKbps: number, micLevel = 0, fractionLost = 0): Stats[] {
   return [
+    { id: 'RI', type: 'remote-inbound-rtp', kind: 'video', fractionLost },
     { id: 'T', type: 'transport', selectedCandidatePairId: 'CP' },
-    { id: 'CP', type: 'candidate-pair', availableOutgoingBitrate: availableKbps * 1000, currentRoundTripTime: rttMs / 1000 },
+    { id: 'CP', type: 'candidate-pair', availableOutgoingBitrate: availableKbps * 1000, currentRoundTripTime: 0.02 },
     { id: 'MA', type: 'media-source', kind: 'audio', trackIdentifier: 'mic', audioLevel: micLevel },
   ];
 }
 
-function setup(opts: { enabled?: boolean; peers?: number; available?: number; rttMs?: number } = {}) {
+function setup(opts: { enabled?: boolean; peers?: number; available?: number; fractionLost?: number } = {}) {
   const camera = track('cam', 'video');
   const microphone = track('mic', 'audio');
   const local: LocalSendMedia = { camera, microphone, share: null };
@@ -50,7 +51,7 @@ function setup(opts: { enabled?: boolean; peers?: number; available?: number; rt
   for (let i = 0; i < (opts.peers ?? 1); i++) {
     const s = { cam: new FakeSender(camera), mic: new FakeSender(microphone) };
     senders.set(`p${i}`, s);
-    pcs.set(`p${i}`, fakePc([s.mic, s.cam], () => linkStats(opts.available ?? 5000, 0, opts.rttMs)));
+    pcs.set(`p${i}`, fakePc([s.mic, s.cam], () => linkStats(opts.available ?? 5000, 0, opts.fractionLost)));
   }
   let t = 0;
   const controller = new BudgetController({
@@ -102,8 +103,8 @@ describe('BudgetController', () => {
   });
 
   it('pauses on a link too slow for video and says "uplink" to that receiver', async () => {
-    // Too slow: the estimate is below the cheapest step and a queue has built up.
-    const { controller, senders, sent } = setup({ available: 80, rttMs: 900 });
+    // Too slow: the estimate is below the cheapest step and the receiver reports loss.
+    const { controller, senders, sent } = setup({ available: 80, fractionLost: 0.2 });
     await controller.tick();
     expect(senders.get('p0')!.cam.encoding.active).toBe(false);
     expect(sent).toEqual([{ to: 'p0', data: { sending: { active: false, height: 0, reason: 'uplink' } } }]);

@@ -99,17 +99,16 @@ describe('decideBudget', () => {
     // The estimate is below the cheapest step and the link loses packets.
     const d = decideBudget(input({ links: links(1, { availableKbps: 100, loss: 0.08 }) }));
     expect(camera(d)).toMatchObject({ active: false, reason: 'uplink', height: 0 });
-    // ... or a queue builds up on it.
-    expect(camera(decideBudget(input({ links: links(1, { availableKbps: 100, rttMs: 900 }) })))).toMatchObject({ active: false, reason: 'uplink' });
     const floor = CAMERA_LADDER.at(-1)!.kbps;
     const justEnough = (floor + AUDIO_RESERVE_KBPS) / 0.85 + 1;
     expect(camera(decideBudget(input({ links: links(1, { availableKbps: justEnough }) }))).active).toBe(true);
   });
 
-  it('keeps the cheapest step on a link whose estimate is low but that carries it without loss or a queue', () => {
-    // An estimate dips on a busy CPU, and once video stops it has nothing to grow on: a
-    // pause for the estimate alone would leave a healthy link without video.
-    const dipped = links(5, { availableKbps: 60, loss: 0, rttMs: 30 });
+  it('keeps the cheapest step on a link whose estimate is low but that loses nothing, even with a long RTT', () => {
+    // An estimate dips on a busy CPU (which also stretches the RTT), and once video stops
+    // it has nothing to grow on: a pause for the estimate alone would leave a healthy link
+    // without video.
+    const dipped = links(5, { availableKbps: 60, loss: 0, rttMs: 900 });
     let d = decideBudget(input({ links: dipped }));
     for (let t = 1; t <= 10; t++) d = decideBudget(input({ now: t * 2000, links: dipped }), d.state);
     for (let i = 0; i < 5; i++) {

@@ -15,8 +15,7 @@
  * 3. the active speaker's camera — a speaking sender may claim a larger part of the room's
  *    uplink than the others (who send less while someone else speaks);
  * 4. everyone else's camera.
- * Below the cheapest video step, on a link that shows it is failing (loss, or a queue
- * building up), the camera is paused (`active: false`) with a reason the receiver's tile
+ * Below the cheapest video step, on a link that loses packets, the camera is paused (`active: false`) with a reason the receiver's tile
  * shows, instead of sending video that freezes.
  */
 
@@ -98,7 +97,7 @@ export const LOSS_THRESHOLD = 0.05;
  * A camera paused for a link's measured capacity sends the cheapest step again after this
  * long: with no video on the link the sender's bandwidth estimate has nothing to grow on,
  * so a pause would otherwise last for good once the link recovered. The probe goes on for
- * as long as the link carries it without loss or a queue.
+ * as long as the link carries it without loss.
  */
 export const UPLINK_PROBE_MS = 8_000;
 /** RTT above this (ms) is taken as a queue building up on the uplink. */
@@ -236,9 +235,13 @@ function measuredVideoKbps(m: LinkMeasurement): number | null {
   return Math.max(0, kbps - AUDIO_RESERVE_KBPS);
 }
 
-/** Whether a link shows that it cannot carry what it is given: loss, or a queue (RTT). */
+/**
+ * Whether a link shows that it cannot carry what it is given: it loses packets. A long RTT
+ * alone is not enough: a starved CPU on either end delays packets by hundreds of
+ * milliseconds on a link that carries everything (it still shrinks the link's budget).
+ */
 function isFailing(m: LinkMeasurement): boolean {
-  return (m.loss !== null && m.loss > LOSS_THRESHOLD) || (m.rttMs !== null && m.rttMs > RTT_THRESHOLD_MS);
+  return m.loss !== null && m.loss > LOSS_THRESHOLD;
 }
 
 const paused = (reason: BudgetReason): StreamDecision => ({
@@ -388,14 +391,14 @@ function chooseCamera(c: CameraChoice): { decision: StreamDecision; tier: number
   // Only the bitrate limit can fail the cheapest step. A low estimate alone is no reason to
   // pause: an estimate only grows with what is sent (audio alone keeps it near audio's
   // rate), and a busy CPU delays packets enough to make it dip on a link that carries
-  // everything. So the camera pauses only on a link that shows it is failing (loss, or a
-  // queue), and otherwise keeps the cheapest step, its encoder following the estimate down.
+  // everything. So the camera pauses only on a link that shows it is failing (it loses
+  // packets), and otherwise keeps the cheapest step, its encoder following the estimate down.
   if (index < 0) {
     const now = c.input.now;
     const probing = c.pausedAt !== undefined && now - c.pausedAt >= UPLINK_PROBE_MS;
     if (isFailing(link.measured) && !probing) return { decision: paused(reason), tier: null, pausedAt: c.pausedAt ?? now };
     // Paused long enough (a probe), or an estimate the link contradicts: the cheapest step.
-    // A probe that meets loss or a queue pauses again at the next decision.
+    // A probe that meets loss pauses again at the next decision.
     index = CAMERA_LADDER.length - 1;
   }
   // Upgrades go one step at a time (no oscillation after a short dip); downgrades at once.
