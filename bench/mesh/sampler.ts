@@ -35,7 +35,7 @@ export async function startSampler(page: Page): Promise<void> {
   await page.evaluate(
     ({ pollMs }) => {
       type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-      type Stream = { frames0: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
       const w = window as unknown as { __meshmeet?: Hook; __meshBench?: unknown };
       const state = { started: performance.now(), sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown };
       const poll = async () => {
@@ -61,14 +61,16 @@ export async function startSampler(page: Page): Promise<void> {
             });
             let st = state.streams.get(id);
             if (!st) {
-              st = { frames0: frames, frames, lastChange: now, gaps: [], conc0: conc, samp0: samp, conc, samp, height };
+              st = { decoded: 0, frames, lastChange: now, gaps: [], conc0: conc, samp0: samp, conc, samp, height };
               state.streams.set(id, st);
             }
-            if (frames > st.frames) {
+            // A rebuilt connection starts its counters again at 0: what it shows is all new.
+            const grown = frames >= st.frames ? frames - st.frames : frames;
+            if (grown > 0) {
               st.gaps.push(now - st.lastChange);
               st.lastChange = now;
             }
-            Object.assign(st, { frames, conc, samp, height });
+            Object.assign(st, { decoded: st.decoded + grown, frames, conc, samp, height });
           }),
         );
         if (state.sent0 < 0) state.sent0 = sent;
@@ -85,7 +87,7 @@ export async function startSampler(page: Page): Promise<void> {
 export async function stopSampler(page: Page): Promise<PageWindow> {
   return page.evaluate(
     async ({ freezeMs }) => {
-      type Stream = { frames0: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
       type State = { started: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number };
       const bench = (window as unknown as { __meshBench: { state: State; poll: () => Promise<void> } }).__meshBench;
       await bench.poll();
@@ -98,7 +100,7 @@ export async function stopSampler(page: Page): Promise<PageWindow> {
         const samples = s.samp - s.samp0;
         return {
           from,
-          fps: (s.frames - s.frames0) / seconds,
+          fps: s.decoded / seconds,
           freezes: gaps.filter((g) => g > freezeMs).length,
           concealment: samples > 0 ? (s.conc - s.conc0) / samples : null,
           height: s.height,
