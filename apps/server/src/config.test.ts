@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       iceServers: DEFAULT_ICE_SERVERS,
       turnUrls: [],
       turnSecret: null,
-      resumeGraceMs: 10_000,
+      resumeGraceMs: 30_000,
       nodeDeadAfterMs: 15_000,
       https: 'off',
       socketioAdapter: 'sharded',

@@ -81,7 +81,7 @@ export const EnvSchema = z
     TURN_URLS: list(z.string().regex(/^turns?:[^\s]+$/, 'is not a turn: or turns: URL')),
     TURN_SECRET: orNull(z.string().min(8, 'must be at least 8 characters')),
     TURN_TTL_S: int(60, 24 * 3600).default(3600),
-    RESUME_GRACE_MS: int(0, 300_000).default(10_000),
+    RESUME_GRACE_MS: int(0, 300_000).default(30_000),
     NODE_DEAD_AFTER_MS: int(300, 30_000).default(15_000),
     WEB_DIST_DIR: z.string().min(1).default(DEFAULT_WEB_DIST_DIR),
     HTTPS: z.enum(['off', 'self-signed', 'files']).default('off'),

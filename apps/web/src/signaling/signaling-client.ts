@@ -182,6 +182,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   private onDisconnect(reason: string): void {
     if (this._status !== 'joined' && this._status !== 'reconnecting') return;
+    // On the console for whoever debugs a call that keeps dropping: why socket.io gave up the link.
+    console.warn(`[meshmeet] signaling link lost (${reason}); reconnecting`);
     this.setStatus('reconnecting');
     // socket.io retries by itself after transport errors, but not after the server
     // closed the socket on purpose (e.g. during a graceful shutdown).

@@ -41,6 +41,30 @@ async function sending(page: Page, peerIds: string[]) {
   }, peerIds);
 }
 
+/**
+ * Everything one page knows about its connection to `peerId`: states, transceivers and the
+ * video RTP counters in both directions, so a link that never decodes says where it stops
+ * (no packets, packets but no key frame, or frames but no decode).
+ */
+async function linkDump(page: Page, peerId: string) {
+  return page.evaluate(async (id) => {
+    type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
+    const pc = (window as unknown as { __meshmeet: Hook }).__meshmeet.peerConnections().get(id);
+    if (!pc) return 'no connection';
+    const pick = (s: Record<string, unknown>, keys: string[]) => keys.filter((k) => s[k] !== undefined).map((k) => `${k}=${String(s[k])}`).join(' ');
+    const rtp: string[] = [];
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.kind !== 'video') return;
+      if (s.type === 'inbound-rtp')
+        rtp.push(`in[${pick(s, ['mid', 'ssrc', 'packetsReceived', 'packetsLost', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'pliCount', 'firCount', 'nackCount', 'frameHeight', 'decoderImplementation'])}]`);
+      if (s.type === 'outbound-rtp')
+        rtp.push(`out[${pick(s, ['mid', 'ssrc', 'active', 'packetsSent', 'framesEncoded', 'framesSent', 'keyFramesEncoded', 'pliCount', 'firCount', 'nackCount', 'frameHeight', 'qualityLimitationReason', 'encoderImplementation'])}]`);
+    });
+    const tx = pc.getTransceivers().map((t) => `${t.mid}:${t.direction}/${t.currentDirection}:${t.receiver.track.kind}${t.receiver.track.muted ? ' muted' : ''}`);
+    return `${pc.signalingState}/${pc.connectionState} tx ${tx.join(', ')} ${rtp.join(' ')}`;
+  }, peerId);
+}
+
 /** One link's camera as the sender sees it: budget decision / encoded height. */
 const linkWords = (l: { active: boolean | null; reason: string | null; height: number | null; encodedHeight: number }) =>
   `${l.active === false ? `paused (${l.reason})` : l.height}/${l.encodedHeight}`;
@@ -74,6 +98,39 @@ async function waitForAllDecoding(page: Page, ids: string[], timeoutMs: number):
   return rates;
 }
 
+/**
+ * Watches every page every 2 s until stopped and logs, on stderr, what should not happen
+ * once the six are in: a page whose call status or own id changes (a reconnect, a rejoin)
+ * and a connection that goes down, fails or is replaced. A failure then says what led to it.
+ */
+function watchChurn(pages: Page[]): () => void {
+  let stopped = false;
+  const last: string[] = [];
+  for (const [i, page] of pages.entries()) page.on('console', (m) => m.text().startsWith('[meshmeet]') && progress(`P${i} console: ${m.text()}`));
+  void (async () => {
+    while (!stopped) {
+      for (const [i, page] of pages.entries()) {
+        const seen = await page
+          .evaluate(async () => {
+            type Hook = { peerConnections(): Map<string, RTCPeerConnection>; status(): string; selfId(): string | null };
+            const hook = (window as unknown as { __meshmeet?: Hook }).__meshmeet;
+            if (!hook) return 'no hook';
+            const links = [...hook.peerConnections()].map(([id, pc]) => `${id.slice(0, 6)}:${pc.connectionState}`);
+            return `${hook.status()} as ${hook.selfId()?.slice(0, 6)}; ${links.sort().join(' ')}`;
+          })
+          .catch((err: Error) => `unreadable (${err.message.split('\n')[0]})`);
+        // Steady states are not news; a link still connecting on the first look is not either.
+        if (last[i] !== undefined && last[i] !== seen) progress(`P${i} ${seen}`);
+        last[i] = seen;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  })();
+  return () => {
+    stopped = true;
+  };
+}
+
 /** Progress on stderr, so a run stopped by its time limit still says how far it got. */
 const started = Date.now();
 const progress = (what: string) => process.stderr.write(`[mesh-six +${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
@@ -99,6 +156,8 @@ describe('a room of six', { timeout: scaled(180_000) }, () => {
     await Promise.all(pages.map((page, i) => joinRoom(page, { room, nick: `P${i}` })));
     const ids = await Promise.all(pages.map((p) => selfId(p)));
     progress('six joined');
+    const stopWatching = watchChurn(pages);
+    t.after(stopWatching);
     for (const page of pages) await waitForRemoteTiles(page, N - 1, 40_000);
     progress('every page shows five remote tiles');
     const others = (i: number) => ids.filter((_, j) => j !== i);
@@ -106,6 +165,16 @@ describe('a room of six', { timeout: scaled(180_000) }, () => {
       const rates = await waitForAllDecoding(page, others(i), 40_000).catch(async (err: Error) => {
         // Say what each sender is doing on its link to this page: paused, and why, or sending.
         const toPage = await Promise.all(pages.map(async (p, j) => (j === i ? '' : `P${j} ${linkWords((await sending(p, [ids[i]!])).links[0]!)}`)));
+        const nowIds = await Promise.all(pages.map((p) => selfId(p)));
+        if (nowIds.some((id, k) => id !== ids[k])) progress(`ids at join ${ids.join(' ')}; now ${nowIds.join(' ')}`);
+        // Both ends of every link that shows nothing, on stderr: a test log should say where it stopped.
+        const decoded = await Promise.all(others(i).map(async (id) => (await peerStats(page, id)).framesDecoded));
+        for (const [k, id] of others(i).entries()) {
+          if (decoded[k]! > 0) continue;
+          const j = ids.indexOf(id);
+          progress(`P${i} ← P${j} receiver: ${await linkDump(page, id)}`);
+          progress(`P${i} ← P${j} sender: ${await linkDump(pages[j]!, ids[i]!)}`);
+        }
         throw new Error(`${err.message}; the others' cameras to P${i} (budget/encoded): ${toPage.filter(Boolean).join(', ')}`);
       });
       progress(`P${i} decodes ${rates.join(', ')} frames/s from the others`);
