@@ -150,7 +150,17 @@ async function firefoxDownloadNewest(page: FirefoxPage, path: string): Promise<s
   if (!(await page.evaluate(() => Boolean(document.querySelector('[data-testid="recordings-panel"]'))))) {
     await firefoxClick(page, 'Recordings');
   }
-  await waitFor('a recording in the Firefox panel', () => page.evaluate(() => Boolean(document.querySelector('[data-testid="recording-item"]'))));
+  await waitFor('a recording in the Firefox panel', () => page.evaluate(() => Boolean(document.querySelector('[data-testid="recording-item"]')))).catch(
+    async (err: Error) => {
+      // Say where the recording is stuck: still finalizing, refused with an error, or gone.
+      const seen = await page.evaluate(() => ({
+        status: document.querySelector('[data-testid="recording-status"]')?.textContent?.trim() ?? 'none',
+        alerts: [...document.querySelectorAll('[role="alert"]')].map((e) => e.textContent?.trim()),
+        panel: document.querySelector('[data-testid="recordings-panel"]')?.textContent?.trim().slice(0, 300) ?? 'no panel',
+      }));
+      throw new Error(`${err.message}; page shows ${JSON.stringify(seen)}`);
+    },
+  );
   await page.evaluate(() => {
     const w = window as unknown as { __lastBlob?: Blob };
     const create = URL.createObjectURL.bind(URL);
