@@ -107,6 +107,14 @@ describe('Chromium ↔ Firefox', { timeout: 300_000 }, () => {
       fox.evaluate(() => Number(document.querySelector('[data-testid="recording-status"]')?.getAttribute('data-stored-chunks') ?? 0) >= 2),
     );
     await firefoxClick(fox, 'Stop recording');
+    // As a person would: wait until the toolbar shows the recording finished. Until then the
+    // recording controls change width (Finalizing…, then the Record buttons), the toolbar
+    // shifts, and a click aimed at "Recordings" can land on its neighbour instead.
+    await waitFor('the Firefox recording finished', () =>
+      fox.evaluate(() => !document.querySelector('[data-testid="recording-status"]') && !document.querySelector('[role="alert"]')),
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}; page shows ${JSON.stringify(await recordingView(fox))}`);
+    });
     const file = await firefoxDownloadNewest(fox, join(DOWNLOADS, 'firefox-screen.webm'));
     const probed = await probe(file);
     t.diagnostic(`Firefox screen recording: ${probed.compact.replace(/\n/g, ' | ')}`);
@@ -152,13 +160,7 @@ async function firefoxDownloadNewest(page: FirefoxPage, path: string): Promise<s
   }
   await waitFor('a recording in the Firefox panel', () => page.evaluate(() => Boolean(document.querySelector('[data-testid="recording-item"]')))).catch(
     async (err: Error) => {
-      // Say where the recording is stuck: still finalizing, refused with an error, or gone.
-      const seen = await page.evaluate(() => ({
-        status: document.querySelector('[data-testid="recording-status"]')?.textContent?.trim() ?? 'none',
-        alerts: [...document.querySelectorAll('[role="alert"]')].map((e) => e.textContent?.trim()),
-        panel: document.querySelector('[data-testid="recordings-panel"]')?.textContent?.trim().slice(0, 300) ?? 'no panel',
-      }));
-      throw new Error(`${err.message}; page shows ${JSON.stringify(seen)}`);
+      throw new Error(`${err.message}; page shows ${JSON.stringify(await recordingView(page))}`);
     },
   );
   await page.evaluate(() => {
@@ -182,6 +184,19 @@ async function firefoxDownloadNewest(page: FirefoxPage, path: string): Promise<s
   );
   await writeFile(path, Buffer.from(base64, 'base64'));
   return path;
+}
+
+/**
+ * What the page shows about recordings, to say where one is stuck: still finalizing,
+ * refused with an error, or finished but not listed; and which side panel is open.
+ */
+function recordingView(page: FirefoxPage): Promise<Record<string, unknown>> {
+  return page.evaluate(() => ({
+    status: document.querySelector('[data-testid="recording-status"]')?.textContent?.trim() ?? 'none',
+    alerts: [...document.querySelectorAll('[role="alert"]')].map((e) => e.textContent?.trim()),
+    sidePanel: document.querySelector('aside.side-panel')?.getAttribute('aria-label') ?? 'none',
+    panel: document.querySelector('[data-testid="recordings-panel"]')?.textContent?.trim().slice(0, 300) ?? 'no panel',
+  }));
 }
 
 /** Firefox shows `peerId`'s share tile with frames arriving. */

@@ -99,6 +99,28 @@ export async function firefoxButton(page: Page, name: string, timeoutMs = 30_000
 /** Real (trusted) click on the button named `name`: gives the page user activation. */
 export async function firefoxClick(page: Page, name: string, timeoutMs?: number): Promise<void> {
   const b = await firefoxButton(page, name, timeoutMs);
+  // puppeteer clicks at the point it measured, without Playwright's actionability checks:
+  // wait until the button holds still for two frames and is what that point hits, so a
+  // toolbar that is still reflowing cannot send the click to a neighbour.
+  await waitFor(
+    `button "${name}" in Firefox steady and not covered`,
+    () =>
+      b.evaluate(
+        (el) =>
+          new Promise<boolean>((resolve) => {
+            el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+            const a = el.getBoundingClientRect();
+            requestAnimationFrame(() =>
+              requestAnimationFrame(() => {
+                const r = el.getBoundingClientRect();
+                const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                resolve(r.x === a.x && r.y === a.y && r.width === a.width && r.height === a.height && !!hit && el.contains(hit));
+              }),
+            );
+          }),
+      ),
+    { timeoutMs, intervalMs: 100 },
+  );
   await b.click();
   await b.dispose();
 }
