@@ -154,11 +154,15 @@ export function rssBytes(pid: number): number {
 
 /** CPU time (user + system) a process has used so far, in milliseconds. */
 export function cpuMs(pid: number): number {
+  const { user, system } = cpuSplitMs(pid);
+  return user + system;
+}
+/** CPU ms of `pid` so far in user space and in the kernel (system calls, and on loopback the receiving side's TCP work too). */
+export function cpuSplitMs(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the ")" of the command name; utime and stime are fields 14 and 15 (1-based).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / CLOCK_TICKS;
+  return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS, system: (Number(fields[12]) * 1000) / CLOCK_TICKS };
 }
 /** CPU ms (user + system) of each thread of `pid` so far: `main` (the JavaScript thread), the others summed by thread name. */
 export function threadCpuMs(pid: number): Map<string, number> {

@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import type { ResultRow } from '../lib/results.js';
 import { pinOneCore, planRooms, startCluster, type Cluster, type VariantKey } from './cluster.js';
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
-import { redisOutputBufferDisconnects, threadCpuMs } from './procs.js';
+import { cpuSplitMs, redisOutputBufferDisconnects, threadCpuMs } from './procs.js';
 import { step, type RelayStep } from './scenario-relay.js';
 import { round } from './stats.js';
 
@@ -35,13 +35,46 @@ interface Rung extends RelayStep {
   subscriberReconnects: number | null;
 }
 
-/** `meshmeet_redis_subscriber_reconnects_total` of the first node, or null when absent. */
-async function subscriberReconnects(cluster: Cluster): Promise<number | null> {
-  const text = await fetch(`${cluster.urls[0]}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
+/** The first node's `/metrics` text ('' when it cannot be read). */
+function scrape(cluster: Cluster): Promise<string> {
+  return fetch(`${cluster.urls[0]}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
     .then((r) => (r.ok ? r.text() : ''))
     .catch(() => '');
+}
+
+/** `meshmeet_redis_subscriber_reconnects_total` of the first node, or null when absent. */
+function subscriberReconnects(text: string): number | null {
   const m = /^meshmeet_redis_subscriber_reconnects_total (\d+)/m.exec(text);
   return m ? Number(m[1]) : null;
+}
+
+/** What the server's own loop went through, from prom-client's default metrics. */
+interface LoopReading {
+  /** Event-loop delay since the previous scrape (prom-client resets it on every scrape), ms. */
+  lagMaxMs: number;
+  lagP99Ms: number;
+  /** Cumulative GC pause time and count by kind (major, minor, incremental, weakcb). */
+  gc: Record<string, { ms: number; count: number }>;
+}
+
+function loopReading(text: string): LoopReading {
+  const value = (name: string): number => Number(new RegExp(`^meshmeet_${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const gc: LoopReading['gc'] = {};
+  for (const m of text.matchAll(/^meshmeet_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)/gm)) {
+    const k = (gc[m[2]!] ??= { ms: 0, count: 0 });
+    if (m[1] === 'sum') k.ms = Number(m[3]) * 1000;
+    else k.count = Number(m[3]);
+  }
+  return { lagMaxMs: value('nodejs_eventloop_lag_max_seconds'), lagP99Ms: value('nodejs_eventloop_lag_p99_seconds'), gc };
+}
+
+/** GC pauses between two readings, e.g. "major 3× 210 ms, minor 120× 95 ms". */
+function gcBetween(a: LoopReading, b: LoopReading): string {
+  return Object.entries(b.gc)
+    .map(([kind, v]) => ({ kind, count: v.count - (a.gc[kind]?.count ?? 0), ms: v.ms - (a.gc[kind]?.ms ?? 0) }))
+    .filter((d) => d.count > 0)
+    .map((d) => `${d.kind} ${d.count}× ${round(d.ms, 0)} ms`)
+    .join(', ');
 }
 
 function sustained(s: Rung): boolean {
@@ -84,13 +117,23 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
     const rungs: Rung[] = [];
     for (const rate of rates) {
       const cuts0 = redisOutputBufferDisconnects();
+      const loop0 = loopReading(await scrape(cluster));
+      const split0 = cpuSplitMs(cluster.nodes[0]!.pid);
       const s = await step(ctx, cluster, rate, stepMs, shape);
+      const split1 = cpuSplitMs(cluster.nodes[0]!.pid);
+      const kernelShare = (split1.system - split0.system) / Math.max(1, split1.system - split0.system + split1.user - split0.user);
       const errors = Object.values(s.ackErrors).reduce((a, b) => a + b, 0);
+      const text = await scrape(cluster);
+      const loop1 = loopReading(text);
+      // Tells a server stall (GC, a long turn) from a generator stall when p99 jumps.
+      ctx.log(
+        `    server: ${round(kernelShare * 100, 0)} % of its CPU in the kernel; loop delay p99 ${round(loop1.lagP99Ms, 1)} ms, max ${round(loop1.lagMaxMs, 1)} ms; GC ${gcBetween(loop0, loop1) || 'none'}`,
+      );
       const rung: Rung = {
         ...s,
         unanswered: Math.max(0, s.sent - s.ackedOk - errors),
         outputBufferCuts: redisOutputBufferDisconnects() - cuts0,
-        subscriberReconnects: await subscriberReconnects(cluster),
+        subscriberReconnects: subscriberReconnects(text),
       };
       if (rung.outputBufferCuts || rung.unanswered) {
         ctx.log(`    redis output-buffer cuts ${rung.outputBufferCuts}, unanswered ${rung.unanswered}, subscriber reconnects ${rung.subscriberReconnects ?? 'n/a'}`);

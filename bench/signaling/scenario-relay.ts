@@ -61,6 +61,8 @@ export interface RelayStep {
   generatorBound: boolean;
   /** Highest server RSS seen during the step (summed over nodes), MB. */
   rssMB: number;
+  /** Longest event-loop delay of any generator worker while sending, ms. */
+  generatorLoopMaxMs: number;
 }
 
 /** Shape of the relays of one step. */
@@ -140,6 +142,7 @@ export async function step(ctx: BenchContext, cluster: Cluster, rate: number, du
     othersCpu: 0,
     generatorBound: sent < planned * 0.98 || lateMs > durationMs * 0.05,
     rssMB: round(rssMax / (1024 * 1024), 1),
+    generatorLoopMaxMs: round(Math.max(...replies.map((r) => r.loopDelayMaxMs)), 1),
   };
   res.othersCpu = round(Math.max(0, (res.machineBusy * cpus().length) - res.serverCpu - res.generatorCpu - (res.redisCpu ?? 0)), 1);
   ctx.log(
@@ -147,6 +150,7 @@ export async function step(ctx: BenchContext, cluster: Cluster, rate: number, du
       `${Object.keys(res.ackErrors).length ? `, ack errors ${describeCounts(res.ackErrors)}` : ''}` +
       `; CPU % of one core: server ${res.serverCpu} (${res.serverUsPerRelay} µs/relay), generators ${res.generatorCpu}${res.redisCpu !== null ? `, redis ${res.redisCpu}` : ''}` +
       `, other processes ~${res.othersCpu}; machine ${res.machineBusy}% busy${res.machineSteal > 0.5 ? ` (${res.machineSteal}% stolen)` : ''}` +
+      `; generator loop delay max ${res.generatorLoopMaxMs} ms` +
       `${res.generatorBound ? ' (generator could not keep the rate)' : ''}`,
   );
   return res;

@@ -98,6 +98,11 @@ export interface RelayReply {
   sendMs: number;
   /** Generator CPU used while sending (the drain excluded), ms. */
   cpuMs: number;
+  /**
+   * Longest delay of this worker's own event loop while sending, ms: a receipt is timed
+   * when the worker gets to it, so a stalled generator shows up as relay latency.
+   */
+  loopDelayMaxMs: number;
 }
 
 /** Answer to {@link CloseCmd}. */

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { RawSocketIoClient } from './raw-client.js';
 import type {
   CloseReply,
@@ -193,6 +193,8 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
   const ackState = new Uint8Array(planned);
   let ackOk = 0;
   let sent = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   let lastSend = start;
@@ -235,6 +237,7 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
   }
   // Drain: wait until every relay was answered and every one acked ok arrived, or the
   // drain window ends. Relays refused with an error ack are not expected at their target.
+  loopDelay.disable();
   const drainEnd = performance.now() + cmd.drainMs;
   while (performance.now() < drainEnd && (relay.received + relay.misrouted < ackOk || ackLatencies.length < sent)) {
     await new Promise((r) => setTimeout(r, 5));
@@ -260,6 +263,7 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
     ackLatencies: Float64Array.from(ackLatencies),
     sendMs: lastSend - start,
     cpuMs: (sendCpu.user + sendCpu.system) / 1000,
+    loopDelayMaxMs: loopDelay.max / 1e6,
   };
   relay.phase++; // anything still in flight is now a straggler
   relay.latencies = [];
