@@ -107,7 +107,9 @@ describe('lab: four people at 1 Mbit/s uplink', { timeout: scaled(180_000) }, ()
         t.diagnostic(
           `${p.name} → ${names[j]}: sent ${kbps(linkWire, s)} kbit/s on the wire (video ${kbps(b.videoBytes - a.videoBytes, s)}, audio ${kbps(b.audioBytes - a.audioBytes, s)}), ` +
             `${b.sentHeight}p @ ${b.sentFps ?? '?'} fps, limited by ${b.limitation}, budget ${b.budget}; ` +
-            `${p.name} ← ${names[j]}: ${fps.toFixed(1)} fps decoded (video gap ${video.stallMs} ms), audio gap ${audio.stallMs} ms, ` +
+            `${p.name} ← ${names[j]}: ${fps.toFixed(1)} fps decoded (video gap ${video.stallMs} ms), audio gap ${audio.stallMs} ms ` +
+            // A long spacing means this page's own sampler was starved: a gap then says more about the machine than the link.
+            `(sampler spacing up to ${audio.maxSpacingMs} ms), ` +
             `${b.audioPackets - a.audioPackets} packets, concealed ${(concealed * 100).toFixed(1)} %`,
         );
         if (audio.samples < WATCH_MS / 1500) failures.push(`${p.name}: too few samples (${audio.samples})`);
