@@ -23,7 +23,7 @@ import { compareScenario } from './scenario-compare.js';
  *   node --import tsx bench/signaling/main.ts [--quick] [--variants memory-1,redis-1,redis-2,memory-1c,redis-1c]
  *        (--quick: smaller and shorter, memory-1, redis-2 and the one-core ladders unless --variants is given;
  *         *-1c: server and redis-server pinned to one core, generators to the other, relay ladder only)
- *        [--scenarios relay,joins,memory] [--workers 2] [--budget seconds]
+ *        [--scenarios relay,joins,memory] [--workers 2] [--budget seconds] [--server-env NAME=value,…]
  *        [--baseline <git-ref>[,<git-ref>…] [--rounds 3] [--rates 1000,2500,5000]]
  *        (--baseline: instead of the scenarios, compare this server's relay path with the
  *         server of each ref, checked out in a temporary git worktree, in one run that
@@ -53,8 +53,21 @@ const { values: args } = parseArgs({
     baseline: { type: 'string', default: process.env.BENCH_BASELINE },
     rounds: { type: 'string', default: '3' },
     rates: { type: 'string' },
+    // Extra server environment, NAME=value,NAME=value (e.g. PING_INTERVAL_MS=25000).
+    'server-env': { type: 'string' },
   },
 });
+
+/** `--server-env A=1,B=2` as an object. */
+function serverEnvArg(raw: string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--server-env: "${pair}" is not NAME=value`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
 
 function pickList<K extends string>(raw: string, allowed: readonly K[], what: string): K[] {
   const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -150,7 +163,7 @@ async function main(): Promise<void> {
   });
   try {
     if (variants.some((v) => VARIANTS[v].redis)) redis = await startRedis();
-    const ctx: BenchContext = { pool, redis, quick, log, serverEnv: {} };
+    const ctx: BenchContext = { pool, redis, quick, log, serverEnv: serverEnvArg(args['server-env']) };
     for (const ref of baselineRefs) {
       const b = checkoutBaseline(ref);
       baselines.push(b);

@@ -82,6 +82,12 @@ export const EnvSchema = z
     TURN_SECRET: orNull(z.string().min(8, 'must be at least 8 characters')),
     TURN_TTL_S: int(60, 24 * 3600).default(3600),
     RESUME_GRACE_MS: int(0, 300_000).default(30_000),
+    /**
+     * Socket.IO heartbeat: the server pings every PING_INTERVAL_MS and closes a connection
+     * whose pong is PING_TIMEOUT_MS late, so a dead connection is noticed within their sum.
+     */
+    PING_INTERVAL_MS: int(1000, 300_000).default(10_000),
+    PING_TIMEOUT_MS: int(1000, 300_000).default(20_000),
     NODE_DEAD_AFTER_MS: int(300, 30_000).default(15_000),
     WEB_DIST_DIR: z.string().min(1).default(DEFAULT_WEB_DIST_DIR),
     HTTPS: z.enum(['off', 'self-signed', 'files']).default('off'),

@@ -37,12 +37,12 @@ export function createSocketServer(httpServer: HttpServer, config: Config, redis
     },
     // A frame larger than this closes the connection before it is parsed.
     maxHttpBufferSize: config.maxMessageBytes,
-    // Notice dead connections within ~30 s so their members enter the resume grace window,
-    // but give a pong 20 s to arrive: a starved laptop (or a browser hosting many busy tabs)
-    // can answer that late, and closing its socket would cost it a reconnect and perhaps
-    // its id in the middle of a call.
-    pingInterval: 10_000,
-    pingTimeout: 20_000,
+    // By default dead connections are noticed within ~30 s, so their members enter the
+    // resume grace window, but a pong gets 20 s to arrive: a starved laptop (or a browser
+    // hosting many busy tabs) can answer that late, and closing its socket would cost it a
+    // reconnect and perhaps its id in the middle of a call.
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
     serveClient: false,
     // Notes each `signal` frame's size while decoding, so the relay path never re-serializes.
     parser: sizedParser,
