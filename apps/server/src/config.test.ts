@@ -42,6 +42,9 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ REDIS_PREFIX: 'a b' }, 'REDIS_PREFIX'],
     [{ NODE_DEAD_AFTER_MS: '60000' }, 'NODE_DEAD_AFTER_MS'],
+    // A heartbeat under a second would flood every socket; zero would disable the dead-connection check.
+    [{ PING_INTERVAL_MS: '10' }, 'PING_INTERVAL_MS'],
+    [{ PING_TIMEOUT_MS: '0' }, 'PING_TIMEOUT_MS'],
     [{ TURN_SECRET: 'abcdefgh' }, 'TURN_URLS'],
     [{ TURN_URLS: 'turn:x' }, 'TURN_SECRET'],
     [{ TURN_URLS: 'http://x', TURN_SECRET: 'abcdefgh' }, 'TURN_URLS'],
