@@ -4,6 +4,10 @@
  */
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createFixture, uniqueRoom, type Fixture } from './support/fixture.js';
 import {
   framesDecodedOver,
@@ -17,6 +21,14 @@ import {
 } from './support/call.js';
 import { waitFor } from './support/processes.js';
 
+/** A 2 s mono WAV of 440 Hz bursts, 0.3 s on and 0.2 s off, made once per run with ffmpeg. */
+async function speechLikeWav(): Promise<string> {
+  const path = join(tmpdir(), 'meshmeet-speech-like.wav');
+  const expr = 'sin(2*PI*440*t)*0.5*lt(mod(t\\,0.5)\\,0.3)';
+  await promisify(execFile)('ffmpeg', ['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `aevalsrc=${expr}:s=48000:d=2`, '-ac', '1', path]);
+  return path;
+}
+
 describe('call controls', { timeout: 180_000 }, () => {
   let fx: Fixture;
   before(async () => {
@@ -27,21 +39,31 @@ describe('call controls', { timeout: 180_000 }, () => {
     await fx?.close();
   });
 
-  test('muting the microphone and turning the camera off show at the peers', async () => {
+  test('who speaks lights up; muting the microphone and turning the camera off show at the peers', async () => {
     const room = uniqueRoom('mute');
-    const [x, y, z] = await Promise.all(['Xia', 'Yuri', 'Zoe'].map((n) => fx.open(n)));
+    // Xia talks: her fake microphone plays bursts of tone, 0.3 s on and 0.2 s off, like
+    // syllables (Chromium's own fake microphone only clicks for 20 ms twice a second).
+    const talker = await fx.launchExtraBrowser({ fakeDevices: true, extraArgs: [`--use-file-for-fake-audio-capture=${await speechLikeWav()}`] });
+    const x = await fx.open('Xia', undefined, talker);
+    const [y, z] = await Promise.all(['Yuri', 'Zoe'].map((n) => fx.open(n)));
     for (const p of [x!, y!, z!]) await joinRoom(p.page, { room, nick: p.name });
     const xId = await selfId(x!.page);
     for (const p of [y!, z!]) {
       await waitForRemoteTiles(p.page, 2);
       await waitForDecodedVideo(p.page, xId);
       assert.equal(await tileHasMark(p.page, xId, 'Microphone off'), false, `${p.name} shows Xia muted before she mutes`);
+      // The level Xia's browser writes in her RTP packets lights her tile up.
+      await waitFor(`${p.name} sees Xia speaking`, () => tileHasMark(p.page, xId, 'Speaking'), { timeoutMs: 10_000 });
     }
+    // Our own level comes from our connection's media-source stats, not from received audio.
+    await waitFor('Xia sees herself speaking', () => tileHasMark(x!.page, xId, 'Speaking'), { timeoutMs: 10_000 });
 
     await x!.page.getByRole('button', { name: 'Mute microphone', exact: true }).click();
     await x!.page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor({ timeout: 5000 });
     for (const p of [y!, z!]) {
       await waitFor(`${p.name} sees Xia's microphone off`, () => tileHasMark(p.page, xId, 'Microphone off'), { timeoutMs: 5000 });
+      const ringed = await p.page.locator(`[data-testid="participant-tile"][data-peer-id="${xId}"].speaking`).count();
+      assert.equal(ringed, 0, `${p.name} still rings Xia's tile as speaking while she is muted`);
     }
     await x!.page.getByRole('button', { name: 'Unmute microphone', exact: true }).click();
     for (const p of [y!, z!]) {

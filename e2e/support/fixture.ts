@@ -21,7 +21,7 @@ export interface Fixture {
   /** Opens a participant at `/?debug=1` plus `query` (e.g. `ice=relay`). */
   open(name: string, query?: string, browser?: Browser): Promise<Participant>;
   /** Launches an extra browser (e.g. one without fake devices), closed with the fixture. */
-  launchExtraBrowser(opts: { fakeDevices: boolean }): Promise<Browser>;
+  launchExtraBrowser(opts: { fakeDevices: boolean; extraArgs?: string[] }): Promise<Browser>;
   participants: Participant[];
   /**
    * Closes every participant opened so far. For `afterEach`: on two cores, pages a
@@ -70,8 +70,8 @@ export async function createFixture(opts: FixtureOptions = {}): Promise<Fixture>
         participants.push(p);
         return p;
       },
-      async launchExtraBrowser({ fakeDevices }) {
-        const b = await launchBrowser({ fakeDevices });
+      async launchExtraBrowser({ fakeDevices, extraArgs }) {
+        const b = await launchBrowser({ fakeDevices, extraArgs });
         stops.push(() => b.close());
         return b;
       },

@@ -42,6 +42,8 @@ export interface UseCallReturn {
   getPeerStats(id: string): Promise<ConnectionDetails>;
   /** The live connection to one participant (read-only use: its security code), or null. */
   peerConnection(id: string): RTCPeerConnection | null;
+  /** Every live connection by participant id (read-only use: speech levels). */
+  peerConnections(): ReadonlyMap<string, RTCPeerConnection>;
 }
 
 const status = ref<CallStatus>('idle');
@@ -82,6 +84,7 @@ export function useCall(): UseCallReturn {
     stopShare: async () => session?.stopShare(),
     getPeerStats,
     peerConnection: (id) => session?.peerConnections().get(id) ?? null,
+    peerConnections: () => session?.peerConnections() ?? new Map(),
   };
 }
 

@@ -23,8 +23,6 @@ export interface UseCallTilesReturn {
   pipTile: ComputedRef<Omit<TileModel, 'key'> | null>;
   /** Remote streams to play, one entry per stream with audio. */
   audioEntries: ComputedRef<AudioStreamEntry[]>;
-  /** Resumes the analysers' audio context (call from a click). */
-  resumeAudio(): Promise<void>;
 }
 
 /**
@@ -34,10 +32,13 @@ export interface UseCallTilesReturn {
 export function useCallTiles(call: UseCallReturn, media: UseLocalMediaReturn, fallbackNick: () => string): UseCallTilesReturn {
   const micOn = computed(() => media.micOn.value && !!media.audioTrack.value);
 
-  const { speaking, resume } = useActiveSpeakers(() => [
-    { id: call.self.value?.id ?? 'self', track: micOn.value ? media.audioTrack.value : null },
-    ...call.participants.value.map((p) => ({ id: p.id, track: p.mic ? (p.cameraStream?.getAudioTracks()[0] ?? null) : null })),
-  ]);
+  const { speaking } = useActiveSpeakers(
+    () => [
+      { id: call.self.value?.id ?? 'self', track: micOn.value ? media.audioTrack.value : null, local: true },
+      ...call.participants.value.map((p) => ({ id: p.id, track: p.mic ? (p.cameraStream?.getAudioTracks()[0] ?? null) : null, local: false })),
+    ],
+    () => call.peerConnections(),
+  );
 
   // Only the camera track: our own tile must never hold (or play) our microphone.
   const localVideo = computed(() => (media.videoTrack.value ? new MediaStream([media.videoTrack.value]) : null));
@@ -57,7 +58,8 @@ export function useCallTiles(call: UseCallReturn, media: UseLocalMediaReturn, fa
       local: true,
       micOn: micOn.value,
       camOn: !!media.videoTrack.value,
-      speaking: speaking.value.has(self?.id ?? 'self'),
+      // A muted microphone stops the highlight at once, not at the next level reading.
+      speaking: micOn.value && speaking.value.has(self?.id ?? 'self'),
       // Back cameras are not mirrored: text behind the user must read the right way.
       mirrored: media.videoTrack.value?.getSettings?.().facingMode !== 'environment',
     };
@@ -70,7 +72,7 @@ export function useCallTiles(call: UseCallReturn, media: UseLocalMediaReturn, fa
       local: false,
       micOn: p.mic,
       camOn: p.cam,
-      speaking: speaking.value.has(p.id),
+      speaking: p.mic && speaking.value.has(p.id),
       mirrored: false,
       connectionState: p.connectionState,
     }));
@@ -115,7 +117,7 @@ export function useCallTiles(call: UseCallReturn, media: UseLocalMediaReturn, fa
     return out;
   });
 
-  return { cameraTiles, shareTiles, gridTiles, pipTile, audioEntries, resumeAudio: resume };
+  return { cameraTiles, shareTiles, gridTiles, pipTile, audioEntries };
 }
 
 /** Whether a CSS media query matches, kept current. */
