@@ -107,20 +107,41 @@ function watchChurn(pages: Page[]): () => void {
   let stopped = false;
   const last: string[] = [];
   for (const [i, page] of pages.entries()) page.on('console', (m) => m.text().startsWith('[meshmeet]') && progress(`P${i} console: ${m.text()}`));
+  // Each page's main thread (where socket.io answers pings and acks arrive) is timed by a
+  // 250 ms interval: how late it fired at worst since the last look tells a starved page
+  // from a slow server.
+  for (const page of pages) {
+    void page
+      .evaluate(() => {
+        const w = window as unknown as { __lateMs: number };
+        w.__lateMs = 0;
+        let last = performance.now();
+        setInterval(() => {
+          const now = performance.now();
+          w.__lateMs = Math.max(w.__lateMs, now - last - 250);
+          last = now;
+        }, 250);
+      })
+      .catch(() => undefined);
+  }
   void (async () => {
     while (!stopped) {
       for (const [i, page] of pages.entries()) {
-        const seen = await page
+        const [seen, lateMs] = await page
           .evaluate(async () => {
             type Hook = { peerConnections(): Map<string, RTCPeerConnection>; status(): string; selfId(): string | null };
-            const hook = (window as unknown as { __meshmeet?: Hook }).__meshmeet;
-            if (!hook) return 'no hook';
+            const w = window as unknown as { __meshmeet?: Hook; __lateMs?: number };
+            const late = w.__lateMs ?? 0;
+            w.__lateMs = 0;
+            const hook = w.__meshmeet;
+            if (!hook) return ['no hook', late] as const;
             const links = [...hook.peerConnections()].map(([id, pc]) => `${id.slice(0, 6)}:${pc.connectionState}`);
-            return `${hook.status()} as ${hook.selfId()?.slice(0, 6)}; ${links.sort().join(' ')}`;
+            return [`${hook.status()} as ${hook.selfId()?.slice(0, 6)}; ${links.sort().join(' ')}`, late] as const;
           })
-          .catch((err: Error) => `unreadable (${err.message.split('\n')[0]})`);
+          .catch((err: Error) => [`unreadable (${err.message.split('\n')[0]})`, 0] as const);
         // Steady states are not news; a link still connecting on the first look is not either.
         if (last[i] !== undefined && last[i] !== seen) progress(`P${i} ${seen}`);
+        if (lateMs > 1000) progress(`P${i} main thread ran a timer ${(lateMs / 1000).toFixed(1)} s late`);
         last[i] = seen;
       }
       await new Promise((r) => setTimeout(r, 2000));

@@ -15,6 +15,11 @@
  *
  * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-bots] [--no-lab]`
  * (needs `npm run build`; run by `npm run bench -- --only mesh` inside `unshare -n`).
+ *
+ * `--against <dir> [--rounds 2]` instead compares this web build with another one (a
+ * `vite build` output directory, served by a second server) in the same run: for each size,
+ * budget on, rounds alternate which build goes first, and the result gives each build's
+ * figures and the ratios this / other (CPU per participant, remote fps).
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -32,6 +37,8 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     'no-bots': { type: 'boolean', default: false },
     'no-lab': { type: 'boolean', default: false },
+    against: { type: 'string' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const QUICK = args.quick ?? false;
@@ -175,7 +182,46 @@ async function labRoom(n: number, uplink: `${number}mbit`, budget: boolean): Pro
   }
 }
 
+/** `--against`: the same rooms on this web build and on another, alternating, with ratios. */
+async function compareBuilds(otherDist: string): Promise<void> {
+  const started = Date.now();
+  const loadAtStart = loadavg();
+  const rounds = Number(args.rounds);
+  const out: ResultRow[] = [];
+  const servers = { this: await startServer(), other: await startServer({ env: { WEB_DIST_DIR: otherDist } }) };
+  try {
+    for (const n of SIZES) {
+      const seen: Record<keyof typeof servers, Summary[]> = { this: [], other: [] };
+      for (let r = 0; r < rounds; r++) {
+        const order: (keyof typeof servers)[] = r % 2 ? ['other', 'this'] : ['this', 'other'];
+        for (const build of order) {
+          log(`N=${n}, ${build} build, round ${r + 1}: load ${loadavg()[0]!.toFixed(1)}`);
+          const s = await loopbackRoom(servers[build].url, n, true);
+          seen[build].push(s);
+          out.push(...rows(`N=${n}, ${build} build, round ${r + 1}`, s));
+          log(`  CPU per participant ${round(s.cpuPercent, 0)} %, fps median ${round(s.fpsMedian)}, min ${round(s.fpsMin)}`);
+        }
+      }
+      const ratio = (pick: (s: Summary) => number) => round(median(seen.this.map(pick)) / median(seen.other.map(pick)), 2);
+      out.push({ variant: `N=${n}`, metric: 'CPU per participant, this / other (medians over rounds)', value: ratio((s) => s.cpuPercent), unit: '×' });
+      out.push({ variant: `N=${n}`, metric: 'remote fps median, this / other', value: ratio((s) => s.fpsMedian), unit: '×' });
+    }
+  } finally {
+    await Promise.all([servers.this.stop(), servers.other.stop()]);
+  }
+  const result = {
+    name: 'mesh-against',
+    rows: out,
+    notes: [`This web build against ${otherDist}, ${rounds} alternating rounds per size, budget on. Load average at start ${loadAtStart[0]!.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`],
+    meta: { cores: cpus().length, sizes: SIZES, rounds, against: otherDist, durationS: Math.round((Date.now() - started) / 1000) },
+  };
+  const path = writeResult(result);
+  console.log(formatTable([result]));
+  log(`wrote ${path}`);
+}
+
 async function main(): Promise<void> {
+  if (args.against) return compareBuilds(args.against);
   const started = Date.now();
   const loadAtStart = loadavg();
   const out: ResultRow[] = [];
