@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
   },
 });
 const QUICK = args.quick ?? false;
-const SIZES = (args.sizes ?? '2,4,6').split(',').map(Number);
+const SIZES = (args.sizes ?? '2,4,6').split(',').filter(Boolean).map(Number);
 const WINDOW_S = QUICK ? 15 : 40;
 const SETTLE_S = QUICK ? 8 : 15;
 const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
