@@ -2,6 +2,13 @@ import { getCurrentScope, onScopeDispose, shallowRef, type ShallowRef } from 'vu
 import { SpeakingDetector, type SpeakingOptions } from '../media/audio-level';
 import { levelClockNow, readSpeechLevels, type LevelConnection, type LevelSource } from '../media/speech-levels';
 
+/**
+ * Our own level comes from a `getStats` call, which in Chromium gathers the connection's
+ * whole report before filtering it: read it on every third tick only (about 0.6 s, within
+ * the detector's hold time), while remote levels are a cheap synchronous read every tick.
+ */
+const OWN_LEVEL_EVERY = 3;
+
 /** Options of {@link useActiveSpeakers}. */
 export interface UseActiveSpeakersOptions extends SpeakingOptions {
   /** How often levels are read, ms. @default 200 */
@@ -27,13 +34,21 @@ export function useActiveSpeakers(
   const speaking = shallowRef<ReadonlySet<string>>(new Set());
   const detector = new SpeakingDetector(options);
   let reading = false;
+  let ticks = 0;
+  /** Our own last level: read every {@link OWN_LEVEL_EVERY} ticks, held in between. */
+  let own: { id: string; level: number } | null = null;
 
   async function tick(): Promise<void> {
     if (reading) return;
     reading = true;
     try {
       const list = sources();
-      const levels = await readSpeechLevels(list, connections(), levelClockNow());
+      const readOwn = ticks++ % OWN_LEVEL_EVERY === 0;
+      const levels = await readSpeechLevels(readOwn ? list : list.filter((s) => !s.local), connections(), levelClockNow());
+      const mine = list.find((s) => s.local && s.track);
+      if (!mine) own = null;
+      else if (readOwn) own = levels.has(mine.id) ? { id: mine.id, level: levels.get(mine.id)! } : null;
+      else if (own?.id === mine.id) levels.set(own.id, own.level);
       const now = performance.now();
       detector.retain(list.filter((s) => s.track).map((s) => s.id));
       const next = new Set<string>();
