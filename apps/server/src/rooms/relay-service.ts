@@ -110,9 +110,15 @@ export class RelayService {
     if (this.o.limits.overloaded()) throw this.shed('overload');
     // The sender must still be the member it claims: after a resume elsewhere, the old
     // connection keeps its binding until its close arrives. Checked in the view, or in the
-    // store when the view does not know the sender (it was just rebuilt).
-    const self = this.o.view.lookup(b.room, b.id);
-    if (self.known && self.socketId !== socket.id) throw AppError.sessionReplaced();
+    // store when the view does not know the sender (it was just rebuilt). Only the store
+    // may refuse a sender: the view can be behind, when another node's event about an
+    // older binding of this member (a resume there whose connection then dropped) arrives
+    // after this node bound the member to this connection.
+    let self = this.o.view.lookup(b.room, b.id);
+    if (self.known && self.socketId !== socket.id) {
+      this.o.view.forget(b.room, b.id);
+      self = this.o.view.lookup(b.room, b.id);
+    }
     const payload: SignalPayload = { from: b.id, data: msg.data };
     const found = this.o.view.lookup(b.room, msg.to);
     if (self.known && found.known) return this.deliver(socket, b.room, msg.to, found.socketId, payload);
