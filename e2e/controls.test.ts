@@ -42,7 +42,7 @@ describe('call controls', { timeout: 180_000 }, () => {
   test('who speaks lights up; muting the microphone and turning the camera off show at the peers', async () => {
     const room = uniqueRoom('mute');
     // Xia talks: her fake microphone plays bursts of tone, 0.3 s on and 0.2 s off, like
-    // syllables (Chromium's own fake microphone only clicks for 20 ms twice a second).
+    // syllables (Chromium's own fake microphone only beeps briefly, about twice a second).
     const talker = await fx.launchExtraBrowser({ fakeDevices: true, extraArgs: [`--use-file-for-fake-audio-capture=${await speechLikeWav()}`] });
     const x = await fx.open('Xia', undefined, talker);
     const [y, z] = await Promise.all(['Yuri', 'Zoe'].map((n) => fx.open(n)));
