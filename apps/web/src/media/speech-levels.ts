@@ -55,7 +55,7 @@ export function receiverLevel(receiver: Pick<RTCRtpReceiver, 'getSynchronization
 async function senderLevel(pc: LevelConnection, track: MediaStreamTrack): Promise<number> {
   // Stats for one track are a small report (its RTP stream and what it references).
   const report = await pc.getStats(track);
-  for (const s of report.values() as Iterable<{ type?: string; kind?: string; trackIdentifier?: string; audioLevel?: number }>) {
+  for (const s of report.values() as Iterable<{ type?: string; kind?: string; audioLevel?: number }>) {
     if (s.type === 'media-source' && s.kind === 'audio' && typeof s.audioLevel === 'number') return s.audioLevel;
   }
   return 0;
