@@ -147,22 +147,24 @@ export async function checkMembership(
 }
 
 /** The core given to the server and its Redis in one-core variants; generators get the others. */
-const SERVER_CORE = '0';
+export const SERVER_CORE = 0;
 
 /**
  * Pins a one-core variant: every node and the Redis server to {@link SERVER_CORE}, the
- * generator processes to the remaining cores. Returns the undo (Redis and generators
- * back on every core; the nodes are stopped anyway).
+ * generator processes and this bench process (which samples and collects while a rung
+ * runs) to the remaining cores. Returns the undo (everything but the nodes back on every
+ * core; the nodes are stopped anyway).
  */
 export function pinOneCore(cluster: Cluster, redis: Managed | null, generatorPids: number[], cores: number): () => void {
   const all = `0-${cores - 1}`;
   const rest = cores > 1 ? `1-${cores - 1}` : all;
-  for (const n of cluster.nodes) pinToCpus(n.pid, SERVER_CORE);
-  if (redis && cluster.redis) pinToCpus(redis.pid, SERVER_CORE);
-  for (const pid of generatorPids) pinToCpus(pid, rest);
+  const server = String(SERVER_CORE);
+  for (const n of cluster.nodes) pinToCpus(n.pid, server);
+  if (redis && cluster.redis) pinToCpus(redis.pid, server);
+  for (const pid of [...generatorPids, process.pid]) pinToCpus(pid, rest);
   return () => {
     if (redis && cluster.redis) pinToCpus(redis.pid, all);
-    for (const pid of generatorPids) pinToCpus(pid, all);
+    for (const pid of [...generatorPids, process.pid]) pinToCpus(pid, all);
   };
 }
 

@@ -116,7 +116,9 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
   const entry = opts.checkout ? join(opts.checkout, 'apps/server/src/server.ts') : (process.env.BENCH_SERVER_ENTRY ?? 'apps/server/src/server.ts');
   // BENCH_SERVER_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof".
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  // A built bundle (what `npm start` runs) needs no TypeScript loader.
+  const loader = entry.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
     cwd: opts.checkout ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,10 +1,11 @@
 import { BENCH_METRICS_TOKEN } from './procs.js';
 import { cpus } from 'node:os';
 import type { ResultRow } from '../lib/results.js';
-import { pinOneCore, planRooms, startCluster, type Cluster, type VariantKey } from './cluster.js';
+import { pinOneCore, planRooms, SERVER_CORE, startCluster, type Cluster, type VariantKey } from './cluster.js';
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
 import { cpuSplitMs, redisOutputBufferDisconnects, threadCpuMs } from './procs.js';
 import { step, type RelayStep } from './scenario-relay.js';
+import { BURST_WINDOW_MS, watchSteal, type StealReading } from './steal-watch.js';
 import { round } from './stats.js';
 
 /**
@@ -33,6 +34,8 @@ interface Rung extends RelayStep {
   outputBufferCuts: number;
   /** The node's count of subscriber reconnects after the step (`null`: the metric is absent). */
   subscriberReconnects: number | null;
+  /** Time the hypervisor took from the server's core during the step (null off Linux). */
+  serverCoreSteal: StealReading | null;
 }
 
 /** The first node's `/metrics` text ('' when it cannot be read). */
@@ -119,7 +122,9 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
       const cuts0 = redisOutputBufferDisconnects();
       const loop0 = loopReading(await scrape(cluster));
       const split0 = cpuSplitMs(cluster.nodes[0]!.pid);
+      const steal = watchSteal(SERVER_CORE);
       const s = await step(ctx, cluster, rate, stepMs, shape);
+      const stolen = steal.stop();
       const split1 = cpuSplitMs(cluster.nodes[0]!.pid);
       const kernelShare = (split1.system - split0.system) / Math.max(1, split1.system - split0.system + split1.user - split0.user);
       const errors = Object.values(s.ackErrors).reduce((a, b) => a + b, 0);
@@ -127,13 +132,15 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
       const loop1 = loopReading(text);
       // Tells a server stall (GC, a long turn) from a generator stall when p99 jumps.
       ctx.log(
-        `    server: ${round(kernelShare * 100, 0)} % of its CPU in the kernel; loop delay p99 ${round(loop1.lagP99Ms, 1)} ms, max ${round(loop1.lagMaxMs, 1)} ms; GC ${gcBetween(loop0, loop1) || 'none'}`,
+        `    server: ${round(kernelShare * 100, 0)} % of its CPU in the kernel; loop delay p99 ${round(loop1.lagP99Ms, 1)} ms, max ${round(loop1.lagMaxMs, 1)} ms; GC ${gcBetween(loop0, loop1) || 'none'}` +
+          (stolen ? `; its core ${round(stolen.stolenPct, 1)} % stolen, at most ${stolen.worstBurstMs} ms in ${BURST_WINDOW_MS} ms` : ''),
       );
       const rung: Rung = {
         ...s,
         unanswered: Math.max(0, s.sent - s.ackedOk - errors),
         outputBufferCuts: redisOutputBufferDisconnects() - cuts0,
         subscriberReconnects: subscriberReconnects(text),
+        serverCoreSteal: stolen,
       };
       if (rung.outputBufferCuts || rung.unanswered) {
         ctx.log(`    redis output-buffer cuts ${rung.outputBufferCuts}, unanswered ${rung.unanswered}, subscriber reconnects ${rung.subscriberReconnects ?? 'n/a'}`);
@@ -157,6 +164,7 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
         metric: `1-core ${r.rate}/s: p50 / p99`,
         value: `${r.p50} / ${r.p99}`,
         unit: 'ms',
+        ...(r.serverCoreSteal ? { note: `server core stolen ${round(r.serverCoreSteal.stolenPct, 1)} %, at most ${r.serverCoreSteal.worstBurstMs} ms in ${BURST_WINDOW_MS} ms` } : {}),
       });
       rows.push({
         variant: label,
