@@ -38,6 +38,8 @@ export interface BotOptions {
   password?: string;
   /** Reports errors that do not stop the bot (a failed negotiation with one peer). */
   onError?: (error: unknown) => void;
+  /** Reports every change of a connection's ICE or peer-connection state (diagnostics). */
+  onStateChange?: (peerId: string, what: 'ice' | 'connection', state: string) => void;
 }
 
 /** What a bot received from one peer so far. */
@@ -53,14 +55,21 @@ interface Link {
   received: Received;
   /** Unsubscribes from the clip player. */
   stopFeed: () => void;
-  /** Inbound signals are handled one at a time, in order. */
+  /** Inbound signals (and ICE restarts) are handled one at a time, in order. */
   queue: Promise<void>;
+  /** An ICE restart is queued or running. */
+  restarting: boolean;
 }
+
+/** How long a failed connection waits before the next ICE restart attempt. */
+const RESTART_RETRY_MS = 5000;
 
 /** See the module comment. Create with {@link Bot.join}; `leave()` when done. */
 export class Bot {
   private readonly links = new Map<string, Link>();
   private selfId = '';
+  /** ICE restarts this bot started (after a connection failed). */
+  restarts = 0;
 
   private constructor(
     private readonly socket: AppSocket,
@@ -94,6 +103,34 @@ export class Bot {
   received(peerId: string): Received | null {
     const l = this.links.get(peerId);
     return l ? { ...l.received } : null;
+  }
+
+  /** RTP packets sent to one peer so far, per kind (null when there is no connection with it). */
+  sent(peerId: string): Received | null {
+    const l = this.links.get(peerId);
+    if (!l) return null;
+    // werift keeps the count (the RTCP sender report's) private; read it, not our own writes,
+    // since a packet written before DTLS is up or after a failure is dropped inside werift.
+    const count = (kind: string) =>
+      (l.pc.getTransceivers().find((t) => t.kind === kind)?.sender as unknown as { packetCount?: number } | undefined)?.packetCount ?? 0;
+    return { videoPackets: count('video'), audioPackets: count('audio') };
+  }
+
+  /**
+   * The selected ICE pair's STUN counters with one peer (werift's candidate-pair stats):
+   * requests sent / responses received are mostly consent checks once connected.
+   */
+  async iceStats(peerId: string): Promise<Record<string, number> | null> {
+    const l = this.links.get(peerId);
+    if (!l) return null;
+    const report = await l.pc.getStats();
+    for (const s of report.values() as Iterable<Record<string, unknown>>) {
+      if (s.type === 'candidate-pair' && s.nominated) {
+        const pick = ['requestsSent', 'responsesReceived', 'requestsReceived', 'responsesSent', 'consentRequestsSent', 'currentRoundTripTime', 'packetsReceived'];
+        return Object.fromEntries(pick.map((k) => [k, Number(s[k] ?? NaN)]));
+      }
+    }
+    return null;
   }
 
   /** The connection state with one peer. */
@@ -165,20 +202,54 @@ export class Bot {
         else received.audioPackets++;
       });
     });
+    pc.iceConnectionStateChange.subscribe((state) => this.opts.onStateChange?.(peerId, 'ice', state));
+    pc.connectionStateChange.subscribe((state) => {
+      this.opts.onStateChange?.(peerId, 'connection', state);
+      if (state === 'failed') this.scheduleRestart(peerId);
+    });
     pc.onIceCandidate.subscribe((candidate) => {
       if (candidate) this.send(peerId, { candidate: candidate.toJSON() });
     });
     const offV = this.opts.player.on('video', (p) => video.writeRtp(p));
     const offA = this.opts.player.on('audio', (p) => audio.writeRtp(p));
-    const link: Link = { pc, received, stopFeed: () => (offV(), offA()), queue: Promise.resolve() };
+    const link: Link = { pc, received, stopFeed: () => (offV(), offA()), queue: Promise.resolve(), restarting: false };
     this.links.set(peerId, link);
     return link;
   }
 
-  private async offer(link: Link): Promise<void> {
+  /**
+   * Restarts ICE with a peer whose connection failed, as the web client does (docs: a failed
+   * connection is restarted, not dropped). Needed because werift fails a connection when
+   * none of its consent checks (RFC 7675: one try each, a 0.5–2 s wait) is answered in 30 s,
+   * and a bot on a saturated machine sees round trips of that order although the peer is
+   * there and still receiving: without a restart it stops sending for good, while the
+   * browser, whose own checks are answered, keeps showing "connected" and never restarts.
+   * Retried while the connection stays failed, at most every {@link RESTART_RETRY_MS}.
+   */
+  private scheduleRestart(peerId: string): void {
+    const link = this.links.get(peerId);
+    if (!link || link.restarting) return;
+    link.restarting = true;
+    link.queue = link.queue
+      .then(async () => {
+        if (this.links.get(peerId) !== link || link.pc.connectionState !== 'failed') return;
+        if (link.pc.signalingState !== 'stable') return;
+        this.restarts++;
+        await this.offer(link, true);
+      })
+      .catch((e: unknown) => this.opts.onError?.(e))
+      .finally(() => {
+        link.restarting = false;
+        setTimeout(() => {
+          if (this.links.get(peerId) === link && link.pc.connectionState === 'failed') this.scheduleRestart(peerId);
+        }, RESTART_RETRY_MS).unref();
+      });
+  }
+
+  private async offer(link: Link, iceRestart = false): Promise<void> {
     const peerId = this.peerOf(link);
     try {
-      const offer = await link.pc.createOffer();
+      const offer = await link.pc.createOffer({ iceRestart });
       await link.pc.setLocalDescription(offer);
       this.send(peerId, { description: { type: 'offer', sdp: link.pc.localDescription!.sdp } });
     } catch (error) {
