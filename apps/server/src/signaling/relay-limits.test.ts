@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NodeRelayLimits, type LoopClock } from './relay-limits.js';
 
 /** A loop clock the test moves by hand: time, and how busy the loop was since the last sample. */
@@ -56,5 +56,42 @@ describe('NodeRelayLimits overload detection', () => {
     limits.sample();
     loop.t += 80;
     expect(limits.overloaded()).toBe(false);
+  });
+
+  describe('probe timer', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('runs only while relays flow: none on an idle node, started by a relay, stopped by a quiet window', () => {
+      vi.useFakeTimers();
+      const loop = new FakeLoop();
+      const limits = new NodeRelayLimits(10, 30, loop, 10);
+      expect(limits.probing).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(limits.overloaded()).toBe(false);
+      expect(limits.probing).toBe(true);
+      expect(vi.getTimerCount()).toBe(1);
+      // Relays keep coming through the first window: the probe stays.
+      for (let i = 0; i < 25; i++) {
+        loop.t += 10;
+        vi.advanceTimersByTime(10);
+        limits.overloaded();
+      }
+      expect(limits.probing).toBe(true);
+      // A whole window without a relay: the timer goes.
+      for (let i = 0; i < 45; i++) {
+        loop.t += 10;
+        vi.advanceTimersByTime(10);
+      }
+      expect(limits.probing).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+      // The next relay starts it again, with a fresh window: not saturated.
+      loop.busy = 1;
+      expect(limits.overloaded()).toBe(false);
+      expect(limits.probing).toBe(true);
+      limits.stop();
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 });

@@ -33,26 +33,28 @@ export class NodeRelayLimits implements RelayLimits {
   private saturated = false;
   private relaysInWindow = 0;
   private windowStart: number;
-  private readonly probe: NodeJS.Timeout | null;
+  private probe: NodeJS.Timeout | null = null;
 
   /**
    * @param clock the loop's clock; tests pass a fake one and call {@link sample} themselves.
-   * @param probeEveryMs how often {@link sample} runs on a timer; null: never (tests).
+   * @param probeEveryMs how often {@link sample} runs on a timer while relays flow; null:
+   *   never (tests).
    */
   constructor(
     readonly maxInFlight: number,
     private readonly maxLoopDelayMs: number,
     private readonly clock: LoopClock = eventLoopClock(),
-    probeEveryMs: number | null = PROBE_MS,
+    private readonly probeEveryMs: number | null = PROBE_MS,
   ) {
     this.lastTurn = this.windowStart = clock.now();
-    this.probe = probeEveryMs === null ? null : setInterval(() => this.sample(), probeEveryMs);
-    this.probe?.unref();
   }
 
   /**
    * One probe: a timer callback runs between turns of the loop, so now marks the start of
-   * a new turn; once per window it also decides whether the node is saturated.
+   * a new turn; once per window it also decides whether the node is saturated. A window
+   * without a relay stops the timer: on this kind of virtual machine every wake-up of an
+   * idle process costs tens of microseconds, and a 10 ms timer kept a node with nothing
+   * to relay waking 100 times a second.
    */
   sample(): void {
     const now = this.clock.now();
@@ -60,22 +62,40 @@ export class NodeRelayLimits implements RelayLimits {
     if (now - this.windowStart < BUSY_WINDOW_MS) return;
     const busy = this.clock.busyShare();
     this.saturated = this.relaysInWindow >= MIN_RELAYS_PER_WINDOW && busy > SATURATED;
+    if (this.relaysInWindow === 0) this.stop();
     this.relaysInWindow = 0;
     this.windowStart = now;
   }
 
   /**
    * Asked once per relay: true while the node is saturated and the current turn of its
-   * loop has run past the budget (the relay should be refused).
+   * loop has run past the budget (the relay should be refused). The first relay after a
+   * quiet spell starts the probe, and its window, from this turn.
    */
   overloaded(): boolean {
+    if (!this.probe && this.probeEveryMs !== null) this.startProbe(this.probeEveryMs);
     this.relaysInWindow++;
     return this.saturated && this.clock.now() - this.lastTurn > this.maxLoopDelayMs;
   }
 
-  /** Stops the probe (node shutdown). */
+  /** Whether the probe's timer is running (it runs only while relays flow). */
+  get probing(): boolean {
+    return this.probe !== null;
+  }
+
+  private startProbe(everyMs: number): void {
+    this.lastTurn = this.windowStart = this.clock.now();
+    this.clock.busyShare(); // the window's busy share counts from now
+    this.saturated = false;
+    this.relaysInWindow = 0;
+    this.probe = setInterval(() => this.sample(), everyMs);
+    this.probe.unref();
+  }
+
+  /** Stops the probe (a quiet window, or node shutdown); the next relay starts it again. */
   stop(): void {
     if (this.probe) clearInterval(this.probe);
+    this.probe = null;
   }
 }
 
