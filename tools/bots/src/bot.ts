@@ -268,7 +268,14 @@ export class Bot {
   private async handle(from: string, link: Link, msg: ReturnType<typeof schemas.PeerSignal.parse>): Promise<void> {
     const { pc } = link;
     if ('candidate' in msg) {
-      if (msg.candidate) await pc.addIceCandidate(msg.candidate as Parameters<RTCPeerConnection['addIceCandidate']>[0]);
+      if (!msg.candidate) return;
+      try {
+        await pc.addIceCandidate(msg.candidate as Parameters<RTCPeerConnection['addIceCandidate']>[0]);
+      } catch (error) {
+        // A candidate trickled for the ICE generation an ICE restart just replaced: late, not
+        // wrong (browsers drop these silently too).
+        if (!/usernameFragment/.test(String(error))) throw error;
+      }
       return;
     }
     const { description } = msg;
