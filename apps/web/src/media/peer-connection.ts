@@ -4,6 +4,7 @@ import { RemoteStreams, type CreateMediaStream, type RemoteMedia } from './peer-
 import { IceRestarter, type IceRestartPolicy } from './peer-ice-restart';
 import { LocalSenders, type CameraKind, type LocalMedia } from './peer-local-senders';
 import { OfferWatchdog, rollBackLocalOffer } from './peer-offer-watchdog';
+import { withOpusDtx } from './opus-dtx';
 
 /** Options of {@link PeerConnection}. */
 export interface PeerConnectionOptions {
@@ -204,7 +205,8 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
       if (this.ignoreOffer) return;
       this.settingRemoteAnswerPending = description.type === 'answer';
       try {
-        await this.pc.setRemoteDescription(description);
+        // Our Opus sender uses DTX toward this peer (see opus-dtx.ts).
+        await this.pc.setRemoteDescription(description.sdp ? { type: description.type, sdp: withOpusDtx(description.sdp) } : description);
       } catch (error) {
         this.emit('error', error);
         this.jam(error);

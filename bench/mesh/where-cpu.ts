@@ -1,0 +1,163 @@
+/**
+ * Where a mesh room's CPU goes: N participants, one Chromium each, in one loopback room;
+ * after they settle, every thread of every Chromium process is sampled from /proc over a
+ * window and grouped by process type and thread name (encoders, decoders, compositor,
+ * audio, the page's JavaScript…), and the JavaScript of one page is profiled over the same
+ * window (Chrome DevTools Protocol), its self time grouped by source file.
+ *
+ * A diagnostic, not a benchmark: it answers "what would have to get cheaper for the room
+ * to reach its frame rate", which the mesh bench's totals per browser cannot.
+ *
+ *   unshare -n sh -c "ip link set lo up && node --import tsx bench/mesh/where-cpu.ts [--n 6] [--window 20] [--budget off]
+ *     [--mic-file talk.wav] [--dist other/apps/web/dist]"
+ *
+ * Needs `npm run build` (the server serves apps/web/dist). Writes
+ * bench/results/mesh-where-cpu.json.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { writeResult, type ResultRow } from '../lib/results.js';
+import { launchBrowser, openParticipant, type Participant } from '@meshmeet/testkit/browser';
+import { startServer } from '@meshmeet/testkit/services';
+import { joinRoom, waitForRemoteTiles } from '@meshmeet/testkit/call';
+import { descendants } from '../recording/proc-stats.js';
+import { launchTracked } from './room.js';
+
+const log = (line: string) => process.stderr.write(`[where-cpu] ${line}\n`);
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '6' },
+    window: { type: 'string', default: '20' },
+    settle: { type: 'string', default: '15' },
+    budget: { type: 'string', default: 'on' },
+    // A WAV every participant's fake microphone plays (Chromium's own beeps twice a second
+    // and is never silent, unlike most people in a call most of the time).
+    'mic-file': { type: 'string' },
+    // Another web build to serve (a `vite build` output directory).
+    dist: { type: 'string' },
+  },
+});
+const N = Number(args.n);
+const WINDOW_S = Number(args.window);
+const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+const HZ = 100;
+
+/** CPU ticks of every thread of `pids`, keyed "process type / thread name". */
+function threadTicks(pids: number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of pids) {
+    let type = 'browser';
+    try {
+      // Chromium rewrites the command line of the processes it forks into one string.
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const t = / --type=([a-z-]+)/.exec(cmd);
+      if (t) type = t[1]! + (/ --utility-sub-type=([\w.]+)/.exec(cmd)?.[1]?.replace(/^.*\./, ':') ?? '');
+      else if (/crashpad/.test(cmd.split(' ', 1)[0]!)) type = 'crashpad';
+    } catch {
+      continue;
+    }
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ticks = Number(f[11]) + Number(f[12]);
+        // Thread names carry numbers (ThreadPoolForeg, WebRTC_W…): group them by prefix.
+        const key = `${type} / ${name.replace(/[0-9]+$/, '')}`;
+        out.set(key, (out.get(key) ?? 0) + ticks);
+      } catch {
+        // the thread ended between listing and reading
+      }
+    }
+  }
+  return out;
+}
+
+/** Self time of the page's JavaScript by script, from a DevTools CPU profile, ms. */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  hitCount?: number;
+}
+
+function bySource(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): Map<string, number> {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const out = new Map<string, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = nodes.get(profile.samples[i]!)!;
+    const url = n.callFrame.url ? new URL(n.callFrame.url, 'http://x').pathname.replace(/-[A-Za-z0-9_-]{8}\.js$/, '.js') : '';
+    const key = url ? `${url} ${n.callFrame.functionName || '(anonymous)'}` : n.callFrame.functionName;
+    out.set(key, (out.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const server = await startServer(args.dist ? { env: { WEB_DIST_DIR: args.dist } } : {});
+  const micArgs = args['mic-file'] ? [`--use-file-for-fake-audio-capture=${args['mic-file']}`] : [];
+  const browsers: Awaited<ReturnType<typeof launchTracked>>[] = [];
+  const people: Participant[] = [];
+  const rows: ResultRow[] = [];
+  try {
+    const room = `where-cpu-${Date.now().toString(36)}`;
+    for (let i = 0; i < N; i++) {
+      const b = await launchTracked(() => launchBrowser({ extraArgs: micArgs }));
+      browsers.push(b);
+      const p = await openParticipant(b.browser, `${server.url}/?debug=1${args.budget === 'off' ? '&budget=off' : ''}`, NAMES[i]!);
+      people.push(p);
+      await joinRoom(p.page, { room, nick: NAMES[i]! });
+      if (i > 0) await waitForRemoteTiles(p.page, i, 60_000);
+    }
+    log(`${N} joined; settling ${args.settle} s`);
+    await new Promise((r) => setTimeout(r, Number(args.settle) * 1000));
+    const pids = () => browsers.flatMap((b) => (b.pid ? [b.pid, ...descendants(b.pid)] : []));
+    const cdp = await people[0]!.context.newCDPSession(people[0]!.page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+    const before = threadTicks(pids());
+    const t0 = Date.now();
+    await cdp.send('Profiler.start');
+    await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+    const { profile } = (await cdp.send('Profiler.stop')) as { profile: Parameters<typeof bySource>[0] };
+    const after = threadTicks(pids());
+    const wall = (Date.now() - t0) / 1000;
+
+    const threads = [...after]
+      .map(([k, v]) => [k, ((v - (before.get(k) ?? 0)) / HZ / wall) * 100] as const)
+      .filter(([, pct]) => pct >= 0.5)
+      .sort((a, b) => b[1] - a[1]);
+    const total = threads.reduce((s, [, pct]) => s + pct, 0);
+    log(`all ${N} browsers: ${total.toFixed(0)} % of one core over ${wall.toFixed(1)} s`);
+    for (const [k, pct] of threads.slice(0, 30)) {
+      log(`  ${pct.toFixed(1).padStart(6)} %  ${k}`);
+      rows.push({ variant: `N=${N}, all browsers`, metric: `thread ${k}`, value: Math.round(pct * 10) / 10, unit: '% of a core' });
+    }
+    const js = [...bySource(profile)].sort((a, b) => b[1] - a[1]);
+    const busy = js.filter(([k]) => !['(idle)', '(program)', '(garbage collector)'].includes(k)).reduce((s, [, ms]) => s + ms, 0);
+    log(`page 1 JavaScript: ${((busy / (wall * 1000)) * 100).toFixed(1)} % of its main thread busy in JS (GC ${((js.find(([k]) => k === '(garbage collector)')?.[1] ?? 0) / (wall * 10)).toFixed(1)} %)`);
+    for (const [k, ms] of js.filter(([k]) => k !== '(idle)').slice(0, 20)) {
+      log(`  ${((ms / (wall * 1000)) * 100).toFixed(2).padStart(6)} %  ${k}`);
+      rows.push({ variant: `N=${N}, page 1 JS`, metric: k, value: Math.round((ms / (wall * 1000)) * 1000) / 10, unit: '% of main thread' });
+    }
+  } finally {
+    await Promise.all(people.map((p) => p.context.close().catch(() => undefined)));
+    await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
+    await server.stop();
+  }
+  writeResult({ name: 'mesh-where-cpu', rows, notes: [`${N} Chromiums, budget ${args.budget}, ${WINDOW_S} s window, microphone ${args['mic-file'] ?? "Chromium's fake beeps"}, web ${args.dist ?? 'this build'}`], meta: { n: N, windowS: WINDOW_S } });
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
