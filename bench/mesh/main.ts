@@ -13,7 +13,7 @@
  * N = 8 is 6 werift bots (tools/bots: the documented protocol, a prerecorded VP8 + Opus clip)
  * plus 2 browsers, whose figures are reported.
  *
- * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-bots] [--no-lab]`
+ * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-bots] [--no-lab] [--mic-file talk.wav]`
  * (needs `npm run build`; run by `npm run bench -- --only mesh` inside `unshare -n`).
  *
  * `--against <dir> [--rounds 2]` instead compares this web build with another one (a
@@ -39,12 +39,16 @@ const { values: args } = parseArgs({
     'no-lab': { type: 'boolean', default: false },
     against: { type: 'string' },
     rounds: { type: 'string', default: '2' },
+    // A WAV each browser's fake microphone plays instead of Chromium's beeps, which never
+    // fall silent (a real room is mostly silent: one person talks at a time).
+    'mic-file': { type: 'string' },
   },
 });
 const QUICK = args.quick ?? false;
 const SIZES = (args.sizes ?? '2,4,6').split(',').filter(Boolean).map(Number);
 const WINDOW_S = QUICK ? 15 : 40;
 const SETTLE_S = QUICK ? 8 : 15;
+const MIC_ARGS = args['mic-file'] ? [`--use-file-for-fake-audio-capture=${args['mic-file']}`] : [];
 const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
 
 const median = (xs: number[]): number => {
@@ -111,7 +115,7 @@ async function loopbackRoom(url: string, n: number, budget: boolean): Promise<Su
   try {
     const members: RoomMember[] = [];
     for (let i = 0; i < n; i++) {
-      const b = await launchTracked(() => launchBrowser());
+      const b = await launchTracked(() => launchBrowser({ extraArgs: MIC_ARGS }));
       browsers.push(b);
       const p = await openParticipant(b.browser, `${url}/?debug=1${budget ? '' : '&budget=off'}`, NAMES[i]!);
       people.push(p);
@@ -211,7 +215,7 @@ async function compareBuilds(otherDist: string): Promise<void> {
   const result = {
     name: 'mesh-against',
     rows: out,
-    notes: [`This web build against ${otherDist}, ${rounds} alternating rounds per size, budget on. Load average at start ${loadAtStart[0]!.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`],
+    notes: [`This web build against ${otherDist}, ${rounds} alternating rounds per size, budget on, microphone ${args['mic-file'] ?? "Chromium's fake beeps"}. Load average at start ${loadAtStart[0]!.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`],
     meta: { cores: cpus().length, sizes: SIZES, rounds, against: otherDist, durationS: Math.round((Date.now() - started) / 1000) },
   };
   const path = writeResult(result);
