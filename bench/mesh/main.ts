@@ -173,7 +173,7 @@ async function labRoom(n: number, uplink: `${number}mbit`, budget: boolean): Pro
     for (let i = 0; i < n; i++) {
       let person: Awaited<ReturnType<LabCall['add']>> | null = null;
       const tracked = await launchTracked(async () => {
-        person = await call.add(NAMES[i]!, { uplink }, { query: budget ? '' : 'budget=off' });
+        person = await call.add(NAMES[i]!, { uplink }, { query: budget ? '' : 'budget=off', chromium: { extraArgs: MIC_ARGS } });
         return person.browser;
       });
       members.push({ name: NAMES[i]!, page: person!.page, pid: tracked.pid });
