@@ -80,13 +80,14 @@ function threadTicks(pids: number[]): Map<string, number> {
   return out;
 }
 
-/** Self time of the page's JavaScript by script, from a DevTools CPU profile, ms. */
+/** One node of a DevTools CPU profile (what `Profiler.stop` returns). */
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
   hitCount?: number;
 }
 
+/** Self time of the page's JavaScript by script and function, from a DevTools CPU profile, ms. */
 function bySource(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): Map<string, number> {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const out = new Map<string, number>();
