@@ -46,6 +46,8 @@ export interface ClusterOptions {
   build?: string;
   /** Flush the shared Redis first (default true); false when clusters run side by side. */
   flush?: boolean;
+  /** Run this checkout from its sources (see `ServerOptions.fromSource`). */
+  fromSource?: boolean;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function startCluster(variant: VariantKey, redis: Managed | null, e
           maxRoomSize: 8,
           env,
           ...(opts.checkout ? { checkout: opts.checkout } : {}),
+          ...(opts.fromSource ? { fromSource: true } : {}),
         }),
       );
     }

@@ -84,11 +84,40 @@ export interface ServerOptions {
    * directory), e.g. a temporary worktree of an older commit; default: this checkout.
    */
   checkout?: string;
+  /**
+   * Run this checkout's TypeScript sources through tsx instead of the bundle `npm start`
+   * runs: for comparisons with older checkouts, which run from their sources too.
+   */
+  fromSource?: boolean;
+}
+
+/** The bundle `npm start` runs, and the flags it runs it with. */
+const BUNDLE = 'apps/server/dist/server.js';
+const BUNDLE_NODE_ARGS = ['--enable-source-maps'];
+let bundleReady: Promise<unknown> | null = null;
+
+/**
+ * What to start, and with which node flags. By default the bundle `npm start` runs,
+ * built first when its sources changed: the product as shipped. Run through tsx, the
+ * same server holds about 7 MB more heap per 2,000 sockets (esbuild's `keepNames`
+ * gives every per-socket closure its own property array) and spends more CPU per relay,
+ * so figures taken from the sources describe a server nobody runs.
+ * `BENCH_SERVER_ENTRY` names another entry (a `.ts` file runs through tsx).
+ */
+async function serverEntry(opts: ServerOptions): Promise<{ entry: string; nodeArgs: string[] }> {
+  if (opts.checkout) return { entry: join(opts.checkout, 'apps/server/src/server.ts'), nodeArgs: ['--import', 'tsx'] };
+  const entry = process.env.BENCH_SERVER_ENTRY ?? (opts.fromSource ? 'apps/server/src/server.ts' : BUNDLE);
+  if (entry.endsWith('.ts')) return { entry, nodeArgs: ['--import', 'tsx'] };
+  if (entry === BUNDLE) {
+    bundleReady ??= import('../../scripts/build.js').then((b) => b.buildTarget(REPO_ROOT, b.TARGETS.server, true));
+    await bundleReady;
+  }
+  return { entry, nodeArgs: BUNDLE_NODE_ARGS };
 }
 
 /**
- * Starts `node --import tsx apps/server/src/server.ts` (node directly, not npx, so
- * the pid we hold is the server's own and its RSS/CPU can be read from /proc).
+ * Starts a server node (see {@link serverEntry} for which build), with node directly, not
+ * npx, so the pid we hold is the server's own and its RSS/CPU can be read from /proc.
  * Resolves once `GET /healthz` answers 200.
  */
 export async function startServer(opts: ServerOptions): Promise<Managed> {
@@ -112,13 +141,10 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
     ...opts.env,
   };
   if (!opts.redisUrl) delete env.REDIS_URL;
-  // BENCH_SERVER_ENTRY lets one benchmark another build of the server (e.g. a branch checkout).
-  const entry = opts.checkout ? join(opts.checkout, 'apps/server/src/server.ts') : (process.env.BENCH_SERVER_ENTRY ?? 'apps/server/src/server.ts');
+  const { entry, nodeArgs: entryArgs } = await serverEntry(opts);
   // BENCH_SERVER_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=bench/results/prof".
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // A built bundle (what `npm start` runs) needs no TypeScript loader.
-  const loader = entry.endsWith('.js') ? [] : ['--import', 'tsx'];
-  const proc = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
+  const proc = spawn(process.execPath, [...nodeArgs, ...entryArgs, entry], {
     cwd: opts.checkout ?? REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -132,7 +158,8 @@ export async function startServer(opts: ServerOptions): Promise<Managed> {
   proc.once('exit', (code, sig) => (exitInfo = `exited early (code ${code}, signal ${sig}); see bench/results/logs/${opts.name}.log`));
   try {
     await waitFor(
-      // Long: tsx compiles the server at start, which takes a minute on a loaded shared machine.
+      // Long: run from sources (older checkouts), tsx compiles the server at start, which
+      // takes a minute on a loaded shared machine.
       `server ${opts.name} to answer /healthz`,
       async () => {
         if (exitInfo) throw new FatalWaitError(`server ${opts.name} ${exitInfo}`);

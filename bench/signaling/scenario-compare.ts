@@ -91,7 +91,8 @@ export async function compareScenario(ctx: BenchContext, variant: VariantKey, op
     const wanted = [{ label: 'current', checkout: undefined as string | undefined }, ...opts.baselines.map((b) => ({ label: `baseline ${b.short}`, checkout: b.dir }))];
     for (const [i, w] of wanted.entries()) {
       // Builds side by side share the Redis server (each with its own key prefix): no flush.
-      const cluster = await startCluster(variant, ctx.redis, env, { flush: false, build: w.label, ...(w.checkout ? { checkout: w.checkout } : {}) });
+      // Older checkouts run from their sources, so this one does too: same loader for all.
+      const cluster = await startCluster(variant, ctx.redis, env, { flush: false, fromSource: true, build: w.label, ...(w.checkout ? { checkout: w.checkout } : {}) });
       const pool = i === 0 ? ctx.pool : WorkerPool.start(ctx.pool.size);
       builds.push({ label: w.label, cluster, pool, steps: [] });
       if (VARIANTS[variant].oneCore) undo.push(pinOneCore(cluster, ctx.redis, pool.pids, cpus().length));
