@@ -116,6 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     resumeGraceMs: config.resumeGraceMs,
     iceServersFor,
     onMemberChange: relayPath.onMemberChange,
+    gap: relayPath.joinGap,
   });
   let closing = false;
   attachSignaling(io, { config, rooms, relays: relayPath.relays, metrics, log: app.log, isClosing: () => closing, addressOf });

@@ -18,6 +18,7 @@ export class Metrics {
   readonly errors: Counter<'code'>;
   readonly relayLatency: Histogram;
   readonly joins: Counter<'kind'>;
+  readonly joinCatchUps: Counter;
   readonly relaysShed: Counter<'reason'>;
   readonly subscriberReconnects: Counter;
   readonly subscriberUp: Gauge;
@@ -80,6 +81,11 @@ export class Metrics {
       name: 'meshmeet_joins_total',
       help: 'Successful room joins, fresh or resumed',
       labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.joinCatchUps = new Counter({
+      name: 'meshmeet_join_catchup_reads_total',
+      help: 'Fresh joins that read the member list a second time: a member event for the room arrived while they were joining, or the Redis subscriber could not vouch that none did',
       registers: [this.registry],
     });
   }

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { RedisRoomStore } from '../src/rooms/redis-store.js';
 import type { JoinResult, Peer, PeerLeft } from '@meshmeet/protocol';
 import {
+  METRICS_AUTH,
   connect,
   record,
   request,
@@ -31,6 +32,12 @@ async function userlist(url: string, room: string): Promise<{ id: string; nick: 
   return (await fetch(`${url}/userlist?room=${encodeURIComponent(room)}`)).json() as Promise<{ id: string; nick: string }[]>;
 }
 
+/** `meshmeet_join_catchup_reads_total` of one node. */
+async function catchUpReads(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: METRICS_AUTH })).text();
+  return Number(/^meshmeet_join_catchup_reads_total (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
 describe('two nodes in one process sharing Redis', () => {
   let n1: TestNode;
   let n2: TestNode;
@@ -42,6 +49,26 @@ describe('two nodes in one process sharing Redis', () => {
   afterAll(async () => {
     await n2.close();
     await n1.close().catch(() => undefined);
+  });
+
+  it('a join with nothing happening in the room meanwhile reads the member list once; each member still hears of the others', async () => {
+    const reads = async () => (await catchUpReads(n1.url)) + (await catchUpReads(n2.url));
+    const before = await reads();
+    expect(before).not.toBeNaN();
+    const a = await client(n1.url);
+    const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'quiet', nick: 'A' });
+    const joinedAtA = record(a, 'peer:joined');
+    const b = await client(n2.url);
+    const rb = await requestOk<JoinResult>(b, 'room:join', { room: 'quiet', nick: 'B' });
+    const joinedAtB = record(b, 'peer:joined');
+    // B's member event reaches node 1 before B's peer:joined does (same connection, in order).
+    await waitFor('A hears of B', () => joinedAtA.length === 1);
+    const c = await client(n1.url);
+    const rc = await requestOk<JoinResult>(c, 'room:join', { room: 'quiet', nick: 'C' });
+    expect(rb.members.map((m) => m.id)).toEqual([ra.self.id]);
+    expect(rc.members.map((m) => m.id).sort()).toEqual([ra.self.id, rb.self.id].sort());
+    await waitFor('A and B hear of C', () => joinedAtA.length === 2 && joinedAtB.length === 1);
+    expect(await reads()).toBe(before);
   });
 
   it('lists, signals, chats and updates across nodes', async () => {

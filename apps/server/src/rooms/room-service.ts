@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.js';
 import type { Binding, MemberConnection, RoomNotifier } from './room-notifier.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
+import type { JoinGap, RoomWatch } from './join-gap.js';
 import type { MemberEvent } from './membership-view.js';
 import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
 
@@ -40,6 +41,11 @@ export interface RoomServiceOptions {
    * path keeps its membership view current with these; see membership-view.ts).
    */
   onMemberChange?: (ev: MemberEvent) => void;
+  /**
+   * Lets a join skip its second read of the member list when nothing happened in the
+   * room while it was in its gap (see join-gap.ts). Without it every join reads twice.
+   */
+  gap?: JoinGap;
 }
 
 /** The window of `ROOMS_PER_ADDRESS_PER_HOUR`. */
@@ -81,7 +87,8 @@ export class RoomService {
    * receives a single room event. Members who joined between our insert and our
    * subscription (whose `peer:joined` we could have missed) are sent to this socket as
    * `peer:joined` from the re-read member list; members who left in that gap are dropped
-   * from the ack.
+   * from the ack. The re-read is skipped when this node heard no member event for the room
+   * in that gap ({@link JoinGap}).
    */
   async join(socket: MemberConnection, req: FreshJoin): Promise<JoinResult> {
     this.assertOpen();
@@ -91,22 +98,48 @@ export class RoomService {
     const peer: Peer = { ...DEFAULT_MEDIA_STATE, ...req.state, id: newPeerId(), nick: req.nick };
     const token = newResumeToken();
     const channel = roomChannel(req.room);
-    const { members: before, hasPassword } = await this.insert(socket, req, peer, hashToken(token));
-    socket.data.binding = { room: req.room, channel, id: peer.id, nick: peer.nick };
-    // A socket that closed meanwhile must not enter the channel (socket.io already ran its
-    // leave-all); the binding alone lets the queued disconnect release the member.
-    if (socket.connected) await socket.join(channel);
-    this.o.onMemberChange?.({ kind: 'bound', room: req.room, id: peer.id, socketId: socket.id });
-    this.o.notify.peerJoined(channel, peer, socket.id);
-    const now = await this.db(() => this.o.store.list(req.room)).catch(() => null);
-    let members = before;
-    if (now) {
-      const earlier = new Set(before.map((m) => m.id));
-      members = now.filter((m) => earlier.has(m.id));
-      for (const m of now) if (m.id !== peer.id && !earlier.has(m.id)) this.o.notify.peerJoinedTo(socket.id, m);
+    // Watched from before the insert: an event about someone else that arrives from now on
+    // may be about a member our insert did not see.
+    const watch = this.o.gap?.watch(req.room, peer.id);
+    try {
+      const { members: before, hasPassword } = await this.insert(socket, req, peer, hashToken(token));
+      socket.data.binding = { room: req.room, channel, id: peer.id, nick: peer.nick };
+      // A socket that closed meanwhile must not enter the channel (socket.io already ran its
+      // leave-all); the binding alone lets the queued disconnect release the member.
+      if (socket.connected) await socket.join(channel);
+      this.o.onMemberChange?.({ kind: 'bound', room: req.room, id: peer.id, socketId: socket.id });
+      this.o.notify.peerJoined(channel, peer, socket.id);
+      const members = (await this.quietGap(watch)) ? before : await this.catchUp(socket.id, req.room, peer.id, before);
+      this.o.metrics.joins.inc({ kind: 'fresh' });
+      return this.result(req.room, peer, members, token, false, hasPassword);
+    } finally {
+      watch?.stop();
     }
-    this.o.metrics.joins.inc({ kind: 'fresh' });
-    return this.result(req.room, peer, members, token, false, hasPassword);
+  }
+
+  /** Whether the join's gap is known to have passed with no member event for its room. */
+  private async quietGap(watch: RoomWatch | undefined): Promise<boolean> {
+    if (!watch || !this.o.gap) return false;
+    try {
+      await this.o.gap.settled();
+    } catch {
+      return false;
+    }
+    return !watch.changed;
+  }
+
+  /**
+   * Second read of the member list after the socket entered the channel: members who joined
+   * since `before` are told to the socket as `peer:joined`; members who left are dropped from
+   * the answer. If the read fails, the first list stands.
+   */
+  private async catchUp(socketId: string, room: string, self: string, before: Peer[]): Promise<Peer[]> {
+    this.o.metrics.joinCatchUps.inc();
+    const now = await this.db(() => this.o.store.list(room)).catch(() => null);
+    if (!now) return before;
+    const earlier = new Set(before.map((m) => m.id));
+    for (const m of now) if (m.id !== self && !earlier.has(m.id)) this.o.notify.peerJoinedTo(socketId, m);
+    return now.filter((m) => earlier.has(m.id));
   }
 
   /**

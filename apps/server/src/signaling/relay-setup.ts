@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { RedisClients } from '../redis.js';
+import { RoomWatches, type JoinGap } from '../rooms/join-gap.js';
 import { MembershipView, type MemberEvent } from '../rooms/membership-view.js';
 import { RelayService } from '../rooms/relay-service.js';
 import { roomChannel } from '../rooms/room-service.js';
@@ -21,6 +23,8 @@ export interface RelayPath {
   limits: NodeRelayLimits;
   /** For `RoomService`: applies a binding change here and tells the other nodes. */
   onMemberChange: (ev: MemberEvent) => void;
+  /** For `RoomService`: closes a join's gap without a second read when nothing happened in it. */
+  joinGap: JoinGap;
   /** The adapter's Redis subscriber; null without Redis. */
   subscriber: SubscriberHealth | null;
   close(): void;
@@ -37,6 +41,27 @@ function isMemberEvent(ev: unknown): ev is MemberEvent {
   );
 }
 
+/** Longest wait for the subscriber's answer in {@link subscriberBarrier}; past it the join reads the store instead. */
+const BARRIER_TIMEOUT_MS = 2000;
+
+/**
+ * Resolves once Redis has answered a PING on the subscriber connection. Redis answers
+ * commands and pushes messages on one connection in order, so every message published to
+ * a channel this node had subscribed to before the PING (member events, room broadcasts)
+ * was handled here first; that includes the channel a join's `socket.join` just
+ * subscribed to, since that SSUBSCRIBE went out on the same connection before the PING.
+ */
+function subscriberBarrier(sub: Redis, health: SubscriberHealth | null): Promise<void> {
+  if (health && !health.isUp()) return Promise.reject(new Error('the Redis subscriber is cut off'));
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    sub.ping().then(() => undefined),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the Redis subscriber did not answer in time')), BARRIER_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Wires the `signal` relay path of one node: the membership view kept current by every
  * node's member events (sent with `io.serverSideEmit`, on the same Redis connection and in
@@ -51,18 +76,30 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
   const remote = redis ? (o.config.socketioAdapter === 'sharded' ? shardedDelivery(io, redis.main, channelPrefix) : classicDelivery(io)) : null;
   const relays = new RelayService({ store: o.store, local: localDelivery(io), view, metrics: o.metrics, log: o.log, remote, limits });
 
+  const watches = new RoomWatches();
   let subscriber: SubscriberHealth | null = null;
   if (redis) {
     io.on('member', (ev: unknown) => {
-      if (isMemberEvent(ev)) view.apply(ev);
+      if (!isMemberEvent(ev)) return;
+      view.apply(ev);
+      watches.touch(ev.room, ev.id);
     });
-    io.on('members:reset', () => view.clear());
+    io.on('members:reset', () => {
+      view.clear();
+      watches.touchAll();
+    });
     // While the subscriber is cut off, other nodes' events are lost: every lookup goes to the store.
     subscriber = watchSubscriber(redis.sub, {
       metrics: o.metrics,
       log: o.log,
-      onDown: () => view.setEnabled(false),
-      onUp: () => view.setEnabled(true),
+      onDown: () => {
+        view.setEnabled(false);
+        watches.touchAll();
+      },
+      onUp: () => {
+        view.setEnabled(true);
+        watches.touchAll();
+      },
     });
     // Events this node sent while its command connection was down never left: others drop their views.
     let mainDown = false;
@@ -87,7 +124,13 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
     subscriber,
     onMemberChange: (ev) => {
       view.apply(ev, true);
+      watches.touch(ev.room, ev.id);
       if (redis) io.serverSideEmit('member', ev);
+    },
+    joinGap: {
+      watch: (room, self) => watches.watch(room, self),
+      // Without Redis every member event is this node's own, told synchronously.
+      settled: redis ? () => subscriberBarrier(redis.sub, subscriber) : () => Promise.resolve(),
     },
     close: () => {
       clearInterval(prune);
