@@ -14,7 +14,7 @@
 
 /** What one join learns about its room while it is in the gap. */
 export interface RoomWatch {
-  /** True when a member event for the room (other than the joiner's own) arrived, or events may have been lost. */
+  /** True when a member event or state change for the room (other than the joiner's own) arrived, or events may have been lost. */
   readonly changed: boolean;
   /** Ends the watch; call it exactly once. */
   stop(): void;
@@ -30,6 +30,11 @@ export interface JoinGap {
    * Rejects when that cannot be known (the subscriber is cut off, or it took too long).
    */
   settled(): Promise<void>;
+  /**
+   * A member of `room` changed its state (`peer:update`). Call before the room hears of it:
+   * a join in its gap could miss that `peer:updated`, and the second read would carry it.
+   */
+  updated(room: string, id: string): void;
 }
 
 interface OpenWatch {

@@ -224,6 +224,7 @@ export class RoomService {
       throw member ? this.replaced(socket) : AppError.notInRoom();
     }
     if (patch.nick !== undefined) b.nick = patch.nick;
+    this.o.gap?.updated(b.room, b.id);
     this.o.notify.peerUpdated(b.channel, { ...patch, id: b.id }, socket.id);
   }
 

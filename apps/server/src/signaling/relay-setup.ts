@@ -84,6 +84,11 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
       view.apply(ev);
       watches.touch(ev.room, ev.id);
     });
+    // A member's state changed on another node: a join in its gap here may have missed it.
+    io.on('member:updated', (ev: unknown) => {
+      const e = ev as { room?: unknown; id?: unknown } | null;
+      if (typeof e?.room === 'string' && typeof e.id === 'string') watches.touch(e.room, e.id);
+    });
     io.on('members:reset', () => {
       view.clear();
       watches.touchAll();
@@ -131,6 +136,11 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
       watch: (room, self) => watches.watch(room, self),
       // Without Redis every member event is this node's own, told synchronously.
       settled: redis ? () => subscriberBarrier(redis.sub, subscriber) : () => Promise.resolve(),
+      updated: (room, id) => {
+        watches.touch(room, id);
+        // Sent before the room's `peer:updated`, on the same connection: in order everywhere.
+        if (redis) io.serverSideEmit('member:updated', { room, id });
+      },
     },
     close: () => {
       clearInterval(prune);

@@ -18,11 +18,13 @@ export interface SocketData {
 
 /**
  * Events between nodes (`io.serverSideEmit`): changes of member bindings, so each node's
- * membership view stays current; `members:reset` asks every node to drop its view (a
- * node may have failed to publish a change).
+ * membership view stays current; `member:updated`, a member's state changed (so a join in
+ * its gap reads the member list again, see join-gap.ts); `members:reset` asks every node
+ * to drop its view (a node may have failed to publish a change).
  */
 export interface InterServerEvents {
   member: (ev: MemberEvent) => void;
+  'member:updated': (ev: { room: string; id: string }) => void;
   'members:reset': () => void;
 }
 
