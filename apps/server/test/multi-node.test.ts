@@ -71,6 +71,22 @@ describe('two nodes in one process sharing Redis', () => {
     expect(await reads()).toBe(before);
   });
 
+  it('a state change on another node while a join is under way makes that join read the member list again', async () => {
+    const reads = () => catchUpReads(n2.url);
+    const a = await client(n1.url);
+    const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'busy', nick: 'A', password: 'correct horse' });
+    const before = await reads();
+    const b = await client(n2.url);
+    // The password check (scrypt) holds B's join open while A turns its microphone on, on the other node.
+    const joining = requestOk<JoinResult>(b, 'room:join', { room: 'busy', nick: 'B', password: 'correct horse' });
+    await sleep(5);
+    await requestOk(a, 'peer:update', { mic: true });
+    const rb = await joining;
+    expect(rb.members.map((m) => m.id)).toEqual([ra.self.id]);
+    expect(rb.members[0]!.mic).toBe(true);
+    expect(await reads()).toBe(before + 1);
+  });
+
   it('lists, signals, chats and updates across nodes', async () => {
     const a = await client(n1.url);
     const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'cross', nick: 'A' });
