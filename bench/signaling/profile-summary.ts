@@ -1,5 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Summarizes a V8 `.cpuprofile` (from `node --cpu-prof`) of a signaling server under the
@@ -14,9 +16,15 @@ import { basename } from 'node:path';
  * Profile a run with `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"`.
  */
 
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   children?: number[];
 }
 interface CpuProfile {
@@ -41,6 +49,32 @@ const AREAS: Array<[string, RegExp]> = [
   ['node internals', /^node:|^internal\//],
 ];
 
+/**
+ * Rewrites frames of a bundled script (the server `npm start` runs is one esbuild file) to
+ * the source file and line they were built from, read from the `.map` beside the bundle, so
+ * areas and names read as in the sources. Frames without a map are left as they are.
+ */
+function mapToSources(nodes: ProfileNode[]): void {
+  const maps = new Map<string, SourceMap | null>();
+  const mapFor = (url: string): SourceMap | null => {
+    if (!maps.has(url)) {
+      const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+      const mapFile = `${path}.map`;
+      maps.set(url, path.endsWith('.js') && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : null);
+    }
+    return maps.get(url)!;
+  };
+  for (const n of nodes) {
+    const f = n.callFrame;
+    const map = f.url ? mapFor(f.url) : null;
+    const entry = map?.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
+    if (!entry?.originalSource) continue;
+    const bundleDir = dirname(f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url);
+    const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : resolve(bundleDir, entry.originalSource);
+    n.callFrame = { ...f, url: source, lineNumber: entry.originalLine ?? f.lineNumber };
+  }
+}
+
 function frameName(n: ProfileNode): string {
   const f = n.callFrame;
   const file = f.url ? f.url.replace(/^file:\/\//, '').replace(/.*\/(node_modules\/)/, '$1').replace(/.*\/apps\//, 'apps/') : '';
@@ -51,6 +85,7 @@ function main(): void {
   const [file, out] = process.argv.slice(2);
   if (!file || !out) throw new Error('usage: profile-summary.ts <file.cpuprofile> <out-prefix>');
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  mapToSources(prof.nodes);
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
