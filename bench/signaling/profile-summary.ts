@@ -55,22 +55,22 @@ const AREAS: Array<[string, RegExp]> = [
  * areas and names read as in the sources. Frames without a map are left as they are.
  */
 function mapToSources(nodes: ProfileNode[]): void {
-  const maps = new Map<string, SourceMap | null>();
-  const mapFor = (url: string): SourceMap | null => {
+  const maps = new Map<string, { map: SourceMap; dir: string } | null>();
+  const mapFor = (url: string) => {
     if (!maps.has(url)) {
       const path = url.startsWith('file://') ? fileURLToPath(url) : url;
       const mapFile = `${path}.map`;
-      maps.set(url, path.endsWith('.js') && existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : null);
+      const usable = path.endsWith('.js') && existsSync(mapFile);
+      maps.set(url, usable ? { map: new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))), dir: dirname(path) } : null);
     }
     return maps.get(url)!;
   };
   for (const n of nodes) {
     const f = n.callFrame;
-    const map = f.url ? mapFor(f.url) : null;
-    const entry = map?.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
-    if (!entry?.originalSource) continue;
-    const bundleDir = dirname(f.url.startsWith('file://') ? fileURLToPath(f.url) : f.url);
-    const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : resolve(bundleDir, entry.originalSource);
+    const bundle = f.url ? mapFor(f.url) : null;
+    const entry = bundle?.map.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
+    if (!bundle || !entry?.originalSource) continue;
+    const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : resolve(bundle.dir, entry.originalSource);
     n.callFrame = { ...f, url: source, lineNumber: entry.originalLine ?? f.lineNumber };
   }
 }

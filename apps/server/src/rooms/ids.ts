@@ -10,13 +10,13 @@ class RandomPool {
   private readonly buf = Buffer.alloc(4096);
   private used = this.buf.length;
 
-  /** `n` (≤ 4096) fresh random bytes, copied out of the pool. */
-  take(n: number): Buffer {
+  /** `n` (≤ 4096) fresh random bytes from the pool, as URL-safe base64. */
+  take(n: number): string {
     if (this.used + n > this.buf.length) {
       randomFillSync(this.buf);
       this.used = 0;
     }
-    const out = Buffer.from(this.buf.subarray(this.used, this.used + n));
+    const out = this.buf.toString('base64url', this.used, this.used + n);
     // Handed-out bytes are wiped from the pool, so a later dump of it holds none of them.
     this.buf.fill(0, this.used, this.used + n);
     this.used += n;
@@ -26,19 +26,14 @@ class RandomPool {
 
 const pool = new RandomPool();
 
-/** `n` random bytes as URL-safe base64. */
-function randomId(n: number): string {
-  return pool.take(n).toString('base64url');
-}
-
 /** A new participant id: 12 URL-safe characters (72 random bits), assigned by the server only. */
 export function newPeerId(): string {
-  return randomId(9);
+  return pool.take(9);
 }
 
 /** A new resume token: 256 random bits, URL-safe. Only its hash is stored. */
 export function newResumeToken(): string {
-  return randomId(32);
+  return pool.take(32);
 }
 
 /** Hash under which a resume token is stored, so a leaked store does not leak live tokens. */
@@ -48,5 +43,5 @@ export function hashToken(token: string): string {
 
 /** A node (process) id for liveness records. */
 export function newNodeId(): string {
-  return randomId(6);
+  return pool.take(6);
 }
