@@ -35,9 +35,13 @@ const { values: args } = parseArgs({
     'mic-file': { type: 'string' },
     // Another web build to serve (a `vite build` output directory).
     dist: { type: 'string' },
+    // The pages' size (WIDTHxHEIGHT): headless Chromium composites in software, a cost the
+    // GPU of a real participant's machine carries.
+    viewport: { type: 'string', default: '1024x700' },
   },
 });
 const N = Number(args.n);
+const [VIEW_W, VIEW_H] = args.viewport.split('x').map(Number) as [number, number];
 const WINDOW_S = Number(args.window);
 const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
@@ -80,6 +84,82 @@ function threadTicks(pids: number[]): Map<string, number> {
   return out;
 }
 
+/** Video counters of one page, summed over its connections (getStats through the debug hook). */
+interface FrameCounters {
+  /** Camera frames captured (media-source), one camera per page. */
+  captured: number;
+  encoded: number;
+  sent: number;
+  encodeMs: number;
+  received: number;
+  decoded: number;
+  dropped: number;
+  decodeMs: number;
+  nacks: number;
+  plis: number;
+  lost: number;
+  /** Outbound streams by quality-limitation reason, and by sent height. */
+  limits: Record<string, number>;
+  heights: Record<string, number>;
+}
+
+async function frameCounters(page: Participant['page']): Promise<FrameCounters> {
+  return page.evaluate(async () => {
+    const w = window as unknown as { __meshmeet?: { peerConnections(): Map<string, RTCPeerConnection> } };
+    const c = { captured: 0, encoded: 0, sent: 0, encodeMs: 0, received: 0, decoded: 0, dropped: 0, decodeMs: 0, nacks: 0, plis: 0, lost: 0, limits: {} as Record<string, number>, heights: {} as Record<string, number> };
+    let captured = 0;
+    for (const pc of w.__meshmeet?.peerConnections().values() ?? []) {
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.kind !== 'video') return;
+        const n = (k: string) => Number(s[k] ?? 0);
+        // Every connection reports the same camera source: count it once per page.
+        if (s.type === 'media-source') captured = Math.max(captured, n('frames'));
+        if (s.type === 'outbound-rtp') {
+          c.encoded += n('framesEncoded');
+          c.sent += n('framesSent');
+          c.encodeMs += n('totalEncodeTime') * 1000;
+          c.plis += n('pliCount');
+          c.nacks += n('nackCount');
+          const reason = String(s.qualityLimitationReason ?? 'none');
+          c.limits[reason] = (c.limits[reason] ?? 0) + 1;
+          const h = String(s.frameHeight ?? (s.active === false ? 'paused' : '-'));
+          c.heights[h] = (c.heights[h] ?? 0) + 1;
+        }
+        if (s.type === 'inbound-rtp') {
+          c.received += n('framesReceived');
+          c.decoded += n('framesDecoded');
+          c.dropped += n('framesDropped');
+          c.decodeMs += n('totalDecodeTime') * 1000;
+          c.lost += n('packetsLost');
+        }
+      });
+    }
+    c.captured = captured;
+    return c;
+  });
+}
+
+/** Where video frames go between the encoders and the screens of the whole room, per second of window. */
+function frameFlow(before: FrameCounters[], after: FrameCounters[], seconds: number): Array<[string, number, string]> {
+  const sum = (list: FrameCounters[], k: keyof Omit<FrameCounters, 'limits' | 'heights'>) => list.reduce((s, c) => s + c[k], 0);
+  const rate = (k: keyof Omit<FrameCounters, 'limits' | 'heights'>) => (sum(after, k) - sum(before, k)) / seconds;
+  const enc = rate('encoded');
+  const dec = rate('decoded');
+  return [
+    ['camera frames captured per s, all pages', rate('captured'), 'frames/s'],
+    ['frames encoded per s, room', enc, 'frames/s'],
+    ['frames sent per s, room', rate('sent'), 'frames/s'],
+    ['frames received per s, room', rate('received'), 'frames/s'],
+    ['frames decoded per s, room', dec, 'frames/s'],
+    ['frames dropped per s, room', rate('dropped'), 'frames/s'],
+    ['encode time per frame', enc ? rate('encodeMs') / enc : 0, 'ms'],
+    ['decode time per frame', dec ? rate('decodeMs') / dec : 0, 'ms'],
+    ['packets lost per s, room', rate('lost'), 'packets/s'],
+    ['NACKs received per s, room', rate('nacks'), '1/s'],
+    ['PLIs received per s, room', rate('plis'), '1/s'],
+  ];
+}
+
 /** One node of a DevTools CPU profile (what `Profiler.stop` returns). */
 interface ProfileNode {
   id: number;
@@ -111,7 +191,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < N; i++) {
       const b = await launchTracked(() => launchBrowser({ extraArgs: micArgs }));
       browsers.push(b);
-      const p = await openParticipant(b.browser, `${server.url}/?debug=1${args.budget === 'off' ? '&budget=off' : ''}`, NAMES[i]!);
+      const p = await openParticipant(b.browser, `${server.url}/?debug=1${args.budget === 'off' ? '&budget=off' : ''}`, NAMES[i]!, { viewport: { width: VIEW_W, height: VIEW_H } });
       people.push(p);
       await joinRoom(p.page, { room, nick: NAMES[i]! });
       if (i > 0) await waitForRemoteTiles(p.page, i, 60_000);
@@ -122,6 +202,7 @@ async function main(): Promise<void> {
     const cdp = await people[0]!.context.newCDPSession(people[0]!.page);
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+    const framesBefore = await Promise.all(people.map((p) => frameCounters(p.page)));
     const before = threadTicks(pids());
     const t0 = Date.now();
     await cdp.send('Profiler.start');
@@ -129,6 +210,19 @@ async function main(): Promise<void> {
     const { profile } = (await cdp.send('Profiler.stop')) as { profile: Parameters<typeof bySource>[0] };
     const after = threadTicks(pids());
     const wall = (Date.now() - t0) / 1000;
+    const framesAfter = await Promise.all(people.map((p) => frameCounters(p.page)));
+    const links = N * (N - 1);
+    log(`video of the room's ${links} links over the window:`);
+    for (const [metric, value, unit] of frameFlow(framesBefore, framesAfter, wall)) {
+      const perLink = unit === 'frames/s' ? ` (${(value / links).toFixed(1)} per link)` : '';
+      log(`  ${metric}: ${value.toFixed(1)} ${unit}${perLink}`);
+      rows.push({ variant: `N=${N}, video`, metric, value: Math.round(value * 10) / 10, unit });
+    }
+    const tally = (k: 'limits' | 'heights') => framesAfter.reduce<Record<string, number>>((acc, c) => {
+      for (const [key, n] of Object.entries(c[k])) acc[key] = (acc[key] ?? 0) + n;
+      return acc;
+    }, {});
+    log(`  outbound streams by quality limitation: ${JSON.stringify(tally('limits'))}; by sent height: ${JSON.stringify(tally('heights'))}`);
 
     const threads = [...after]
       .map(([k, v]) => [k, ((v - (before.get(k) ?? 0)) / HZ / wall) * 100] as const)

@@ -64,11 +64,16 @@ export interface Participant {
  * Opens a new participant at `url` (e.g. `${server}/?debug=1`) with camera and microphone
  * permission granted, so even receive-only participants gather ICE candidates.
  */
-export async function openParticipant(browser: Browser, url: string, name: string): Promise<Participant> {
+export async function openParticipant(
+  browser: Browser,
+  url: string,
+  name: string,
+  opts: { viewport?: { width: number; height: number } } = {},
+): Promise<Participant> {
   const origin = new URL(url).origin;
   const context = await browser.newContext({
     permissions: ['camera', 'microphone'],
-    viewport: { width: 1024, height: 700 },
+    viewport: opts.viewport ?? { width: 1024, height: 700 },
     locale: 'en-US',
   });
   await context.grantPermissions(['camera', 'microphone'], { origin });

@@ -149,6 +149,18 @@ describe('decideBudget', () => {
     expect(d.links.every((l) => l.camera.active)).toBe(true);
   });
 
+  it('gives up picture size before frame rate: a CPU-starved room of six still sends 15 frames per second', () => {
+    const busy = () => links(5, { qualityLimitation: 'cpu' });
+    let d = decideBudget(input({ links: busy() }));
+    for (let t = 1; t < 40; t++) d = decideBudget(input({ now: t * CPU_TIGHTEN_MS, links: busy() }), d.state);
+    const c = camera(d);
+    expect(c.height).toBe(CAMERA_LADDER.at(-1)!.height);
+    expect(c.maxFramerate).toBe(15);
+    // Every step below 270p keeps that rate; only the size shrinks.
+    for (const t of CAMERA_LADDER.filter((t) => t.height < 270)) expect(t.fps).toBe(15);
+    expect(captureFor(5, d.state.cpuLevel, { height: 720, fps: 30 }).fps).toBe(15);
+  });
+
   it('sends a receiver that shows us small no more than it shows, and nothing when it turned video off', () => {
     const d = decideBudget(
       input({

@@ -46,7 +46,11 @@ export interface Tier {
 
 /**
  * Camera steps, best first. Bitrates are what VP8 needs for a watchable picture at that
- * size and rate; the last step is the least video worth sending.
+ * size and rate; the last step is the least video worth sending. Below 270p the frame rate
+ * stays at 15 and only the size shrinks: a picture small enough for 120p or 90p shows
+ * little detail anyway, but lips and gestures turn jerky below about 15 frames per second,
+ * and a busy receiver drops a few frames on top of what is sent, so a step that sends 12
+ * leaves too little margin.
  */
 export const CAMERA_LADDER: readonly Tier[] = Object.freeze([
   { height: 720, fps: 30, kbps: 1500 },
@@ -56,7 +60,7 @@ export const CAMERA_LADDER: readonly Tier[] = Object.freeze([
   { height: 270, fps: 20, kbps: 300 },
   { height: 180, fps: 15, kbps: 170 },
   { height: 120, fps: 15, kbps: 110 },
-  { height: 90, fps: 12, kbps: 70 },
+  { height: 90, fps: 15, kbps: 80 },
 ]);
 
 /** Kept for audio (Opus plus packet overhead) out of every link before video gets any. */
