@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.n);
 const [VIEW_W, VIEW_H] = args.viewport.split('x').map(Number) as [number, number];
+if (!(VIEW_W > 0 && VIEW_H > 0)) throw new Error(`--viewport wants WIDTHxHEIGHT, e.g. 1024x700 (got ${args.viewport})`);
 const WINDOW_S = Number(args.window);
 const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
@@ -103,17 +104,17 @@ interface FrameCounters {
   heights: Record<string, number>;
 }
 
+/** Reads one page's {@link FrameCounters} now. */
 async function frameCounters(page: Participant['page']): Promise<FrameCounters> {
   return page.evaluate(async () => {
     const w = window as unknown as { __meshmeet?: { peerConnections(): Map<string, RTCPeerConnection> } };
     const c = { captured: 0, encoded: 0, sent: 0, encodeMs: 0, received: 0, decoded: 0, dropped: 0, decodeMs: 0, nacks: 0, plis: 0, lost: 0, limits: {} as Record<string, number>, heights: {} as Record<string, number> };
-    let captured = 0;
     for (const pc of w.__meshmeet?.peerConnections().values() ?? []) {
       (await pc.getStats()).forEach((s: Record<string, unknown>) => {
         if (s.kind !== 'video') return;
         const n = (k: string) => Number(s[k] ?? 0);
         // Every connection reports the same camera source: count it once per page.
-        if (s.type === 'media-source') captured = Math.max(captured, n('frames'));
+        if (s.type === 'media-source') c.captured = Math.max(c.captured, n('frames'));
         if (s.type === 'outbound-rtp') {
           c.encoded += n('framesEncoded');
           c.sent += n('framesSent');
@@ -134,12 +135,11 @@ async function frameCounters(page: Participant['page']): Promise<FrameCounters> 
         }
       });
     }
-    c.captured = captured;
     return c;
   });
 }
 
-/** Where video frames go between the encoders and the screens of the whole room, per second of window. */
+/** Where video frames go between the cameras and the decoders of the whole room, per second of window. */
 function frameFlow(before: FrameCounters[], after: FrameCounters[], seconds: number): Array<[string, number, string]> {
   const sum = (list: FrameCounters[], k: keyof Omit<FrameCounters, 'limits' | 'heights'>) => list.reduce((s, c) => s + c[k], 0);
   const rate = (k: keyof Omit<FrameCounters, 'limits' | 'heights'>) => (sum(after, k) - sum(before, k)) / seconds;
@@ -214,8 +214,9 @@ async function main(): Promise<void> {
     const links = N * (N - 1);
     log(`video of the room's ${links} links over the window:`);
     for (const [metric, value, unit] of frameFlow(framesBefore, framesAfter, wall)) {
-      const perLink = unit === 'frames/s' ? ` (${(value / links).toFixed(1)} per link)` : '';
-      log(`  ${metric}: ${value.toFixed(1)} ${unit}${perLink}`);
+      // Cameras are one per page; everything else is per link.
+      const per = metric.startsWith('camera') ? ` (${(value / N).toFixed(1)} per page)` : unit === 'frames/s' ? ` (${(value / links).toFixed(1)} per link)` : '';
+      log(`  ${metric}: ${value.toFixed(1)} ${unit}${per}`);
       rows.push({ variant: `N=${N}, video`, metric, value: Math.round(value * 10) / 10, unit });
     }
     const tally = (k: 'limits' | 'heights') => framesAfter.reduce<Record<string, number>>((acc, c) => {
