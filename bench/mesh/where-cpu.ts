@@ -139,10 +139,13 @@ async function frameCounters(page: Participant['page']): Promise<FrameCounters> 
   });
 }
 
+/** The counters of {@link FrameCounters} (not the tallies). */
+type FrameCount = keyof Omit<FrameCounters, 'limits' | 'heights'>;
+
 /** Where video frames go between the cameras and the decoders of the whole room, per second of window. */
 function frameFlow(before: FrameCounters[], after: FrameCounters[], seconds: number): Array<[string, number, string]> {
-  const sum = (list: FrameCounters[], k: keyof Omit<FrameCounters, 'limits' | 'heights'>) => list.reduce((s, c) => s + c[k], 0);
-  const rate = (k: keyof Omit<FrameCounters, 'limits' | 'heights'>) => (sum(after, k) - sum(before, k)) / seconds;
+  const sum = (list: FrameCounters[], k: FrameCount) => list.reduce((s, c) => s + c[k], 0);
+  const rate = (k: FrameCount) => (sum(after, k) - sum(before, k)) / seconds;
   const enc = rate('encoded');
   const dec = rate('decoded');
   return [

@@ -63,6 +63,8 @@ export interface Participant {
 /**
  * Opens a new participant at `url` (e.g. `${server}/?debug=1`) with camera and microphone
  * permission granted, so even receive-only participants gather ICE candidates.
+ * `opts.viewport` sizes the page (default 1024×700): headless Chromium composites in
+ * software, so a bench can see what page size costs.
  */
 export async function openParticipant(
   browser: Browser,
