@@ -65,6 +65,10 @@ interface Summary {
   fpsMin: number;
   freezesPerMin: number;
   frozenStreams: number;
+  /** Freezes during which the page's own sampler did not run (`unobserved` in sampler.ts). */
+  unobservedFreezes: number;
+  /** Longest stall of any page's sampler, ms. */
+  longestPollGapMs: number;
   streams: number;
   concealment: number;
   uploadKbps: number;
@@ -85,6 +89,8 @@ function summarize(r: RoomResult): Summary {
     fpsMin: Math.min(...streams.map((s) => s.fps)),
     freezesPerMin: streams.length ? freezes / streams.length / minutes : NaN,
     frozenStreams: streams.filter((s) => s.freezes > 0).length,
+    unobservedFreezes: streams.reduce((sum, x) => sum + x.unobserved, 0),
+    longestPollGapMs: Math.max(0, ...r.windows.map((w) => w.longestPollGapMs)),
     streams: streams.length,
     concealment: conc.length ? Math.max(...conc) : NaN,
     uploadKbps: median(r.windows.map((w) => w.uploadKbps)),
@@ -98,7 +104,7 @@ function rows(variant: string, s: Summary): ResultRow[] {
   return [
     { variant, metric: 'remote video fps, median', value: round(s.fpsMedian), unit: 'fps' },
     { variant, metric: 'remote video fps, min', value: round(s.fpsMin), unit: 'fps' },
-    { variant, metric: 'freezes (>1 s) per stream-minute', value: round(s.freezesPerMin, 2), unit: '/min', note: `${s.frozenStreams} of ${s.streams} streams froze at least once` },
+    { variant, metric: 'freezes (>1 s) per stream-minute', value: round(s.freezesPerMin, 2), unit: '/min', note: `${s.frozenStreams} of ${s.streams} streams froze at least once; ${s.unobservedFreezes} of the freezes spanned a stall of the page's own sampler (no poll ran during the gap; longest ${Math.round(s.longestPollGapMs)} ms), so the page, not necessarily the stream, stopped` },
     { variant, metric: 'audio concealment, worst stream', value: round(s.concealment * 100, 2), unit: '%' },
     { variant, metric: 'upload per participant, median', value: round(s.uploadKbps, 0), unit: 'kbit/s' },
     { variant, metric: 'CPU per participant, median', value: round(s.cpuPercent, 0), unit: '% of a core' },

@@ -16,6 +16,11 @@ export interface StreamWindow {
   from: string;
   fps: number;
   freezes: number;
+  /**
+   * Of those freezes, how many spanned a stall of the sampler itself: no poll ran during
+   * the gap, so the page's own timers, not necessarily the stream, stopped for over 1 s.
+   */
+  unobserved: number;
   /** Audio samples concealed / received (0..1); null when no audio arrived. */
   concealment: number | null;
   /** Height of the last decoded frame. */
@@ -28,58 +33,75 @@ export interface PageWindow {
   streams: StreamWindow[];
   /** Everything this page sent, kbit/s. */
   uploadKbps: number;
+  /** Longest time between two polls (ms): how long the page's own loop stalled. */
+  longestPollGapMs: number;
 }
 
 /** Starts polling in the page (idempotent per page load). */
 export async function startSampler(page: Page): Promise<void> {
   await page.evaluate(
-    ({ pollMs }) => {
+    ({ pollMs, freezeMs }) => {
       type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
       const w = window as unknown as { __meshmeet?: Hook; __meshBench?: unknown };
-      const state = { started: performance.now(), sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown };
+      const started = performance.now();
+      const state = { started, lastPoll: started, longestPollGap: 0, sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown, stopped: false };
+      // One poll at a time: on a starved page getStats can take longer than the interval,
+      // and overlapping polls would apply their counts out of order.
       const poll = async () => {
         const pcs = w.__meshmeet?.peerConnections() ?? new Map<string, RTCPeerConnection>();
         let sent = 0;
+        const reports = await Promise.all([...pcs].map(async ([id, pc]) => [id, await pc.getStats()] as const));
         const now = performance.now();
-        await Promise.all(
-          [...pcs].map(async ([id, pc]) => {
-            let frames = 0;
-            let conc = 0;
-            let samp = 0;
-            let height = 0;
-            (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-              if (s.type === 'outbound-rtp') sent += Number(s.bytesSent ?? 0);
-              if (s.type === 'inbound-rtp' && s.kind === 'video') {
-                frames += Number(s.framesDecoded ?? 0);
-                height = Math.max(height, Number(s.frameHeight ?? 0));
-              }
-              if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-                conc += Number(s.concealedSamples ?? 0);
-                samp += Number(s.totalSamplesReceived ?? 0);
-              }
-            });
-            let st = state.streams.get(id);
-            if (!st) {
-              st = { decoded: 0, frames, lastChange: now, gaps: [], conc0: conc, samp0: samp, conc, samp, height };
-              state.streams.set(id, st);
+        const previousPoll = state.lastPoll;
+        state.longestPollGap = Math.max(state.longestPollGap, now - previousPoll);
+        state.lastPoll = now;
+        reports.forEach(([id, report]) => {
+          let frames = 0;
+          let conc = 0;
+          let samp = 0;
+          let height = 0;
+          report.forEach((s: Record<string, unknown>) => {
+            if (s.type === 'outbound-rtp') sent += Number(s.bytesSent ?? 0);
+            if (s.type === 'inbound-rtp' && s.kind === 'video') {
+              frames += Number(s.framesDecoded ?? 0);
+              height = Math.max(height, Number(s.frameHeight ?? 0));
             }
-            // A rebuilt connection starts its counters again at 0: what it shows is all new.
-            const grown = frames >= st.frames ? frames - st.frames : frames;
-            if (grown > 0) {
-              st.gaps.push(now - st.lastChange);
-              st.lastChange = now;
+            if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+              conc += Number(s.concealedSamples ?? 0);
+              samp += Number(s.totalSamplesReceived ?? 0);
             }
-            Object.assign(st, { decoded: st.decoded + grown, frames, conc, samp, height });
-          }),
-        );
+          });
+          let st = state.streams.get(id);
+          if (!st) {
+            st = { decoded: 0, frames, lastChange: now, gaps: [], unobserved: 0, conc0: conc, samp0: samp, conc, samp, height };
+            state.streams.set(id, st);
+          }
+          // A rebuilt connection starts its counters again at 0: what it shows is all new.
+          const grown = frames >= st.frames ? frames - st.frames : frames;
+          if (grown > 0) {
+            const gap = now - st.lastChange;
+            st.gaps.push(gap);
+            // No poll between the last frame seen and this one: the page did not look.
+            if (gap > freezeMs && st.lastChange >= previousPoll) st.unobserved++;
+            st.lastChange = now;
+          }
+          Object.assign(st, { decoded: st.decoded + grown, frames, conc, samp, height });
+        });
         if (state.sent0 < 0) state.sent0 = sent;
         state.sent = sent;
       };
-      state.timer = setInterval(() => void poll(), pollMs);
+      const loop = () => {
+        state.timer = setTimeout(() => {
+          void poll().finally(() => {
+            if (!state.stopped) loop();
+          });
+        }, pollMs);
+      };
+      loop();
       w.__meshBench = { state, poll };
     },
-    { pollMs: POLL_MS },
+    { pollMs: POLL_MS, freezeMs: FREEZE_MS },
   );
 }
 
@@ -87,11 +109,12 @@ export async function startSampler(page: Page): Promise<void> {
 export async function stopSampler(page: Page): Promise<PageWindow> {
   return page.evaluate(
     async ({ freezeMs }) => {
-      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; conc0: number; samp0: number; conc: number; samp: number; height: number };
-      type State = { started: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number };
+      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type State = { started: number; longestPollGap: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number; stopped: boolean };
       const bench = (window as unknown as { __meshBench: { state: State; poll: () => Promise<void> } }).__meshBench;
+      bench.state.stopped = true;
+      clearTimeout(bench.state.timer);
       await bench.poll();
-      clearInterval(bench.state.timer);
       const now = performance.now();
       const seconds = (now - bench.state.started) / 1000;
       const streams = [...bench.state.streams].map(([from, s]) => {
@@ -102,11 +125,17 @@ export async function stopSampler(page: Page): Promise<PageWindow> {
           from,
           fps: s.decoded / seconds,
           freezes: gaps.filter((g) => g > freezeMs).length,
+          unobserved: s.unobserved,
           concealment: samples > 0 ? (s.conc - s.conc0) / samples : null,
           height: s.height,
         };
       });
-      return { seconds, streams, uploadKbps: ((bench.state.sent - Math.max(0, bench.state.sent0)) * 8) / seconds / 1000 };
+      return {
+        seconds,
+        streams,
+        uploadKbps: ((bench.state.sent - Math.max(0, bench.state.sent0)) * 8) / seconds / 1000,
+        longestPollGapMs: bench.state.longestPollGap,
+      };
     },
     { freezeMs: FREEZE_MS },
   );

@@ -14,13 +14,13 @@
  * Needs `npm run build` (the server serves apps/web/dist). Writes
  * bench/results/mesh-where-cpu.json.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { writeResult, type ResultRow } from '../lib/results.js';
 import { launchBrowser, openParticipant, type Participant } from '@meshmeet/testkit/browser';
 import { startServer } from '@meshmeet/testkit/services';
 import { joinRoom, waitForRemoteTiles } from '@meshmeet/testkit/call';
 import { descendants } from '../recording/proc-stats.js';
+import { HZ, threadTicks } from './thread-ticks.js';
 import { launchTracked } from './room.js';
 
 const log = (line: string) => process.stderr.write(`[where-cpu] ${line}\n`);
@@ -45,45 +45,6 @@ const [VIEW_W, VIEW_H] = args.viewport.split('x').map(Number) as [number, number
 if (!(VIEW_W > 0 && VIEW_H > 0)) throw new Error(`--viewport wants WIDTHxHEIGHT, e.g. 1024x700 (got ${args.viewport})`);
 const WINDOW_S = Number(args.window);
 const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
-/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
-const HZ = 100;
-
-/** CPU ticks of every thread of `pids`, keyed "process type / thread name". */
-function threadTicks(pids: number[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of pids) {
-    let type = 'browser';
-    try {
-      // Chromium rewrites the command line of the processes it forks into one string.
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const t = / --type=([a-z-]+)/.exec(cmd);
-      if (t) type = t[1]! + (/ --utility-sub-type=([\w.]+)/.exec(cmd)?.[1]?.replace(/^.*\./, ':') ?? '');
-      else if (/crashpad/.test(cmd.split(' ', 1)[0]!)) type = 'crashpad';
-    } catch {
-      continue;
-    }
-    let tids: string[];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const ticks = Number(f[11]) + Number(f[12]);
-        // Thread names carry numbers (ThreadPoolForeg, WebRTC_W…): group them by prefix.
-        const key = `${type} / ${name.replace(/[0-9]+$/, '')}`;
-        out.set(key, (out.get(key) ?? 0) + ticks);
-      } catch {
-        // the thread ended between listing and reading
-      }
-    }
-  }
-  return out;
-}
 
 /** Video counters of one page, summed over its connections (getStats through the debug hook). */
 interface FrameCounters {
