@@ -67,6 +67,8 @@ interface Summary {
   frozenStreams: number;
   /** Freezes during which the page's own sampler did not run (`unobserved` in sampler.ts). */
   unobservedFreezes: number;
+  /** Share (0..1) of all streams' time spent frozen. */
+  frozenShare: number;
   /** Longest stall of any page's sampler, ms. */
   longestPollGapMs: number;
   streams: number;
@@ -90,6 +92,7 @@ function summarize(r: RoomResult): Summary {
     freezesPerMin: streams.length ? freezes / streams.length / minutes : NaN,
     frozenStreams: streams.filter((s) => s.freezes > 0).length,
     unobservedFreezes: streams.reduce((sum, x) => sum + x.unobserved, 0),
+    frozenShare: streams.length ? streams.reduce((sum, x) => sum + x.frozenMs, 0) / 1000 / (streams.length * minutes * 60) : NaN,
     longestPollGapMs: Math.max(0, ...r.windows.map((w) => w.longestPollGapMs)),
     streams: streams.length,
     concealment: conc.length ? Math.max(...conc) : NaN,
@@ -105,6 +108,7 @@ function rows(variant: string, s: Summary): ResultRow[] {
     { variant, metric: 'remote video fps, median', value: round(s.fpsMedian), unit: 'fps' },
     { variant, metric: 'remote video fps, min', value: round(s.fpsMin), unit: 'fps' },
     { variant, metric: 'freezes (>1 s) per stream-minute', value: round(s.freezesPerMin, 2), unit: '/min', note: `${s.frozenStreams} of ${s.streams} streams froze at least once; ${s.unobservedFreezes} of the freezes spanned a stall of the page's own sampler (no poll ran during the gap; longest ${Math.round(s.longestPollGapMs)} ms), so the page, not necessarily the stream, stopped` },
+    { variant, metric: 'time frozen, share of stream time', value: round(s.frozenShare * 100, 1), unit: '%' },
     { variant, metric: 'audio concealment, worst stream', value: round(s.concealment * 100, 2), unit: '%' },
     { variant, metric: 'upload per participant, median', value: round(s.uploadKbps, 0), unit: 'kbit/s' },
     { variant, metric: 'CPU per participant, median', value: round(s.cpuPercent, 0), unit: '% of a core' },
@@ -299,7 +303,7 @@ async function main(): Promise<void> {
     out.push({
       variant: 'N=6',
       metric: 'target: budget better than none (fps min+median up, freezes down)',
-      value: `fps ${round(six.fpsMin)}/${round(six.fpsMedian)} vs ${round(sixOff.fpsMin)}/${round(sixOff.fpsMedian)}; freezes ${round(six.freezesPerMin, 2)} vs ${round(sixOff.freezesPerMin, 2)}`,
+      value: `fps ${round(six.fpsMin)}/${round(six.fpsMedian)} vs ${round(sixOff.fpsMin)}/${round(sixOff.fpsMedian)}; freezes ${round(six.freezesPerMin, 2)} vs ${round(sixOff.freezesPerMin, 2)}/min (time frozen ${round(six.frozenShare * 100)} vs ${round(sixOff.frozenShare * 100)} %)`,
       unit: '',
       target: 'strictly better',
       pass: better,

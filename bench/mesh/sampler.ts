@@ -21,6 +21,11 @@ export interface StreamWindow {
    * the gap, so the page's own timers, not necessarily the stream, stopped for over 1 s.
    */
   unobserved: number;
+  /**
+   * Time spent in those freezes (ms): a stream that stops for ten seconds counts one
+   * freeze, as many as one that stutters once, so the count alone favours a stalled stream.
+   */
+  frozenMs: number;
   /** Audio samples concealed / received (0..1); null when no audio arrived. */
   concealment: number | null;
   /** Height of the last decoded frame. */
@@ -125,6 +130,7 @@ export async function stopSampler(page: Page): Promise<PageWindow> {
           from,
           fps: s.decoded / seconds,
           freezes: gaps.filter((g) => g > freezeMs).length,
+          frozenMs: gaps.filter((g) => g > freezeMs).reduce((sum, g) => sum + g, 0),
           unobserved: s.unobserved,
           concealment: samples > 0 ? (s.conc - s.conc0) / samples : null,
           height: s.height,
