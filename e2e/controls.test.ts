@@ -64,10 +64,15 @@ describe('call controls', { timeout: 180_000 }, () => {
       await waitFor(`${p.name} sees Xia's microphone off`, () => tileHasMark(p.page, xId, 'Microphone off'), { timeoutMs: 5000 });
       const ringed = await p.page.locator(`[data-testid="participant-tile"][data-peer-id="${xId}"].speaking`).count();
       assert.equal(ringed, 0, `${p.name} still rings Xia's tile as speaking while she is muted`);
+      // Muted, her microphone is on none of her connections: no encoder runs for it.
+      const sent = await sentTrackLabels(x!.page, await selfId(p.page));
+      assert.deepEqual(sent.audio, [], `Xia still sends a microphone track to ${p.name} while muted`);
     }
     await x!.page.getByRole('button', { name: 'Unmute microphone', exact: true }).click();
     for (const p of [y!, z!]) {
       await waitFor(`${p.name} sees Xia's microphone on again`, async () => !(await tileHasMark(p.page, xId, 'Microphone off')), { timeoutMs: 5000 });
+      // And her voice is back on the same connections (no renegotiation needed).
+      await waitFor(`${p.name} sees Xia speaking again`, () => tileHasMark(p.page, xId, 'Speaking'), { timeoutMs: 10_000 });
     }
 
     await x!.page.getByRole('button', { name: 'Turn camera off', exact: true }).click();

@@ -22,6 +22,8 @@ interface Variant {
   fmtp?: string;
   maxBitrate?: number;
   ptime?: number;
+  /** Mute the microphone: its track disabled (`enabled = false`) or taken off the senders (`replaceTrack(null)`). */
+  mute?: 'disabled' | 'no-track';
 }
 const variants: Record<string, Variant> = {
   'mic only': { links: 0, play: false, processing: true },
@@ -30,6 +32,8 @@ const variants: Record<string, Variant> = {
   '5 links, no EC/NS/AGC': { links: 5, play: true, processing: false },
   '5 links, maxBitrate 16k': { links: 5, play: true, processing: true, maxBitrate: 16000 },
   '5 links, ptime 60': { links: 5, play: true, processing: true, ptime: 60 },
+  '5 links, muted (enabled = false)': { links: 5, play: true, processing: true, mute: 'disabled' },
+  '5 links, muted (replaceTrack(null))': { links: 5, play: true, processing: true, mute: 'no-track' },
   '5 links, maxplaybackrate 16k': { links: 5, play: true, processing: true, fmtp: 'maxplaybackrate=16000;sprop-maxcapturerate=16000' },
 };
 
@@ -69,6 +73,8 @@ const pageScript = async (v: Variant) => {
       await s.setParameters(p);
     }
   }
+  if (v.mute === 'disabled') mic.getAudioTracks()[0]!.enabled = false;
+  if (v.mute === 'no-track') for (const pc of pcs) for (const s of pc.getSenders()) await s.replaceTrack(null);
   (window as unknown as { pcs: RTCPeerConnection[] }).pcs = pcs;
 };
 

@@ -81,6 +81,29 @@ describe('call session', () => {
     await session.leave();
   });
 
+  it('sends no microphone track while muted, and the same track again on unmute, without renegotiating', async () => {
+    const { signaling, session } = setup();
+    const cam = camera(false);
+    const joining = session.join({ room: 'r', nick: 'Me', media: cam });
+    signaling.accept(joinAck(fakePeer('me', { mic: false, cam: true }), [fakePeer('a')]));
+    await joining;
+    await settle();
+    const pc = pcTo(session, 'a')!;
+    const offers = signaling.descriptionsTo('a').length;
+    const micSender = () => pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio')!.sender;
+    expect(micSender().track).toBeNull();
+
+    session.setMedia({ ...cam, micOn: true });
+    await settle();
+    expect(micSender().track).toBe(cam.audio);
+    session.setMedia({ ...cam, micOn: false });
+    await settle();
+    expect(micSender().track).toBeNull();
+    expect(signaling.descriptionsTo('a').length).toBe(offers);
+    expect(signaling.updates).toEqual([{ mic: true, cam: true }, { mic: false, cam: true }]);
+    await session.leave();
+  });
+
   it('applies a device change made while the join was in flight', async () => {
     const { signaling, session } = setup();
     const cam = camera();

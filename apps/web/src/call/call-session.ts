@@ -288,6 +288,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
       iceServers: result.iceServers,
       iceTransportPolicy: options.iceTransportPolicy,
       localStream: liveTracks(options.media).stream,
+      micMuted: !this.wanted.micOn,
       signaling: {
         send: (to, data) => client.signal(to, data),
         onSignal: (listener) => client.on('signal', ({ from, data }) => listener(from, data)),
@@ -319,6 +320,8 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   // ---- local media ------------------------------------------------------------------
 
   private applyMedia(): void {
+    // Before any track swap, so a new microphone that arrives muted is never put on a sender.
+    void this.mesh?.setMicMuted(!this.wanted.micOn).catch(warn);
     const want = liveTracks(this.wanted);
     for (const kind of ['audio', 'video'] as const) {
       if (want[kind] === this.sent[kind]) continue;

@@ -219,6 +219,55 @@ describe('mesh: local tracks', () => {
   });
 });
 
+describe('mesh: a muted microphone', () => {
+  const audioSender = (m: Mesh, id: string) => fake(m, id).getTransceivers().find((t) => t.receiver.track.kind === 'audio' && !t.stopped)!;
+
+  it('is on a sending transceiver with no track, and unmuting puts it back without renegotiating', async () => {
+    const bus = new FakeSignalingBus();
+    const aCam = camera();
+    const mic = asStream(aCam).getAudioTracks()[0]!;
+    const a = mesh(bus, 'a', aCam, { micMuted: true });
+    const b = mesh(bus, 'b', camera());
+    const c = mesh(bus, 'c', camera());
+    await connect(a, b); // a answers b's offer
+    await connect(c, a); // a offers to c
+    const before = bus.descriptions().length;
+
+    for (const peer of ['b', 'c']) {
+      expect(audioSender(a, peer).sender.track).toBeNull();
+      expect(audioSender(a, peer).direction).toBe('sendrecv');
+    }
+    // The others already have a's audio track (in a's stream, for lip sync), silent for now.
+    expect(b.media('a')?.camera?.getAudioTracks()).toHaveLength(1);
+    expect(c.media('a')?.camera?.getAudioTracks()).toHaveLength(1);
+
+    await a.setMicMuted(false);
+    for (const peer of ['b', 'c']) expect(audioSender(a, peer).sender.track).toBe(mic);
+    await a.setMicMuted(true);
+    for (const peer of ['b', 'c']) expect(audioSender(a, peer).sender.track).toBeNull();
+    await settle();
+    expect(bus.descriptions().length).toBe(before);
+  });
+
+  it('stays muted across a microphone switch, and later joiners get it muted too', async () => {
+    const bus = new FakeSignalingBus();
+    const a = mesh(bus, 'a', camera());
+    const b = mesh(bus, 'b', camera());
+    await connect(a, b);
+    await a.setMicMuted(true);
+    const headset = new FakeTrack('audio', 'headset');
+    await a.replaceTrack('audio', asTrack(headset));
+    expect(audioSender(a, 'b').sender.track).toBeNull();
+
+    const c = mesh(bus, 'c', camera());
+    await connect(a, c);
+    expect(audioSender(a, 'c').sender.track).toBeNull();
+    await a.setMicMuted(false);
+    expect(audioSender(a, 'b').sender.track).toBe(headset);
+    expect(audioSender(a, 'c').sender.track).toBe(headset);
+  });
+});
+
 describe('mesh: leaving and robustness', () => {
   it('removePeer closes the connection and ignores late signals from that peer', async () => {
     const bus = new FakeSignalingBus();

@@ -36,6 +36,8 @@ export interface MeshOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Camera + microphone; null joins receive-only. The mesh never stops its tracks. */
   localStream: MediaStream | null;
+  /** Start with the microphone muted (see {@link Mesh.setMicMuted}). @default false */
+  micMuted?: boolean;
   deps?: Partial<MeshDeps>;
   iceRestart?: Partial<IceRestartPolicy>;
   /** See {@link PeerConnectionOptions.offerTimeoutMs}. */
@@ -112,6 +114,7 @@ export class Mesh extends TypedEmitter<MeshEvents> {
       video: stream?.getVideoTracks()[0] ?? null,
       stream,
       share: null,
+      micMuted: options.micMuted ?? false,
     };
     this.unsubscribe = options.signaling.onSignal((from, data) => this.onSignal(from, data));
     this.budget = options.budget ? new MeshBudget(this, options.budget) : null;
@@ -227,6 +230,17 @@ export class Mesh extends TypedEmitter<MeshEvents> {
     if (track && !stream) stream = this.deps.createMediaStream([]);
     this.local = { ...this.local, [kind]: track, stream };
     await Promise.all([...this.peers.values()].map((p) => p.setLocalTrack(kind, track, stream)));
+  }
+
+  /**
+   * Mutes or unmutes the microphone on every connection, now and for later peers: while
+   * muted no connection carries the track (so none encodes it), and unmuting puts it back
+   * without renegotiating.
+   */
+  async setMicMuted(muted: boolean): Promise<void> {
+    if (!!this.local.micMuted === muted) return;
+    this.local = { ...this.local, micMuted: muted };
+    await Promise.all([...this.peers.values()].map((p) => p.setMicMuted(muted)));
   }
 
   /** Sends a screen share to everyone now and to everyone who joins later. */

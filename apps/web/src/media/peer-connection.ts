@@ -149,6 +149,11 @@ export class PeerConnection extends TypedEmitter<PeerConnectionEvents> {
     await this.senders.setTrack(kind, track, stream);
   }
 
+  /** Mutes or unmutes the microphone without renegotiating (see {@link LocalMedia.micMuted}). */
+  async setMicMuted(muted: boolean): Promise<void> {
+    await this.senders.setMicMuted(muted);
+  }
+
   /** Starts sending a screen share (renegotiates), or queues it until our first answer. */
   setShare(stream: MediaStream | null): void {
     this.senders.setShare(stream, this.ready && !this.closed);

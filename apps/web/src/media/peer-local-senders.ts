@@ -6,6 +6,13 @@ export interface LocalMedia {
   stream: MediaStream | null;
   /** The screen share, sent on its own transceivers in its own stream. */
   share: MediaStream | null;
+  /**
+   * The microphone is muted: its transceiver stays set up to send (so unmuting needs no
+   * renegotiation) but carries no track, so no connection encodes or sends audio while
+   * the user is muted. In a mesh each connection runs its own Opus encoder on the
+   * microphone, even on a disabled track's silence.
+   */
+  micMuted?: boolean;
 }
 
 /** Camera-and-microphone track kinds. */
@@ -27,7 +34,8 @@ export interface LocalSendersHooks {
  * when it has none, so receive-only joiners still get media. The responder creates none:
  * it takes the first audio and video transceivers of the first offer. Switching or
  * muting is a `replaceTrack` (no renegotiation); only going from "never sent" to
- * sending flips the direction, which renegotiates once.
+ * sending flips the direction, which renegotiates once. A muted microphone still counts
+ * as sent: its transceiver is `sendrecv` with no track on it.
  *
  * The share has transceivers of its own (`sendonly`, in its own stream). Stopping it
  * stops them: their m-lines get port 0 and may be reused later.
@@ -51,7 +59,7 @@ export class LocalSenders {
   createAll(): void {
     for (const kind of ['audio', 'video'] as const) {
       const track = this.local[kind];
-      this.camera[kind] = this.pc.addTransceiver(track ?? kind, {
+      this.camera[kind] = this.pc.addTransceiver(this.sending(kind) ?? kind, {
         direction: track ? 'sendrecv' : 'recvonly',
         streams: track && this.local.stream ? [this.local.stream] : [],
       });
@@ -77,6 +85,17 @@ export class LocalSenders {
   async setTrack(kind: CameraKind, track: MediaStreamTrack | null, stream: MediaStream | null): Promise<void> {
     this.local = { ...this.local, [kind]: track, stream };
     await this.apply(kind);
+  }
+
+  /** Mutes or unmutes the microphone (see {@link LocalMedia.micMuted}); never renegotiates a held microphone. */
+  async setMicMuted(muted: boolean): Promise<void> {
+    this.local = { ...this.local, micMuted: muted };
+    await this.apply('audio');
+  }
+
+  /** The track the transceiver of `kind` carries now: the local one, unless it is a muted microphone. */
+  private sending(kind: CameraKind): MediaStreamTrack | null {
+    return kind === 'audio' && this.local.micMuted ? null : this.local[kind];
   }
 
   /**
@@ -106,8 +125,9 @@ export class LocalSenders {
       t.direction = t.direction === 'recvonly' ? 'sendrecv' : 'sendonly';
       if (this.local.stream) t.sender.setStreams?.(this.local.stream);
     }
+    const sending = this.sending(kind);
     try {
-      if (t.sender.track !== track) await t.sender.replaceTrack(track);
+      if (t.sender.track !== sending) await t.sender.replaceTrack(sending);
     } catch (error) {
       this.hooks.error(error);
     }
