@@ -13,7 +13,7 @@
  * N = 8 is 6 werift bots (tools/bots: the documented protocol, a prerecorded VP8 + Opus clip)
  * plus 2 browsers, whose figures are reported.
  *
- * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-bots] [--no-lab] [--mic-file talk.wav]`
+ * Run: `node --import tsx bench/mesh/main.ts [--quick] [--sizes 2,4,6] [--no-bots] [--no-lab] [--mic-file talk.wav] [--muted K]`
  * (needs `npm run build`; run by `npm run bench -- --only mesh` inside `unshare -n`).
  *
  * `--against <dir> [--rounds 2]` instead compares this web build with another one (a
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     // A WAV each browser's fake microphone plays instead of Chromium's beeps, which never
     // fall silent (a real room is mostly silent: one person talks at a time).
     'mic-file': { type: 'string' },
+    // How many of each loopback room's browsers (the last to join) mute their microphone.
+    muted: { type: 'string', default: '0' },
   },
 });
 const QUICK = args.quick ?? false;
@@ -49,6 +51,8 @@ const SIZES = (args.sizes ?? '2,4,6').split(',').filter(Boolean).map(Number);
 const WINDOW_S = QUICK ? 15 : 40;
 const SETTLE_S = QUICK ? 8 : 15;
 const MIC_ARGS = args['mic-file'] ? [`--use-file-for-fake-audio-capture=${args['mic-file']}`] : [];
+const MUTED = Number(args.muted);
+if (!(Number.isInteger(MUTED) && MUTED >= 0)) throw new Error(`--muted wants a count of participants (got ${args.muted})`);
 const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
 
 const median = (xs: number[]): number => {
@@ -132,7 +136,7 @@ async function loopbackRoom(url: string, n: number, budget: boolean): Promise<Su
       members.push({ name: NAMES[i]!, page: p.page, pid: b.pid });
     }
     const room = `mesh-${n}-${budget ? 'on' : 'off'}-${Date.now().toString(36)}`;
-    return summarize(await measureRoom(members, room, { settleS: SETTLE_S, windowS: WINDOW_S, log }));
+    return summarize(await measureRoom(members, room, { settleS: SETTLE_S, windowS: WINDOW_S, log, muted: Math.min(MUTED, n) }));
   } finally {
     await Promise.all(people.map((p) => p.context.close().catch(() => undefined)));
     await Promise.all(browsers.map((b) => b.browser.close().catch(() => undefined)));
@@ -225,7 +229,7 @@ async function compareBuilds(otherDist: string): Promise<void> {
   const result = {
     name: 'mesh-against',
     rows: out,
-    notes: [`This web build against ${otherDist}, ${rounds} alternating rounds per size, budget on, microphone ${args['mic-file'] ?? "Chromium's fake beeps"}. Load average at start ${loadAtStart[0]!.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`],
+    notes: [`This web build against ${otherDist}, ${rounds} alternating rounds per size, budget on, microphone ${args['mic-file'] ?? "Chromium's fake beeps"}${MUTED ? `, the last ${MUTED} to join of each room muted` : ''}. Load average at start ${loadAtStart[0]!.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.`],
     meta: { cores: cpus().length, sizes: SIZES, rounds, against: otherDist, durationS: Math.round((Date.now() - started) / 1000) },
   };
   const path = writeResult(result);

@@ -76,6 +76,11 @@ export interface MeasureOptions {
   log: (s: string) => void;
   /** Ids of browser-less participants (bots) already in the room: every page must decode them too. */
   botIds?: string[];
+  /**
+   * How many members, the last to join, mute their microphone as soon as they are in: in a
+   * real room most people are muted while one or two talk. @default 0
+   */
+  muted?: number;
 }
 
 /**
@@ -95,6 +100,11 @@ export async function measureRoom(members: RoomMember[], room: string, opts: Mea
     if (i === 3 && bots.length === 0) {
       await waitFor('4th joiner decodes all 3 others', () => decodedFrom(m.page, ids.slice(0, 3)), { timeoutMs: 60_000, intervalMs: 100 }).catch(() => undefined);
       fourthJoinerMs = Date.now() - t0;
+    }
+    // After the 4th joiner's figure, which times the join alone.
+    if (i >= members.length - (opts.muted ?? 0)) {
+      await m.page.getByRole('button', { name: 'Mute microphone', exact: true }).click();
+      await m.page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor({ timeout: 10_000 });
     }
   }
   // Bounded: a starved mesh may never decode some streams; they count as never decoded.
