@@ -73,6 +73,8 @@ interface Summary {
   unobservedFreezes: number;
   /** Share (0..1) of all streams' time spent frozen. */
   frozenShare: number;
+  /** The same share by the receiving WebRTC stack's own freeze count (see `rendererFrozenMs` in sampler.ts). */
+  rendererFrozenShare: number;
   /** Longest stall of any page's sampler, ms. */
   longestPollGapMs: number;
   streams: number;
@@ -89,7 +91,9 @@ function summarize(r: RoomResult): Summary {
   const streams = r.windows.flatMap((w) => w.streams);
   const minutes = median(r.windows.map((w) => w.seconds)) / 60;
   const freezes = streams.reduce((s, x) => s + x.freezes, 0);
-  const conc = streams.map((s) => s.concealment).filter((c): c is number => c !== null);
+  // A muted member sends no audio at all (its receivers conceal every sample) and is not played.
+  const muted = new Set(r.mutedIds);
+  const conc = streams.filter((s) => !muted.has(s.from)).map((s) => s.concealment).filter((c): c is number => c !== null);
   return {
     fpsMedian: median(streams.map((s) => s.fps)),
     fpsMin: Math.min(...streams.map((s) => s.fps)),
@@ -97,6 +101,7 @@ function summarize(r: RoomResult): Summary {
     frozenStreams: streams.filter((s) => s.freezes > 0).length,
     unobservedFreezes: streams.reduce((sum, x) => sum + x.unobserved, 0),
     frozenShare: streams.length ? streams.reduce((sum, x) => sum + x.frozenMs, 0) / 1000 / (streams.length * minutes * 60) : NaN,
+    rendererFrozenShare: streams.length ? streams.reduce((sum, x) => sum + x.rendererFrozenMs, 0) / 1000 / (streams.length * minutes * 60) : NaN,
     longestPollGapMs: Math.max(0, ...r.windows.map((w) => w.longestPollGapMs)),
     streams: streams.length,
     concealment: conc.length ? Math.max(...conc) : NaN,
@@ -113,6 +118,13 @@ function rows(variant: string, s: Summary): ResultRow[] {
     { variant, metric: 'remote video fps, min', value: round(s.fpsMin), unit: 'fps' },
     { variant, metric: 'freezes (>1 s) per stream-minute', value: round(s.freezesPerMin, 2), unit: '/min', note: `${s.frozenStreams} of ${s.streams} streams froze at least once; ${s.unobservedFreezes} of the freezes spanned a stall of the page's own sampler (no poll ran during the gap; longest ${Math.round(s.longestPollGapMs)} ms), so the page, not necessarily the stream, stopped` },
     { variant, metric: 'time frozen, share of stream time', value: round(s.frozenShare * 100, 1), unit: '%' },
+    {
+      variant,
+      metric: "time frozen by the receiver's WebRTC stats, share",
+      value: round(s.rendererFrozenShare * 100, 1),
+      unit: '%',
+      note: 'inbound-rtp totalFreezesDuration: counted where frames reach the renderer (a stalled page cannot fake it); a freeze there is a frame later than max(3× the mean interval, mean + 150 ms)',
+    },
     { variant, metric: 'audio concealment, worst stream', value: round(s.concealment * 100, 2), unit: '%' },
     { variant, metric: 'upload per participant, median', value: round(s.uploadKbps, 0), unit: 'kbit/s' },
     { variant, metric: 'CPU per participant, median', value: round(s.cpuPercent, 0), unit: '% of a core' },

@@ -61,6 +61,8 @@ export interface RoomResult {
   fourthJoinerMs: number | null;
   /** Remote streams that never decoded a frame before the window started. */
   neverDecoded: number;
+  /** Ids of the members who muted their microphone: their audio is not played, so not judged. */
+  mutedIds: string[];
 }
 
 /** Frames decoded so far from each of `ids` on `page`. */
@@ -92,6 +94,7 @@ export async function measureRoom(members: RoomMember[], room: string, opts: Mea
   const bots = opts.botIds ?? [];
   const ids: string[] = [];
   let fourthJoinerMs: number | null = null;
+  const mutedIds: string[] = [];
   for (const [i, m] of members.entries()) {
     const t0 = Date.now();
     await joinRoom(m.page, { room, nick: m.name });
@@ -105,6 +108,7 @@ export async function measureRoom(members: RoomMember[], room: string, opts: Mea
     if (i >= members.length - (opts.muted ?? 0)) {
       await m.page.getByRole('button', { name: 'Mute microphone', exact: true }).click();
       await m.page.getByRole('button', { name: 'Unmute microphone', exact: true }).waitFor({ timeout: 10_000 });
+      mutedIds.push(ids[i]!);
     }
   }
   // Bounded: a starved mesh may never decode some streams; they count as never decoded.
@@ -127,5 +131,5 @@ export async function measureRoom(members: RoomMember[], room: string, opts: Mea
   const windows = await Promise.all(members.map((m) => stopSampler(m.page)));
   const wall = (Date.now() - t0) / 1000;
   const cpuPercent = members.map((m, i) => (m.pid && cpu0[i] !== null ? ((sampleTree(m.pid).cpuS - cpu0[i]!) / wall) * 100 : NaN));
-  return { windows, cpuPercent, fourthJoinerMs, neverDecoded };
+  return { windows, cpuPercent, fourthJoinerMs, neverDecoded, mutedIds };
 }

@@ -26,6 +26,13 @@ export interface StreamWindow {
    * freeze, as many as one that stutters once, so the count alone favours a stalled stream.
    */
   frozenMs: number;
+  /**
+   * Time frozen by the receiving WebRTC stack's own clock (ms): inbound-rtp
+   * `totalFreezesDuration` over the window, counted where frames reach the renderer, so a
+   * stalled page cannot make it up. Its freeze is stricter than ours: a frame later than
+   * max(3 × the mean frame interval, the mean + 150 ms).
+   */
+  rendererFrozenMs: number;
   /** Audio samples concealed / received (0..1); null when no audio arrived. */
   concealment: number | null;
   /** Height of the last decoded frame. */
@@ -47,7 +54,7 @@ export async function startSampler(page: Page): Promise<void> {
   await page.evaluate(
     ({ pollMs, freezeMs }) => {
       type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
       const w = window as unknown as { __meshmeet?: Hook; __meshBench?: unknown };
       const started = performance.now();
       const state = { started, lastPoll: started, longestPollGap: 0, sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown, stopped: false };
@@ -66,11 +73,13 @@ export async function startSampler(page: Page): Promise<void> {
           let conc = 0;
           let samp = 0;
           let height = 0;
+          let frozen = 0;
           report.forEach((s: Record<string, unknown>) => {
             if (s.type === 'outbound-rtp') sent += Number(s.bytesSent ?? 0);
             if (s.type === 'inbound-rtp' && s.kind === 'video') {
               frames += Number(s.framesDecoded ?? 0);
               height = Math.max(height, Number(s.frameHeight ?? 0));
+              frozen += Number(s.totalFreezesDuration ?? 0) * 1000;
             }
             if (s.type === 'inbound-rtp' && s.kind === 'audio') {
               conc += Number(s.concealedSamples ?? 0);
@@ -79,7 +88,7 @@ export async function startSampler(page: Page): Promise<void> {
           });
           let st = state.streams.get(id);
           if (!st) {
-            st = { decoded: 0, frames, lastChange: now, gaps: [], unobserved: 0, conc0: conc, samp0: samp, conc, samp, height };
+            st = { decoded: 0, frames, lastChange: now, gaps: [], unobserved: 0, frozen0: frozen, frozen, conc0: conc, samp0: samp, conc, samp, height };
             state.streams.set(id, st);
           }
           // A rebuilt connection starts its counters again at 0: what it shows is all new.
@@ -91,7 +100,9 @@ export async function startSampler(page: Page): Promise<void> {
             if (gap > freezeMs && st.lastChange >= previousPoll) st.unobserved++;
             st.lastChange = now;
           }
-          Object.assign(st, { decoded: st.decoded + grown, frames, conc, samp, height });
+          // A rebuilt connection restarts its freeze total as well: keep what the old one had.
+          if (frozen < st.frozen) st.frozen0 -= st.frozen;
+          Object.assign(st, { decoded: st.decoded + grown, frames, frozen, conc, samp, height });
         });
         if (state.sent0 < 0) state.sent0 = sent;
         state.sent = sent;
@@ -114,7 +125,7 @@ export async function startSampler(page: Page): Promise<void> {
 export async function stopSampler(page: Page): Promise<PageWindow> {
   return page.evaluate(
     async ({ freezeMs }) => {
-      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
       type State = { started: number; longestPollGap: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number; stopped: boolean };
       const bench = (window as unknown as { __meshBench: { state: State; poll: () => Promise<void> } }).__meshBench;
       bench.state.stopped = true;
@@ -131,6 +142,7 @@ export async function stopSampler(page: Page): Promise<PageWindow> {
           fps: s.decoded / seconds,
           freezes: gaps.filter((g) => g > freezeMs).length,
           frozenMs: gaps.filter((g) => g > freezeMs).reduce((sum, g) => sum + g, 0),
+          rendererFrozenMs: s.frozen - s.frozen0,
           unobserved: s.unobserved,
           concealment: samples > 0 ? (s.conc - s.conc0) / samples : null,
           height: s.height,
