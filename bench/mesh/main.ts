@@ -315,14 +315,27 @@ async function main(): Promise<void> {
     out.push({ variant: 'N=6, budget', metric: 'target: no freeze', value: round(six.freezesPerMin, 2), unit: '/min', target: '0', pass: six.freezesPerMin === 0 });
   }
   if (six && sixOff) {
-    const better = six.fpsMin > sixOff.fpsMin && six.fpsMedian > sixOff.fpsMedian && (six.freezesPerMin < sixOff.freezesPerMin || (six.freezesPerMin === 0 && sixOff.freezesPerMin === 0));
+    const fpsUp = six.fpsMin > sixOff.fpsMin && six.fpsMedian > sixOff.fpsMedian;
+    const fps = `fps ${round(six.fpsMin)}/${round(six.fpsMedian)} vs ${round(sixOff.fpsMin)}/${round(sixOff.fpsMedian)}`;
+    // Two readings of "fewer freezes": a count rewards a stream that stops for good (one
+    // long freeze), so the time spent frozen is judged beside it.
+    const fewer = six.freezesPerMin < sixOff.freezesPerMin || (six.freezesPerMin === 0 && sixOff.freezesPerMin === 0);
+    const shorter = six.frozenShare < sixOff.frozenShare || (six.frozenShare === 0 && sixOff.frozenShare === 0);
     out.push({
       variant: 'N=6',
-      metric: 'target: budget better than none (fps min+median up, freezes down)',
-      value: `fps ${round(six.fpsMin)}/${round(six.fpsMedian)} vs ${round(sixOff.fpsMin)}/${round(sixOff.fpsMedian)}; freezes ${round(six.freezesPerMin, 2)} vs ${round(sixOff.freezesPerMin, 2)}/min (time frozen ${round(six.frozenShare * 100)} vs ${round(sixOff.frozenShare * 100)} %)`,
+      metric: 'target: budget better than none (fps min+median up, freezes per minute down)',
+      value: `${fps}; freezes ${round(six.freezesPerMin, 2)} vs ${round(sixOff.freezesPerMin, 2)}/min`,
       unit: '',
       target: 'strictly better',
-      pass: better,
+      pass: fpsUp && fewer,
+    });
+    out.push({
+      variant: 'N=6',
+      metric: 'target: budget better than none (fps min+median up, time frozen down)',
+      value: `${fps}; time frozen ${round(six.frozenShare * 100)} vs ${round(sixOff.frozenShare * 100)} %`,
+      unit: '',
+      target: 'strictly better',
+      pass: fpsUp && shorter,
     });
   }
   const lab = summaries.get('N=4, 1 Mbit/s uplink each, budget');
