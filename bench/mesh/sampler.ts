@@ -29,8 +29,9 @@ export interface StreamWindow {
   /**
    * Time frozen by the receiving WebRTC stack's own clock (ms): inbound-rtp
    * `totalFreezesDuration` over the window, counted where frames reach the renderer, so a
-   * stalled page cannot make it up. Its freeze is stricter than ours: a frame later than
-   * max(3 × the mean frame interval, the mean + 150 ms).
+   * stalled page cannot make it up. Its freeze is relative to the stream's frame rate (a
+   * frame later than max(3 × the mean frame interval, the mean + 150 ms)): stricter than
+   * ours above about 3 frames a second, looser below.
    */
   rendererFrozenMs: number;
   /** Audio samples concealed / received (0..1); null when no audio arrived. */
@@ -57,7 +58,7 @@ export async function startSampler(page: Page): Promise<void> {
       type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
       const w = window as unknown as { __meshmeet?: Hook; __meshBench?: unknown };
       const started = performance.now();
-      const state = { started, lastPoll: started, longestPollGap: 0, sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown, stopped: false };
+      const state = { started, lastPoll: started, longestPollGap: 0, sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown, stopped: false, polling: Promise.resolve() };
       // One poll at a time: on a starved page getStats can take longer than the interval,
       // and overlapping polls would apply their counts out of order.
       const poll = async () => {
@@ -109,7 +110,8 @@ export async function startSampler(page: Page): Promise<void> {
       };
       const loop = () => {
         state.timer = setTimeout(() => {
-          void poll().finally(() => {
+          // A poll that throws (a connection closing under it) leaves the next one to count.
+          state.polling = poll().catch(() => undefined).finally(() => {
             if (!state.stopped) loop();
           });
         }, pollMs);
@@ -126,10 +128,11 @@ export async function stopSampler(page: Page): Promise<PageWindow> {
   return page.evaluate(
     async ({ freezeMs }) => {
       type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
-      type State = { started: number; longestPollGap: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number; stopped: boolean };
+      type State = { started: number; longestPollGap: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number; stopped: boolean; polling: Promise<void> };
       const bench = (window as unknown as { __meshBench: { state: State; poll: () => Promise<void> } }).__meshBench;
       bench.state.stopped = true;
       clearTimeout(bench.state.timer);
+      await bench.state.polling; // the last poll comes after any poll under way
       await bench.poll();
       const now = performance.now();
       const seconds = (now - bench.state.started) / 1000;
