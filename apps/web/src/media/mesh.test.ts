@@ -436,6 +436,29 @@ describe('mesh: a pair whose negotiation jams is rebuilt', () => {
     expect(fake(a, 'b')).toBe(newA);
   });
 
+  it('a muted microphone stays off the sender of the connection that replaces a jammed one', async () => {
+    const bus = new FakeSignalingBus();
+    const aCam = camera();
+    const a = mesh(bus, 'a', aCam);
+    const b = mesh(bus, 'b', camera());
+    await connect(a, b);
+    await a.setMicMuted(true);
+    const old = fake(a, 'b');
+    old.refuseNextAnswer = true;
+    const share = new FakeStream([new FakeTrack('video', 'screen')]);
+    b.setRemoteShare('a', true, share.id);
+    a.startShare(asStream(share));
+    await settle();
+
+    const rebuiltA = fake(a, 'b');
+    expect(rebuiltA).not.toBe(old);
+    const mic = () => rebuiltA.getTransceivers().find((t) => t.receiver.track.kind === 'audio')!;
+    expect(mic().sender.track).toBeNull();
+    expect(mic().direction).toBe('sendrecv');
+    await a.setMicMuted(false);
+    expect(mic().sender.track).toBe(asStream(aCam).getAudioTracks()[0]);
+  });
+
   it('an unanswered offer whose rollback fails: the watchdog rebuilds the pair and the share arrives', async () => {
     const bus = new FakeSignalingBus();
     const a = mesh(bus, 'a', camera(), { offerTimeoutMs: 100 });
