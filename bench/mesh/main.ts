@@ -6,7 +6,8 @@
  *
  * Per room, over a measuring window after everyone decodes everyone (or 60 s passed):
  * remote video fps (median and min over every stream on every page), freezes (a gap of more
- * than 1 s between decoded frames) per stream-minute, audio concealment ratio, upload per
+ * than 1 s between decoded frames) per stream-minute and the share of time frozen (seen by
+ * the page, and by the receiving WebRTC stack's own count), audio concealment ratio, upload per
  * participant, CPU per participant (its browser's process tree, % of one core), and the 4th
  * joiner's Join click → a decoded frame from all three others.
  *
