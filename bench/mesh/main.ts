@@ -94,6 +94,9 @@ function summarize(r: RoomResult): Summary {
   const freezes = streams.reduce((s, x) => s + x.freezes, 0);
   // A muted member sends no audio at all (its receivers conceal every sample) and is not played.
   const muted = new Set(r.mutedIds);
+  // Share (0..1) of all streams' time that `ms` of each stream spent frozen.
+  const frozenShare = (ms: (x: (typeof streams)[number]) => number) =>
+    streams.length ? streams.reduce((sum, x) => sum + ms(x), 0) / 1000 / (streams.length * minutes * 60) : NaN;
   const conc = streams.filter((s) => !muted.has(s.from)).map((s) => s.concealment).filter((c): c is number => c !== null);
   return {
     fpsMedian: median(streams.map((s) => s.fps)),
@@ -101,8 +104,8 @@ function summarize(r: RoomResult): Summary {
     freezesPerMin: streams.length ? freezes / streams.length / minutes : NaN,
     frozenStreams: streams.filter((s) => s.freezes > 0).length,
     unobservedFreezes: streams.reduce((sum, x) => sum + x.unobserved, 0),
-    frozenShare: streams.length ? streams.reduce((sum, x) => sum + x.frozenMs, 0) / 1000 / (streams.length * minutes * 60) : NaN,
-    rendererFrozenShare: streams.length ? streams.reduce((sum, x) => sum + x.rendererFrozenMs, 0) / 1000 / (streams.length * minutes * 60) : NaN,
+    frozenShare: frozenShare((x) => x.frozenMs),
+    rendererFrozenShare: frozenShare((x) => x.rendererFrozenMs),
     longestPollGapMs: Math.max(0, ...r.windows.map((w) => w.longestPollGapMs)),
     streams: streams.length,
     concealment: conc.length ? Math.max(...conc) : NaN,

@@ -139,12 +139,13 @@ export async function stopSampler(page: Page): Promise<PageWindow> {
       const streams = [...bench.state.streams].map(([from, s]) => {
         // The time since the last frame counts too: a stream stuck at the end froze.
         const gaps = [...s.gaps, now - s.lastChange];
+        const frozen = gaps.filter((g) => g > freezeMs);
         const samples = s.samp - s.samp0;
         return {
           from,
           fps: s.decoded / seconds,
-          freezes: gaps.filter((g) => g > freezeMs).length,
-          frozenMs: gaps.filter((g) => g > freezeMs).reduce((sum, g) => sum + g, 0),
+          freezes: frozen.length,
+          frozenMs: frozen.reduce((sum, g) => sum + g, 0),
           rendererFrozenMs: s.frozen - s.frozen0,
           unobserved: s.unobserved,
           concealment: samples > 0 ? (s.conc - s.conc0) / samples : null,
