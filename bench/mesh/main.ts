@@ -5,8 +5,8 @@
  * the network lab (each participant in its own namespace, `tbf` on its router).
  *
  * Per room, over a measuring window after everyone decodes everyone (or 60 s passed):
- * remote video fps (median and min over every stream on every page), freezes (a gap of more
- * than 1 s between decoded frames) per stream-minute and the share of time frozen (seen by
+ * remote video fps (median and min over every stream on every page, frames as each remote
+ * tile presented them), freezes (a gap of more than 1 s between presented frames) per stream-minute and the share of time frozen (seen by
  * the page, and by the receiving WebRTC stack's own count), audio concealment ratio, upload per
  * participant, CPU per participant (its browser's process tree, % of one core), and the 4th
  * joiner's Join click → a decoded frame from all three others.
@@ -29,6 +29,7 @@ import { launchBrowser, openParticipant, type Participant } from '@meshmeet/test
 import { startServer } from '@meshmeet/testkit/services';
 import { LabCall } from '@meshmeet/testkit/lab';
 import { launchTracked, measureRoom, type RoomMember, type RoomResult } from './room.js';
+import { POLL_MS } from './sampler.js';
 import { BotFleet, ensureClip } from '@meshmeet/bots';
 
 const log = (line: string) => process.stderr.write(`[bench:mesh] ${line}\n`);
@@ -66,11 +67,15 @@ const round = (x: number, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d
 
 /** Summary figures of one room. */
 interface Summary {
+  /** Frames the remote tiles presented per second. */
   fpsMedian: number;
   fpsMin: number;
+  /** Frames WebRTC decoded per second (the measure of figures before 2026-12-04). */
+  decodedFpsMedian: number;
+  decodedFpsMin: number;
   freezesPerMin: number;
   frozenStreams: number;
-  /** Freezes during which the page's own sampler did not run (`unobserved` in sampler.ts). */
+  /** Spans over 1 s in which a busy page saw several frames at once, a freeze possibly hidden (`unobserved` in sampler.ts). */
   unobservedFreezes: number;
   /** Share (0..1) of all streams' time spent frozen. */
   frozenShare: number;
@@ -79,6 +84,8 @@ interface Summary {
   /** Longest stall of any page's sampler, ms. */
   longestPollGapMs: number;
   streams: number;
+  /** Length of the window, minutes (median over pages). */
+  minutes: number;
   concealment: number;
   uploadKbps: number;
   cpuPercent: number;
@@ -101,6 +108,8 @@ function summarize(r: RoomResult): Summary {
   return {
     fpsMedian: median(streams.map((s) => s.fps)),
     fpsMin: Math.min(...streams.map((s) => s.fps)),
+    decodedFpsMedian: median(streams.map((s) => s.decodedFps)),
+    decodedFpsMin: Math.min(...streams.map((s) => s.decodedFps)),
     freezesPerMin: streams.length ? freezes / streams.length / minutes : NaN,
     frozenStreams: streams.filter((s) => s.freezes > 0).length,
     unobservedFreezes: streams.reduce((sum, x) => sum + x.unobserved, 0),
@@ -108,6 +117,7 @@ function summarize(r: RoomResult): Summary {
     rendererFrozenShare: frozenShare((x) => x.rendererFrozenMs),
     longestPollGapMs: Math.max(0, ...r.windows.map((w) => w.longestPollGapMs)),
     streams: streams.length,
+    minutes,
     concealment: conc.length ? Math.max(...conc) : NaN,
     uploadKbps: median(r.windows.map((w) => w.uploadKbps)),
     cpuPercent: median(r.cpuPercent.filter(Number.isFinite)),
@@ -120,7 +130,9 @@ function rows(variant: string, s: Summary): ResultRow[] {
   return [
     { variant, metric: 'remote video fps, median', value: round(s.fpsMedian), unit: 'fps' },
     { variant, metric: 'remote video fps, min', value: round(s.fpsMin), unit: 'fps' },
-    { variant, metric: 'freezes (>1 s) per stream-minute', value: round(s.freezesPerMin, 2), unit: '/min', note: `${s.frozenStreams} of ${s.streams} streams froze at least once; ${s.unobservedFreezes} of the freezes spanned a stall of the page's own sampler (no poll ran during the gap; longest ${Math.round(s.longestPollGapMs)} ms), so the page, not necessarily the stream, stopped` },
+    { variant, metric: 'remote video fps decoded (WebRTC), median / min', value: `${round(s.decodedFpsMedian)} / ${round(s.decodedFpsMin)}`, unit: 'fps', note: 'framesDecoded; the rows above count frames the tiles presented' },
+    { variant, metric: 'freezes (>1 s) per stream-minute', value: round(s.freezesPerMin, 2), unit: '/min', note: `${s.frozenStreams} of ${s.streams} streams froze at least once; frames counted as the tiles presented them (requestVideoFrameCallback); besides, ${s.unobservedFreezes} spans over 1 s where a busy page saw several frames at once may hide a freeze (not counted); longest gap between the page's getStats polls ${Math.round(s.longestPollGapMs)} ms` },
+    { variant, metric: 'freezes per stream-minute, counting every span that may hide one', value: round(s.streams ? (s.freezesPerMin * s.streams + s.unobservedFreezes / s.minutes) / s.streams : NaN, 2), unit: '/min' },
     { variant, metric: 'time frozen, share of stream time', value: round(s.frozenShare * 100, 1), unit: '%' },
     {
       variant,
@@ -353,7 +365,7 @@ async function main(): Promise<void> {
     rows: out,
     notes: [
       `1-minute load average at start ${loadAtStart[0]!.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores. Every participant is a Chromium on this machine: on a shared machine the figures are as much about the other load as about the app.`,
-      `Window ${WINDOW_S} s after ${SETTLE_S} s of settling; getStats polled every 250 ms in each page.`,
+      `Window ${WINDOW_S} s after ${SETTLE_S} s of settling; frames and freezes from each remote tile's requestVideoFrameCallback; getStats polled every ${POLL_MS} ms in each page.`,
     ],
     meta: { cores: cpus().length, node: process.version, quick: QUICK, sizes: SIZES, loadAverage: { start: loadAtStart, end: loadavg() }, durationS: Math.round((Date.now() - started) / 1000) },
   };

@@ -1,24 +1,37 @@
 /**
- * What one page received and sent during a measuring window, read in the page from every
- * connection's getStats (through the app's debug hook `window.__meshmeet`) every
- * {@link POLL_MS}: per remote participant, frames decoded, the gaps between new frames
- * (a gap over 1 s is a freeze), audio samples concealed; and the bytes this page sent.
+ * What one page received and sent during a measuring window. Per remote participant: the
+ * frames its camera tile presented and the gaps between them (a gap over 1 s is a freeze),
+ * from `requestVideoFrameCallback` on the tile's `<video>`; and from every connection's
+ * getStats (through the app's debug hook `window.__meshmeet`) every {@link POLL_MS}: audio
+ * samples concealed, WebRTC's own freeze time, the bytes this page sent.
  */
 import type { Page } from 'playwright-core';
 
-/** How often the page polls getStats while measuring. */
-export const POLL_MS = 250;
-/** A gap between two decoded frames longer than this is a freeze. */
+/**
+ * How often the page polls getStats while measuring. Seldom on purpose: frames are counted
+ * without it, and getStats is work for the page under test (see `startSampler`).
+ */
+export const POLL_MS = 2000;
+/** A gap between two presented frames longer than this is a freeze. */
 export const FREEZE_MS = 1000;
+/** The remote camera tiles of the call page (see CallTile.vue). */
+const REMOTE_TILES = '[data-testid="participant-tile"][data-peer-id]:not([data-local])';
 
 /** One remote stream as seen by one page over the window. */
 export interface StreamWindow {
   from: string;
+  /** Frames per second the remote tile presented (what the participant saw). */
   fps: number;
+  /**
+   * Frames per second WebRTC decoded for it (inbound-rtp `framesDecoded`), the measure of
+   * the figures before 2026-12-04; a busy renderer presents fewer than it decodes.
+   */
+  decodedFps: number;
   freezes: number;
   /**
-   * Of those freezes, how many spanned a stall of the sampler itself: no poll ran during
-   * the gap, so the page's own timers, not necessarily the stream, stopped for over 1 s.
+   * Spans over 1 s in which a busy page saw several frames at once, none of their gaps
+   * known but their mean under 1 s: a freeze may hide there, and is not counted. (Where
+   * the mean is over 1 s, one freeze of the mean's length is counted.)
    */
   unobserved: number;
   /**
@@ -46,35 +59,87 @@ export interface PageWindow {
   streams: StreamWindow[];
   /** Everything this page sent, kbit/s. */
   uploadKbps: number;
-  /** Longest time between two polls (ms): how long the page's own loop stalled. */
+  /** Longest time between two getStats polls (ms): how long the page's own loop stalled, at least. */
   longestPollGapMs: number;
 }
 
-/** Starts polling in the page (idempotent per page load). */
+/** Starts sampling in the page (idempotent per page load). */
 export async function startSampler(page: Page): Promise<void> {
   await page.evaluate(
-    ({ pollMs, freezeMs }) => {
+    ({ pollMs, freezeMs, tileSelector }) => {
       type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type Frames = { frames: number; lastT: number; gaps: number[]; unobserved: number };
+      type Stats = { decoded: number; frames: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type Meta = { presentedFrames: number; presentationTime: number };
+      type FrameVideo = HTMLVideoElement & { requestVideoFrameCallback(cb: (now: number, meta: Meta) => void): number };
       const w = window as unknown as { __meshmeet?: Hook; __meshBench?: unknown };
       const started = performance.now();
-      const state = { started, lastPoll: started, longestPollGap: 0, sent0: -1, sent: 0, streams: new Map<string, Stream>(), timer: 0 as unknown, stopped: false, polling: Promise.resolve() };
-      // One poll at a time: on a starved page getStats can take longer than the interval,
-      // and overlapping polls would apply their counts out of order.
+      const state = {
+        started,
+        lastPoll: started,
+        longestPollGap: 0,
+        sent0: -1,
+        sent: 0,
+        frames: new Map<string, Frames>(),
+        stats: new Map<string, Stats>(),
+        hooked: new WeakSet<HTMLVideoElement>(),
+        timer: 0 as unknown,
+        stopped: false,
+        polling: Promise.resolve(),
+      };
+      // Frames as the compositor presented them, per remote camera tile. Callbacks run on
+      // the page's main thread, but each carries the compositor's presentation time and
+      // count, so a busy page loses no frame: it only sees several at once.
+      const hook = (video: FrameVideo, peer: string) => {
+        state.hooked.add(video);
+        let f = state.frames.get(peer);
+        if (!f) {
+          f = { frames: 0, lastT: performance.now(), gaps: [], unobserved: 0 };
+          state.frames.set(peer, f);
+        }
+        const fr = f;
+        let base = -1; // this element's presentedFrames at its first callback
+        let seen = 0;
+        const onFrame = (_now: number, meta: Meta) => {
+          if (state.stopped) return;
+          if (base < 0) base = meta.presentedFrames - 1;
+          const count = meta.presentedFrames - base;
+          const k = Math.max(1, count - seen);
+          seen = count;
+          const gap = meta.presentationTime - fr.lastT;
+          fr.frames += k;
+          if (k === 1) fr.gaps.push(gap);
+          else if (gap / k > freezeMs) fr.gaps.push(gap / k); // one of the k gaps was at least this long
+          else if (gap > freezeMs) fr.unobserved++; // a freeze may hide among frames the page did not see one by one
+          fr.lastT = Math.max(fr.lastT, meta.presentationTime);
+          if (video.isConnected) video.requestVideoFrameCallback(onFrame);
+        };
+        video.requestVideoFrameCallback(onFrame);
+      };
+      const discover = () => {
+        document.querySelectorAll<HTMLElement>(tileSelector).forEach((tile) => {
+          const video = tile.querySelector('video') as FrameVideo | null;
+          const peer = tile.dataset.peerId;
+          if (video && peer && !state.hooked.has(video)) hook(video, peer);
+        });
+      };
+      // getStats for what only the WebRTC stack knows (bytes, concealment, its own freeze
+      // count), seldom: each call crosses to WebRTC's threads, and a room of six polling
+      // its five connections four times a second lost about a fifth of its frame rate to it.
       const poll = async () => {
+        discover();
         const pcs = w.__meshmeet?.peerConnections() ?? new Map<string, RTCPeerConnection>();
         let sent = 0;
         const reports = await Promise.all([...pcs].map(async ([id, pc]) => [id, await pc.getStats()] as const));
         const now = performance.now();
-        const previousPoll = state.lastPoll;
-        state.longestPollGap = Math.max(state.longestPollGap, now - previousPoll);
+        state.longestPollGap = Math.max(state.longestPollGap, now - state.lastPoll);
         state.lastPoll = now;
         reports.forEach(([id, report]) => {
-          let frames = 0;
           let conc = 0;
           let samp = 0;
           let height = 0;
           let frozen = 0;
+          let frames = 0;
           report.forEach((s: Record<string, unknown>) => {
             if (s.type === 'outbound-rtp') sent += Number(s.bytesSent ?? 0);
             if (s.type === 'inbound-rtp' && s.kind === 'video') {
@@ -87,22 +152,18 @@ export async function startSampler(page: Page): Promise<void> {
               samp += Number(s.totalSamplesReceived ?? 0);
             }
           });
-          let st = state.streams.get(id);
+          let st = state.stats.get(id);
           if (!st) {
-            st = { decoded: 0, frames, lastChange: now, gaps: [], unobserved: 0, frozen0: frozen, frozen, conc0: conc, samp0: samp, conc, samp, height };
-            state.streams.set(id, st);
+            st = { decoded: 0, frames, frozen0: frozen, frozen, conc0: conc, samp0: samp, conc, samp, height };
+            state.stats.set(id, st);
           }
-          // A rebuilt connection starts its counters again at 0: what it shows is all new.
-          const grown = frames >= st.frames ? frames - st.frames : frames;
-          if (grown > 0) {
-            const gap = now - st.lastChange;
-            st.gaps.push(gap);
-            // No poll between the last frame seen and this one: the page did not look.
-            if (gap > freezeMs && st.lastChange >= previousPoll) st.unobserved++;
-            st.lastChange = now;
-          }
-          // A rebuilt connection restarts its freeze total as well: keep what the old one had.
+          // A rebuilt connection restarts its counters at 0: keep what the old one had.
           if (frozen < st.frozen) st.frozen0 -= st.frozen;
+          if (conc < st.conc || samp < st.samp) {
+            st.conc0 -= st.conc;
+            st.samp0 -= st.samp;
+          }
+          const grown = frames >= st.frames ? frames - st.frames : frames;
           Object.assign(st, { decoded: st.decoded + grown, frames, frozen, conc, samp, height });
         });
         if (state.sent0 < 0) state.sent0 = sent;
@@ -116,40 +177,47 @@ export async function startSampler(page: Page): Promise<void> {
           });
         }, pollMs);
       };
+      discover();
+      state.polling = poll().catch(() => undefined);
       loop();
       w.__meshBench = { state, poll };
     },
-    { pollMs: POLL_MS, freezeMs: FREEZE_MS },
+    { pollMs: POLL_MS, freezeMs: FREEZE_MS, tileSelector: REMOTE_TILES },
   );
 }
 
-/** Stops polling and returns the page's window. */
+/** Stops sampling and returns the page's window. */
 export async function stopSampler(page: Page): Promise<PageWindow> {
   return page.evaluate(
     async ({ freezeMs }) => {
-      type Stream = { decoded: number; frames: number; lastChange: number; gaps: number[]; unobserved: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
-      type State = { started: number; longestPollGap: number; sent0: number; sent: number; streams: Map<string, Stream>; timer: number; stopped: boolean; polling: Promise<void> };
+      type Frames = { frames: number; lastT: number; gaps: number[]; unobserved: number };
+      type Stats = { decoded: number; frames: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
+      type State = { started: number; longestPollGap: number; sent0: number; sent: number; frames: Map<string, Frames>; stats: Map<string, Stats>; timer: number; stopped: boolean; polling: Promise<void> };
       const bench = (window as unknown as { __meshBench: { state: State; poll: () => Promise<void> } }).__meshBench;
-      bench.state.stopped = true;
       clearTimeout(bench.state.timer);
       await bench.state.polling; // the last poll comes after any poll under way
       await bench.poll();
+      bench.state.stopped = true;
       const now = performance.now();
       const seconds = (now - bench.state.started) / 1000;
-      const streams = [...bench.state.streams].map(([from, s]) => {
+      const ids = new Set([...bench.state.frames.keys(), ...bench.state.stats.keys()]);
+      const streams = [...ids].map((from) => {
+        const f = bench.state.frames.get(from) ?? { frames: 0, lastT: bench.state.started, gaps: [], unobserved: 0 };
+        const st = bench.state.stats.get(from);
         // The time since the last frame counts too: a stream stuck at the end froze.
-        const gaps = [...s.gaps, now - s.lastChange];
+        const gaps = [...f.gaps, now - f.lastT];
         const frozen = gaps.filter((g) => g > freezeMs);
-        const samples = s.samp - s.samp0;
+        const samples = st ? st.samp - st.samp0 : 0;
         return {
           from,
-          fps: s.decoded / seconds,
+          fps: f.frames / seconds,
+          decodedFps: (st?.decoded ?? 0) / seconds,
           freezes: frozen.length,
           frozenMs: frozen.reduce((sum, g) => sum + g, 0),
-          rendererFrozenMs: s.frozen - s.frozen0,
-          unobserved: s.unobserved,
-          concealment: samples > 0 ? (s.conc - s.conc0) / samples : null,
-          height: s.height,
+          rendererFrozenMs: st ? st.frozen - st.frozen0 : 0,
+          unobserved: f.unobserved,
+          concealment: st && samples > 0 ? (st.conc - st.conc0) / samples : null,
+          height: st?.height ?? 0,
         };
       });
       return {
