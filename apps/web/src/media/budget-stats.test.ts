@@ -21,7 +21,7 @@ function report(o: { encode: number; camBytes: number; shareEncode?: number; lim
 describe('readLinkSample', () => {
   it('reads the selected pair, the worst loss and the camera (not the share) encoder', () => {
     const s = readLinkSample(report({ encode: 1, camBytes: 0 }), 0, null, 'cam-track');
-    expect(s.measured).toEqual({ availableKbps: 850, loss: 0.08, rttMs: 40, qualityLimitation: 'cpu', encodeMsPerS: null });
+    expect(s.measured).toEqual({ availableKbps: 850, loss: 0.08, rttMs: 40, qualityLimitation: 'cpu', encodeMsPerS: null, audioConcealment: null });
     expect(s.sent).toEqual({ kbps: null, frameHeight: 360, fps: 20 });
   });
 
@@ -30,6 +30,32 @@ describe('readLinkSample', () => {
     const b = readLinkSample(report({ encode: 1.1, shareEncode: 1.05, camBytes: 150_000 }), 3000, a.counters, 'cam-track');
     expect(b.measured.encodeMsPerS).toBeCloseTo(75);
     expect(b.sent.kbps).toBeCloseTo(200);
+  });
+
+  it('measures audible concealment of the audio received, and none where packets were lost', () => {
+    const audio = (o: { samples: number; concealed: number; silent: number; received: number; lost: number }): S => ({
+      id: 'IA',
+      type: 'inbound-rtp',
+      kind: 'audio',
+      totalSamplesReceived: o.samples,
+      concealedSamples: o.concealed,
+      silentConcealedSamples: o.silent,
+      packetsReceived: o.received,
+      packetsLost: o.lost,
+    });
+    const at = (t: number, a: S, prev: ReturnType<typeof readLinkSample> | null) =>
+      readLinkSample([...report({ encode: 1, camBytes: 0 }), a], t, prev?.counters ?? null, 'cam-track');
+    const a = at(0, audio({ samples: 48_000, concealed: 0, silent: 0, received: 50, lost: 0 }), null);
+    expect(a.measured.audioConcealment).toBeNull();
+    // 96,000 samples played, 14,400 concealed of which 4,800 silent: 10 % audible.
+    const b = at(2000, audio({ samples: 144_000, concealed: 14_400, silent: 4800, received: 150, lost: 0 }), a);
+    expect(b.measured.audioConcealment).toBeCloseTo(0.1);
+    // 10 of 110 packets lost: the network's doing, not this machine's.
+    const c = at(4000, audio({ samples: 240_000, concealed: 30_000, silent: 4800, received: 250, lost: 10 }), b);
+    expect(c.measured.audioConcealment).toBeNull();
+    // A peer that sends nothing (muted): no samples arrive, nothing to judge.
+    const d = at(6000, audio({ samples: 240_000, concealed: 30_000, silent: 4800, received: 250, lost: 10 }), c);
+    expect(d.measured.audioConcealment).toBeNull();
   });
 
   it('reports nothing about a camera it cannot find rather than the share', () => {

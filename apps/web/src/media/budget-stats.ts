@@ -16,6 +16,8 @@ export interface SendCounters {
   encodeTimeS: number;
   /** `bytesSent` of the camera's outbound video stream. */
   cameraBytes: number;
+  /** Inbound audio: Σ `totalSamplesReceived`, audible concealed samples, packets received and lost. */
+  audio?: { samples: number; concealed: number; received: number; lost: number };
 }
 
 /** What our camera sends on one link right now. */
@@ -38,6 +40,24 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 type Limitation = LinkMeasurement['qualityLimitation'];
 const limitation = (v: unknown): Limitation =>
   v === 'none' || v === 'cpu' || v === 'bandwidth' || v === 'other' ? v : null;
+
+/** Inbound packets lost (fraction) above which concealment is the network's, not this machine's. */
+const AUDIO_LOSS_FOR_NETWORK = 0.02;
+
+/**
+ * Audible concealment between two readings, or null when no audio arrived in between, a
+ * counter went back (a rebuilt connection), or packets were lost (then the network, not
+ * this machine, is why audio was concealed).
+ */
+function concealmentSince(before: SendCounters['audio'], now: NonNullable<SendCounters['audio']>): number | null {
+  if (!before) return null;
+  const samples = now.samples - before.samples;
+  const received = now.received - before.received;
+  const lost = now.lost - before.lost;
+  if (samples <= 0 || received < 0 || lost < 0 || now.concealed < before.concealed) return null;
+  if (lost > AUDIO_LOSS_FOR_NETWORK * (received + lost)) return null;
+  return Math.min(1, (now.concealed - before.concealed) / samples);
+}
 
 /**
  * Reads one stats report. `cameraTrackId` picks the camera's outbound stream among
@@ -71,6 +91,14 @@ export function readLinkSample(
     const f = num(s.fractionLost);
     if (f !== null) loss = Math.max(loss ?? 0, f);
   }
+  const audio = { samples: 0, concealed: 0, received: 0, lost: 0 };
+  for (const s of all) {
+    if (s.type !== 'inbound-rtp' || s.kind !== 'audio') continue;
+    audio.samples += num(s.totalSamplesReceived) ?? 0;
+    audio.concealed += Math.max(0, (num(s.concealedSamples) ?? 0) - (num(s.silentConcealedSamples) ?? 0));
+    audio.received += num(s.packetsReceived) ?? 0;
+    audio.lost += num(s.packetsLost) ?? 0;
+  }
   const cameraBytes = num(camera?.bytesSent) ?? 0;
   const dt = previous ? (at - previous.at) / 1000 : 0;
   const fresh = previous !== null && dt > 0;
@@ -83,12 +111,13 @@ export function readLinkSample(
       rttMs: rtt === null ? null : rtt * 1000,
       qualityLimitation: limitation(camera?.qualityLimitationReason),
       encodeMsPerS: fresh ? Math.max(0, ((encodeTimeS - previous.encodeTimeS) * 1000) / dt) : null,
+      audioConcealment: fresh ? concealmentSince(previous.audio, audio) : null,
     },
     sent: {
       kbps: fresh ? Math.max(0, ((cameraBytes - previous.cameraBytes) * 8) / dt / 1000) : null,
       frameHeight: num(camera?.frameHeight),
       fps: num(camera?.framesPerSecond),
     },
-    counters: { at, encodeTimeS, cameraBytes },
+    counters: { at, encodeTimeS, cameraBytes, audio },
   };
 }

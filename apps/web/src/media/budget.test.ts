@@ -4,6 +4,7 @@ import {
   captureFor,
   CAMERA_LADDER,
   CPU_RELAX_MS,
+  CONCEALMENT_BUSY,
   CPU_TIGHTEN_MS,
   decideBudget,
   initialBudgetState,
@@ -141,6 +142,16 @@ describe('decideBudget', () => {
     const d = decideBudget(input({ now: 0, links: links(5, { encodeMsPerS: 120 }) }));
     expect(d.state.cpuLevel).toBe(1);
     expect(decideBudget(input({ links: links(5, { encodeMsPerS: 50 }) })).state.cpuLevel).toBe(0);
+  });
+
+  it('encodes less when the audio we play breaks up on at least half the links, not on one', () => {
+    const breaking = (n: number, of: number) =>
+      links(of).map((l, i) => ({ ...l, measured: { ...l.measured, audioConcealment: i < n ? 0.2 : 0 } }));
+    expect(decideBudget(input({ now: 0, links: breaking(3, 5) })).state.cpuLevel).toBe(1);
+    expect(decideBudget(input({ now: 0, links: breaking(1, 5) })).state.cpuLevel).toBe(0);
+    expect(decideBudget(input({ now: 0, links: breaking(1, 2) })).state.cpuLevel).toBe(1);
+    const light = links(5, { audioConcealment: CONCEALMENT_BUSY / 2 });
+    expect(decideBudget(input({ now: 0, links: light })).state.cpuLevel).toBe(0);
   });
 
   it('never pauses video for CPU alone', () => {

@@ -87,6 +87,12 @@ export const ROOM_EXPONENT = 1.5;
 export const CPU_STEP = 0.7;
 /** Fraction of one core spent encoding (sum over links) above which the CPU counts as busy. */
 export const ENCODE_BUSY_FRACTION = 0.5;
+/**
+ * Audible concealment of the audio we receive (fraction) above which, on at least half of
+ * the links at once, the CPU counts as busy: one peer's audio breaking up is that peer's
+ * trouble, most peers' at once is this machine's playout running late.
+ */
+export const CONCEALMENT_BUSY = 0.05;
 /** CPU level goes back up only after this long without CPU pressure. */
 export const CPU_RELAX_MS = 10_000;
 /** CPU level goes further down at most this often (the encoder needs time to react). */
@@ -118,6 +124,12 @@ export interface LinkMeasurement {
   qualityLimitation: 'none' | 'cpu' | 'bandwidth' | 'other' | null;
   /** Milliseconds spent encoding per second of wall time on this link (0..1000). */
   encodeMsPerS: number | null;
+  /**
+   * Fraction (0..1) of the audio we played from this peer lately that was concealed
+   * audibly (not counting silence), on a link that lost no packets: the audio arrived, and
+   * this machine was too busy to play it in time. null when no audio arrived or packets were lost.
+   */
+  audioConcealment?: number | null;
 }
 
 /** What a receiver asked of us: the tallest picture it shows; 0 = no video at all. */
@@ -208,10 +220,19 @@ function maxCpuLevel(): number {
   return Math.floor(Math.log(least / BASE_PIXEL_RATE) / Math.log(CPU_STEP));
 }
 
-/** Whether any link shows CPU pressure now. */
+/**
+ * Whether any link shows CPU pressure now: an encoder limited by the CPU, encoding taking
+ * too much of a core, or the audio we play breaking up on most links. Audio is protected
+ * first: when this machine cannot play what arrives, it encodes less video.
+ */
 function cpuBusy(links: readonly LinkInput[]): boolean {
   const encodeMs = links.reduce((sum, l) => sum + (l.measured.encodeMsPerS ?? 0), 0);
-  return links.some((l) => l.measured.qualityLimitation === 'cpu') || encodeMs > ENCODE_BUSY_FRACTION * 1000;
+  const concealing = links.filter((l) => (l.measured.audioConcealment ?? 0) > CONCEALMENT_BUSY).length;
+  return (
+    links.some((l) => l.measured.qualityLimitation === 'cpu') ||
+    encodeMs > ENCODE_BUSY_FRACTION * 1000 ||
+    (concealing > 0 && concealing * 2 >= links.length)
+  );
 }
 
 /** Moves the CPU level: down fast on pressure, up slowly when quiet. */
