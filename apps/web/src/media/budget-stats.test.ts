@@ -53,8 +53,8 @@ describe('readLinkSample', () => {
     // 10 of 110 packets lost: the network's doing, not this machine's.
     const c = at(4000, audio({ samples: 240_000, concealed: 30_000, silent: 4800, received: 250, lost: 10 }), b);
     expect(c.measured.audioConcealment).toBeNull();
-    // A peer that sends nothing (muted): no samples arrive, nothing to judge.
-    const d = at(6000, audio({ samples: 240_000, concealed: 30_000, silent: 4800, received: 250, lost: 10 }), c);
+    // A peer that sends nothing (muted): samples are played out, all concealed, from no packet.
+    const d = at(6000, audio({ samples: 336_000, concealed: 126_000, silent: 4800, received: 250, lost: 10 }), c);
     expect(d.measured.audioConcealment).toBeNull();
   });
 

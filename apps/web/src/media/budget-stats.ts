@@ -45,7 +45,7 @@ const limitation = (v: unknown): Limitation =>
 const AUDIO_LOSS_FOR_NETWORK = 0.02;
 
 /**
- * Audible concealment between two readings, or null when no audio arrived in between, a
+ * Audible concealment between two readings, or null when no audio packet arrived in between, a
  * counter went back (a rebuilt connection), or packets were lost (then the network, not
  * this machine, is why audio was concealed).
  */
@@ -54,7 +54,8 @@ function concealmentSince(before: SendCounters['audio'], now: NonNullable<SendCo
   const samples = now.samples - before.samples;
   const received = now.received - before.received;
   const lost = now.lost - before.lost;
-  if (samples <= 0 || received < 0 || lost < 0 || now.concealed < before.concealed) return null;
+  // No packet at all (a muted peer sends none): its concealment says nothing about us.
+  if (samples <= 0 || received <= 0 || lost < 0 || now.concealed < before.concealed) return null;
   if (lost > AUDIO_LOSS_FOR_NETWORK * (received + lost)) return null;
   return Math.min(1, (now.concealed - before.concealed) / samples);
 }
