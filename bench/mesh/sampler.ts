@@ -63,13 +63,17 @@ export interface PageWindow {
   longestPollGapMs: number;
 }
 
+// Types of the page-side state (types only, so the functions run in the page may use them).
+/** Frames one remote tile presented. */
+type Frames = { frames: number; lastT: number; gaps: number[]; unobserved: number };
+/** What getStats said of one connection (counters at the start and now). */
+type Stats = { decoded: number; frames: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
+
 /** Starts sampling in the page (idempotent per page load). */
 export async function startSampler(page: Page): Promise<void> {
   await page.evaluate(
     ({ pollMs, freezeMs, tileSelector }) => {
       type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-      type Frames = { frames: number; lastT: number; gaps: number[]; unobserved: number };
-      type Stats = { decoded: number; frames: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
       type Meta = { presentedFrames: number; presentationTime: number };
       type FrameVideo = HTMLVideoElement & { requestVideoFrameCallback(cb: (now: number, meta: Meta) => void): number };
       const w = window as unknown as { __meshmeet?: Hook; __meshBench?: unknown };
@@ -124,8 +128,8 @@ export async function startSampler(page: Page): Promise<void> {
         });
       };
       // getStats for what only the WebRTC stack knows (bytes, concealment, its own freeze
-      // count), seldom: each call crosses to WebRTC's threads, and a room of six polling
-      // its five connections four times a second lost about a fifth of its frame rate to it.
+      // count), seldom: each call crosses to WebRTC's threads, and a room of six polling its
+      // five connections four times a second made 120 calls a second (bench/README.md).
       const poll = async () => {
         discover();
         const pcs = w.__meshmeet?.peerConnections() ?? new Map<string, RTCPeerConnection>();
@@ -190,8 +194,6 @@ export async function startSampler(page: Page): Promise<void> {
 export async function stopSampler(page: Page): Promise<PageWindow> {
   return page.evaluate(
     async ({ freezeMs }) => {
-      type Frames = { frames: number; lastT: number; gaps: number[]; unobserved: number };
-      type Stats = { decoded: number; frames: number; frozen0: number; frozen: number; conc0: number; samp0: number; conc: number; samp: number; height: number };
       type State = { started: number; longestPollGap: number; sent0: number; sent: number; frames: Map<string, Frames>; stats: Map<string, Stats>; timer: number; stopped: boolean; polling: Promise<void> };
       const bench = (window as unknown as { __meshBench: { state: State; poll: () => Promise<void> } }).__meshBench;
       clearTimeout(bench.state.timer);

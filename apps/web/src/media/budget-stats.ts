@@ -17,7 +17,7 @@ export interface SendCounters {
   /** `bytesSent` of the camera's outbound video stream. */
   cameraBytes: number;
   /** Inbound audio: Σ `totalSamplesReceived`, audible concealed samples, packets received and lost. */
-  audio?: { samples: number; concealed: number; received: number; lost: number };
+  audio: { samples: number; concealed: number; received: number; lost: number };
 }
 
 /** What our camera sends on one link right now. */
@@ -49,8 +49,7 @@ const AUDIO_LOSS_FOR_NETWORK = 0.02;
  * counter went back (a rebuilt connection), or packets were lost (then the network, not
  * this machine, is why audio was concealed).
  */
-function concealmentSince(before: SendCounters['audio'], now: NonNullable<SendCounters['audio']>): number | null {
-  if (!before) return null;
+function concealmentSince(before: SendCounters['audio'], now: SendCounters['audio']): number | null {
   const samples = now.samples - before.samples;
   const received = now.received - before.received;
   const lost = now.lost - before.lost;
