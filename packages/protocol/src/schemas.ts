@@ -94,22 +94,27 @@ export const SignalSend = z.strictObject({ to: PeerId, data: SignalData });
 
 const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** A plain JSON object (made by `{}` or `JSON.parse`): no array, no class instance, no symbol keys. */
-function isPlainJsonObject(value: unknown): value is Record<string, unknown> {
+/** An object made by `{}` or `JSON.parse`: no array, no class instance. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return (proto === Object.prototype || proto === null) && Object.getOwnPropertySymbols(value).length === 0;
+  return proto === Object.prototype || proto === null;
 }
 
 /**
  * The common case of {@link SignalSend} checked without zod, for the relay hot path:
- * true only for payloads `SignalSend` accepts unchanged (`{to, data}` and nothing else,
- * `to` a peer id, `data` a plain object without a `__proto__` key, which the schema
- * would strip). False means "not sure": run `SignalSend.safeParse` for the verdict and
- * the error message. The schema stays the definition; a test holds the two together.
+ * true only for payloads `SignalSend` accepts with `to` and `data` unchanged (`{to, data}`
+ * and no other string key, `to` a peer id, `data` a plain object without symbol keys or a
+ * `__proto__` key, which the schema would refuse or strip). False means "not sure": run
+ * `SignalSend.safeParse` for the verdict and the error message. The schema stays the
+ * definition; a test holds the two together.
+ *
+ * Symbol keys on the payload itself are allowed: the schema ignores them too, and the
+ * server notes each frame's size on the decoded payload under a symbol key. Refusing them
+ * sent every relay through the schema.
  */
 export function isPlainSignalSend(value: unknown): value is z.infer<typeof SignalSend> {
-  if (!isPlainJsonObject(value)) return false;
+  if (!isPlainObject(value)) return false;
   let keys = 0;
   for (const key in value) {
     if (key !== 'to' && key !== 'data') return false;
@@ -117,7 +122,13 @@ export function isPlainSignalSend(value: unknown): value is z.infer<typeof Signa
   }
   if (keys !== 2 || !Object.hasOwn(value, 'to') || !Object.hasOwn(value, 'data')) return false;
   const { to, data } = value;
-  return typeof to === 'string' && PEER_ID_PATTERN.test(to) && isPlainJsonObject(data) && !Object.hasOwn(data, '__proto__');
+  return (
+    typeof to === 'string' &&
+    PEER_ID_PATTERN.test(to) &&
+    isPlainObject(data) &&
+    !Object.hasOwn(data, '__proto__') &&
+    Object.getOwnPropertySymbols(data).length === 0
+  );
 }
 /** `signal` as delivered: `from` is set by the server from the sender's socket. */
 export const SignalRelay = z.object({ from: PeerId, data: SignalData });

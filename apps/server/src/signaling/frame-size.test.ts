@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Packet } from 'socket.io-parser';
+import { schemas } from '@meshmeet/protocol';
 import { frameBytes, sizedParser } from './frame-size.js';
 
 /** Decodes one text frame with the server's parser and returns the decoded packet. */
@@ -24,6 +25,12 @@ describe('frame sizes of decoded signals', () => {
     const payload = (decode('2["signal",{"to":"peer","data":{}}]').data as unknown[])[1] as object;
     expect(JSON.stringify(payload)).toBe('{"to":"peer","data":{}}');
     expect(Object.keys(payload)).toEqual(['to', 'data']);
+  });
+
+  it('keeps a decoded signal on the hot path: the plain shape is still recognized without the schema', () => {
+    const payload = (decode('21["signal",{"to":"peer-1","data":{"candidate":{"candidate":"candidate:1 1 udp 1 10.0.0.1 5000 typ host"}}}]').data as unknown[])[1];
+    expect(frameBytes(payload)).toBeGreaterThan(0);
+    expect(schemas.isPlainSignalSend(payload)).toBe(true);
   });
 
   it('records nothing for other events, and a client cannot claim a size in its JSON', () => {
