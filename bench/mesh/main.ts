@@ -46,6 +46,9 @@ const { values: args } = parseArgs({
     'mic-file': { type: 'string' },
     // How many of each loopback room's browsers (the last to join) mute their microphone.
     muted: { type: 'string', default: '0' },
+    // Run each pair of rooms without the budget first (by default the budget's room goes
+    // first), to tell an effect of the budget from one of the order.
+    'budget-last': { type: 'boolean', default: false },
   },
 });
 const QUICK = args.quick ?? false;
@@ -56,6 +59,8 @@ const MIC_ARGS = args['mic-file'] ? [`--use-file-for-fake-audio-capture=${args['
 const MUTED = Number(args.muted);
 if (!(Number.isInteger(MUTED) && MUTED >= 0)) throw new Error(`--muted wants a count of participants (got ${args.muted})`);
 const NAMES = ['Ann', 'Ben', 'Cai', 'Dee', 'Eli', 'Fay', 'Gus', 'Hal'];
+/** With and without the budget, in the order the rooms run. */
+const BUDGET_ORDER = args['budget-last'] ? [false, true] : [true, false];
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -281,7 +286,7 @@ async function main(): Promise<void> {
   const server = await startServer();
   try {
     for (const n of SIZES) {
-      for (const budget of [true, false]) {
+      for (const budget of BUDGET_ORDER) {
         const variant = `N=${n}, ${budget ? 'budget' : 'no budget'}`;
         log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
         try {
@@ -294,7 +299,7 @@ async function main(): Promise<void> {
       }
     }
     if (!args['no-bots']) {
-      for (const budget of [true, false]) {
+      for (const budget of BUDGET_ORDER) {
         const variant = `N=8 (2 browsers + 6 bots), ${budget ? 'budget' : 'no budget'}`;
         log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
         try {
@@ -310,7 +315,7 @@ async function main(): Promise<void> {
     await server.stop();
   }
   if (!args['no-lab']) {
-    for (const budget of [true, false]) {
+    for (const budget of BUDGET_ORDER) {
       const variant = `N=4, 1 Mbit/s uplink each, ${budget ? 'budget' : 'no budget'}`;
       log(`${variant}: load ${loadavg()[0]!.toFixed(1)}`);
       try {
