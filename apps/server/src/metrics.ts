@@ -9,10 +9,6 @@ export interface MetricSources {
 }
 
 /**
- * Prometheus metrics of one node, in a registry of its own (not prom-client's global one),
- * so several apps in one test process never clash.
- */
-/**
  * How often the event-loop delay histogram samples the loop (prom-client's default is 10 ms).
  * Each sample is a timer that wakes an idle node, and on a virtual machine a wake-up costs
  * tens of microseconds of CPU. A stall longer than this always delays a sample, by at least
@@ -20,6 +16,10 @@ export interface MetricSources {
  */
 const LOOP_DELAY_SAMPLE_MS = 100;
 
+/**
+ * Prometheus metrics of one node, in a registry of its own (not prom-client's global one),
+ * so several apps in one test process never clash.
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly relays: Counter;
