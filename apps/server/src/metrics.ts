@@ -9,14 +9,6 @@ export interface MetricSources {
 }
 
 /**
- * How often the event-loop delay histogram samples the loop (prom-client's default is 10 ms).
- * Each sample is a timer that wakes an idle node, and on a virtual machine a wake-up costs
- * tens of microseconds of CPU. A stall longer than this always delays a sample, by at least
- * its length less this period; a shorter one may fall between two samples and go unseen.
- */
-const LOOP_DELAY_SAMPLE_MS = 100;
-
-/**
  * Prometheus metrics of one node, in a registry of its own (not prom-client's global one),
  * so several apps in one test process never clash.
  */
@@ -38,7 +30,7 @@ export class Metrics {
   private readonly pendingShed = new Map<string, number>();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'meshmeet_', eventLoopMonitoringPrecision: LOOP_DELAY_SAMPLE_MS });
+    collectDefaultMetrics({ register: this.registry, prefix: 'meshmeet_' });
     const self = this;
     this.relays = new Counter({
       name: 'meshmeet_relays_total',

@@ -1,7 +1,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { RelayLimits } from '../rooms/relay-service.js';
 
-/** How often the loop probe runs while the node is saturated, ms. */
+/** How often the loop probe runs, ms. */
 const PROBE_MS = 10;
 /** Window over which the loop's busy share is measured, ms. */
 const BUSY_WINDOW_MS = 200;
@@ -37,8 +37,8 @@ export class NodeRelayLimits implements RelayLimits {
 
   /**
    * @param clock the loop's clock; tests pass a fake one and call {@link sample} themselves.
-   * @param probeEveryMs how often {@link sample} runs on a timer while the node is saturated;
-   *   null: never (tests).
+   * @param probeEveryMs how often {@link sample} runs on a timer while relays flow; null:
+   *   never (tests).
    */
   constructor(
     readonly maxInFlight: number,
@@ -50,59 +50,49 @@ export class NodeRelayLimits implements RelayLimits {
   }
 
   /**
-   * One probe: a timer callback runs between turns of the loop, so now marks the start of a
-   * new turn; a window that is over is closed.
+   * One probe: a timer callback runs between turns of the loop, so now marks the start of
+   * a new turn; once per window it also decides whether the node is saturated. A window
+   * without a relay stops the timer: on this kind of virtual machine every wake-up of an
+   * idle process costs tens of microseconds, and a 10 ms timer kept a node with nothing
+   * to relay waking 100 times a second.
    */
   sample(): void {
     const now = this.clock.now();
     this.lastTurn = now;
-    if (now - this.windowStart >= BUSY_WINDOW_MS) this.closeWindow(now);
-  }
-
-  /**
-   * Asked once per relay: true while the node is saturated and the current turn of its
-   * loop has run past the budget (the relay should be refused). The relay that finds its
-   * window over closes it, so a node that is not saturated needs no timer at all.
-   */
-  overloaded(): boolean {
-    const now = this.clock.now();
-    if (now - this.windowStart >= BUSY_WINDOW_MS) this.closeWindow(now);
-    this.relaysInWindow++;
-    return this.saturated && now - this.lastTurn > this.maxLoopDelayMs;
-  }
-
-  /** Whether the probe's timer is running (it runs only while the node is saturated). */
-  get probing(): boolean {
-    return this.probe !== null;
-  }
-
-  /**
-   * Decides whether the window that ends now was saturated. The probe that marks the turns
-   * runs only while it was: on this kind of virtual machine every wake-up of an idle
-   * process costs tens of microseconds, and a 10 ms timer running whenever relays flowed
-   * woke the node 100 times a second for a measure only a saturated node reads.
-   */
-  private closeWindow(now: number): void {
-    const busy = this.clock.busyShare(); // also starts the next window's count
-    const saturated = this.relaysInWindow >= MIN_RELAYS_PER_WINDOW && busy > SATURATED;
-    if (saturated && !this.saturated) {
-      // The current turn's start is unknown: counted from now, so the first refusal waits a full budget.
-      this.lastTurn = now;
-      if (this.probeEveryMs !== null) this.startProbe(this.probeEveryMs);
-    } else if (!saturated) {
-      this.stop();
-    }
-    this.saturated = saturated;
+    if (now - this.windowStart < BUSY_WINDOW_MS) return;
+    const busy = this.clock.busyShare();
+    this.saturated = this.relaysInWindow >= MIN_RELAYS_PER_WINDOW && busy > SATURATED;
+    if (this.relaysInWindow === 0) this.stop();
     this.relaysInWindow = 0;
     this.windowStart = now;
   }
 
+  /**
+   * Asked once per relay: true while the node is saturated and the current turn of its
+   * loop has run past the budget (the relay should be refused). The first relay after a
+   * quiet spell starts the probe, and its window, from this turn.
+   */
+  overloaded(): boolean {
+    if (!this.probe && this.probeEveryMs !== null) this.startProbe(this.probeEveryMs);
+    this.relaysInWindow++;
+    return this.saturated && this.clock.now() - this.lastTurn > this.maxLoopDelayMs;
+  }
+
+  /** Whether the probe's timer is running (it runs only while relays flow). */
+  get probing(): boolean {
+    return this.probe !== null;
+  }
+
   private startProbe(everyMs: number): void {
+    this.lastTurn = this.windowStart = this.clock.now();
+    this.clock.busyShare(); // the window's busy share counts from now
+    this.saturated = false;
+    this.relaysInWindow = 0;
     this.probe = setInterval(() => this.sample(), everyMs);
     this.probe.unref();
   }
 
-  /** Stops the probe (the node is not saturated, or shuts down). */
+  /** Stops the probe (a quiet window, or node shutdown); the next relay starts it again. */
   stop(): void {
     if (this.probe) clearInterval(this.probe);
     this.probe = null;
