@@ -17,7 +17,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, FAKE_DEVICE_ARG } from './support/browser.js';
+import { CHROMIUM_ARGS, FAKE_DEVICE_ARG, chromiumExecutable } from './support/browser.js';
 import { startServer, type ServerHandle } from './support/services.js';
 import { uniqueRoom } from './support/fixture.js';
 import { leaveRoom } from './support/call.js';
@@ -66,7 +66,7 @@ describe('recording recovery under stress', { timeout: 900_000 }, () => {
 
   async function launch(): Promise<void> {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
+      executablePath: chromiumExecutable(),
       headless: true,
       args: [...CHROMIUM_ARGS, FAKE_DEVICE_ARG],
       viewport: { width: 1024, height: 700 },

@@ -3,11 +3,42 @@
  * context per participant (separate storage and permissions, like separate people).
  * Flags are the ones known to work inside a loopback-only namespace (TESTING.md).
  */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { scaled } from './slowness.js';
 
 /** Where Debian puts Chromium; overridable for other machines. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * The command prefix that runs Chromium with a user's scheduling rights. Run as root (as
+ * CI runs), Chromium may and does raise its audio, compositor, IPC and WebRTC threads to
+ * nice -8, which no ordinary user's browser can do. On two cores those threads of several
+ * browsers then starve everything at nice 0 (the signaling server, the test runner, the
+ * pages' own main threads) for seconds at a time. Without CAP_SYS_NICE (`setpriv`, from
+ * util-linux) every raise fails, as it does on a user's desktop.
+ */
+export const USER_PRIORITY_PREFIX: readonly string[] = process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-sys_nice', '--'] : [];
+
+let userPriorityChromium: string | undefined;
+
+/**
+ * An executable that starts {@link CHROMIUM_PATH} under {@link USER_PRIORITY_PREFIX}, for
+ * Playwright's `executablePath` (which takes one file, not a command line).
+ */
+export function chromiumExecutable(): string {
+  if (USER_PRIORITY_PREFIX.length === 0) return CHROMIUM_PATH;
+  if (userPriorityChromium) return userPriorityChromium;
+  const dir = mkdtempSync(join(tmpdir(), 'meshmeet-chromium-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'chromium.sh');
+  writeFileSync(file, `#!/bin/sh\nexec ${USER_PRIORITY_PREFIX.join(' ')} '${CHROMIUM_PATH}' "$@"\n`);
+  chmodSync(file, 0o755);
+  userPriorityChromium = file;
+  return file;
+}
 
 /** Base flags: headless-friendly, no network chatter, fake media, loopback ICE allowed. */
 export const CHROMIUM_ARGS = [
@@ -44,7 +75,7 @@ export const FAKE_DEVICE_ARG = '--use-fake-device-for-media-stream=device-count=
 export async function launchBrowser(opts: { fakeDevices?: boolean; extraArgs?: string[] } = {}): Promise<Browser> {
   const fake = opts.fakeDevices ?? true;
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: chromiumExecutable(),
     headless: true,
     args: [...CHROMIUM_ARGS, ...(fake ? [FAKE_DEVICE_ARG] : []), ...(opts.extraArgs ?? [])],
     timeout: scaled(30_000),

@@ -1,7 +1,7 @@
 /**
  * One Chromium per lab participant, running inside the participant's network namespace:
  * Playwright is given an `executablePath` wrapper script that runs
- * `ip netns exec <ns> /usr/bin/chromium "$@"` (the DevTools pipe and the profile
+ * `ip netns exec <ns> [setpriv …] /usr/bin/chromium "$@"` (the DevTools pipe and the profile
  * directory work across namespaces: they are file descriptors and files, not network).
  */
 import { execFileSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, USER_PRIORITY_PREFIX } from '../browser.js';
 import type { LabParticipant } from './lab.js';
 import { labEnv } from './shell.js';
 
@@ -51,7 +51,8 @@ export interface LabChromiumOptions {
 /** Launches a headless Chromium whose every socket is in `participant`'s namespace. */
 export async function launchChromiumIn(participant: LabParticipant, opts: LabChromiumOptions): Promise<Browser> {
   const wrapper = join(scratch, `chromium-${participant.ns}.sh`);
-  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${participant.ns}' '${CHROMIUM_PATH}' "$@"\n`);
+  const command = ['ip', 'netns', 'exec', `'${participant.ns}'`, ...USER_PRIORITY_PREFIX, `'${CHROMIUM_PATH}'`].join(' ');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${command} "$@"\n`);
   chmodSync(wrapper, 0o755);
   const args = CHROMIUM_ARGS.filter((a) => a !== '--allow-loopback-in-peer-connection');
   const camera = opts.smallCamera === false ? [] : [`--use-file-for-fake-video-capture=${smallCameraFile()}`];

@@ -20,5 +20,5 @@ export {
   type LabService,
   type LabTurn,
 } from './servers.js';
-export { longestStall, readMonitor, startMonitor, type PeerSample, type Sample } from './monitor.js';
+export { longestAudioBreak, longestStall, readMonitor, startMonitor, type AudioBreaks, type PeerSample, type Sample } from './monitor.js';
 export { httpGetIn } from './shell.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { longestStall, type PeerSample, type Sample } from './monitor.js';
+import { longestAudioBreak, longestStall, type PeerSample, type Sample } from './monitor.js';
 
 const peer = (audioPackets: number, at?: number): PeerSample => ({
   at,
@@ -47,5 +47,54 @@ describe('longestStall', () => {
       { t: 3300, peers: { a: peer(200, 3300) }, tiles: [] },
     ];
     expect(longestStall(samples, 'a', 'audioPackets').stallMs).toBeGreaterThanOrEqual(2500);
+  });
+});
+
+/** Playout counters read every 400 ms for 8 s; `rates(t)` gives what was played per second then and the made-up part. */
+function playout(rates: (t: number) => { played: number; concealed: number }): Sample[] {
+  const samples: Sample[] = [];
+  let played = 0;
+  let concealed = 0;
+  for (let t = 0; t <= 8000; t += 400) {
+    if (t > 0) {
+      const r = rates(t - 200);
+      played += r.played * 0.4;
+      concealed += r.concealed * 0.4;
+    }
+    // Packet counts stand still throughout: the verdict must not depend on them.
+    samples.push({ t, peers: { a: { ...peer(0, t), audioPlayedS: played, audioConcealedS: concealed } }, tiles: [] });
+  }
+  return samples;
+}
+
+describe('longestAudioBreak', () => {
+  it('hears three seconds of concealment as a break', () => {
+    const r = longestAudioBreak(playout((t) => (t > 2000 && t < 5000 ? { played: 1, concealed: 0.9 } : { played: 1, concealed: 0 })), 'a');
+    expect(r.breakMs).toBeGreaterThanOrEqual(2800);
+    expect(r.breakMs).toBeLessThanOrEqual(3200);
+    expect(r.listenerStallMs).toBe(0);
+  });
+
+  it('hears no break in clean playout, whatever the packet counter says', () => {
+    const r = longestAudioBreak(playout(() => ({ played: 1, concealed: 0.05 })), 'a');
+    expect(r.breakMs).toBe(0);
+    expect(r.playedS).toBeCloseTo(8, 5);
+  });
+
+  it('takes a listener that played nothing for its own stall, which neither makes nor ends a break', () => {
+    const stalled = longestAudioBreak(playout((t) => (t > 2000 && t < 5000 ? { played: 0, concealed: 0 } : { played: 1, concealed: 0 })), 'a');
+    expect(stalled.breakMs).toBe(0);
+    expect(stalled.listenerStallMs).toBeGreaterThanOrEqual(2800);
+    // Concealment on both sides of a stall adds up to one break.
+    const around = longestAudioBreak(
+      playout((t) => {
+        if (t >= 1000 && t < 2200) return { played: 1, concealed: 1 }; // 1.2 s of concealment
+        if (t >= 2200 && t < 5000) return { played: 0, concealed: 0 }; // the listener stalls
+        if (t >= 5000 && t < 6200) return { played: 1, concealed: 1 }; // 1.2 s more, after the stall
+        return { played: 1, concealed: 0 };
+      }),
+      'a',
+    );
+    expect(around.breakMs).toBe(2400);
   });
 });

@@ -18,6 +18,13 @@ export interface PeerSample {
   state: RTCPeerConnectionState;
   framesDecoded: number;
   audioPackets: number;
+  /**
+   * Audio played out from this peer so far (`totalSamplesDuration`, seconds) and the part
+   * of it that was made up because no packet was there in time (`concealedSamples` over
+   * `totalSamplesReceived`, as a fraction of the samples played). Absent in older samples.
+   */
+  audioPlayedS?: number;
+  audioConcealedS?: number;
   /** The local description's ice-ufrag (changes on every ICE restart). */
   ufrag: string;
   /** Selected pair's candidate types, e.g. `relay/host`. */
@@ -52,13 +59,21 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
           let at = 0;
           let framesDecoded = 0;
           let audioPackets = 0;
+          let audioPlayedS = 0;
+          let audioConcealedS = 0;
           let pairId = '';
           const byId = new Map<string, Record<string, unknown>>();
           report.forEach((s: Record<string, unknown>) => {
             byId.set(s.id as string, s);
             at = Math.max(at, Number(s.timestamp ?? 0));
             if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded += Number(s.framesDecoded ?? 0);
-            if (s.type === 'inbound-rtp' && s.kind === 'audio') audioPackets += Number(s.packetsReceived ?? 0);
+            if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+              audioPackets += Number(s.packetsReceived ?? 0);
+              const played = Number(s.totalSamplesDuration ?? 0);
+              const total = Number(s.totalSamplesReceived ?? 0);
+              audioPlayedS += played;
+              audioConcealedS += total > 0 ? (played * Number(s.concealedSamples ?? 0)) / total : 0;
+            }
             if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId as string;
           });
           const p = byId.get(pairId);
@@ -71,6 +86,8 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
             state: pc.connectionState,
             framesDecoded,
             audioPackets,
+            audioPlayedS,
+            audioConcealedS,
             ufrag: /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? '')?.[1] ?? '',
             pair: p ? `${type(p.localCandidateId)}/${type(p.remoteCandidateId)}` : '',
           };
@@ -144,4 +161,64 @@ export function longestStall(
     if (v !== undefined) prev = { t, v };
   }
   return { stallMs: Math.round(stallMs), samples: within.length, growth, maxSpacingMs: Math.round(maxSpacingMs) };
+}
+
+/** What {@link longestAudioBreak} found. */
+export interface AudioBreaks {
+  /** Longest stretch (ms) during which what the listener played from the peer was mostly made up. */
+  breakMs: number;
+  /**
+   * Longest stretch (ms) during which the listener played almost nothing at all: its own
+   * audio output was starved (a busy machine), so nothing can be said about the link then.
+   */
+  listenerStallMs: number;
+  /** Seconds of audio played from the peer within the window, and of those made up. */
+  playedS: number;
+  concealedS: number;
+  samples: number;
+}
+
+/** Below this share of wall time played, an interval counts as the listener's own stall. */
+const PLAYOUT_STALL = 0.25;
+/** Above this share of made-up audio, an interval counts as a break the listener hears. */
+const BREAK_CONCEALED = 0.5;
+
+/**
+ * Audio breaks as the listener hears them, from its playout counters rather than from
+ * packet arrival: an interval between two reads is a break when most of what was played
+ * from `peerId` was concealment (packets missing or late), and a listener stall when the
+ * listener played next to nothing (its audio thread starved: on a saturated machine a
+ * page can stop playing everything for seconds, which says nothing about the link). A
+ * listener stall neither extends a break nor ends it. Breaks are coarse by the sampling
+ * interval: each counts whole intervals.
+ */
+export function longestAudioBreak(samples: Sample[], peerId: string, from = -Infinity, to = Infinity): AudioBreaks {
+  const within = samples.filter((s) => s.t >= from && s.t <= to);
+  const out: AudioBreaks = { breakMs: 0, listenerStallMs: 0, playedS: 0, concealedS: 0, samples: within.length };
+  let prev: { t: number; played: number; concealed: number } | undefined;
+  let breaking = 0;
+  let stalling = 0;
+  for (const s of within) {
+    const peer = s.peers[peerId];
+    if (peer?.audioPlayedS === undefined || peer.audioConcealedS === undefined) continue;
+    const t = peer.at ?? s.t;
+    const now = { t, played: peer.audioPlayedS, concealed: peer.audioConcealedS };
+    if (prev && t > prev.t) {
+      const dtS = (t - prev.t) / 1000;
+      const played = Math.max(0, now.played - prev.played);
+      const concealed = Math.max(0, now.concealed - prev.concealed);
+      out.playedS += played;
+      out.concealedS += concealed;
+      if (played < PLAYOUT_STALL * dtS) {
+        stalling += t - prev.t;
+      } else {
+        stalling = 0;
+        breaking = concealed > BREAK_CONCEALED * played ? breaking + (t - prev.t) : 0;
+      }
+      out.breakMs = Math.max(out.breakMs, Math.round(breaking));
+      out.listenerStallMs = Math.max(out.listenerStallMs, Math.round(stalling));
+    }
+    prev = now;
+  }
+  return out;
 }
