@@ -5,8 +5,8 @@
  * - audio never stops: what each page plays of every remote microphone is never mostly made
  *   up (concealment) for over 2 s, and its energy keeps growing. Judged from the listener's
  *   playout counters, not from packet counts: on this saturated two-core machine Chromium's
- *   `packetsReceived` has stood still for 2.5 s while the same stream played with nothing
- *   concealed, and a listener whose own audio thread was starved played nothing at all for
+ *   `packetsReceived` has stood still for 2.5 s while the same stream played all along, never
+ *   mostly concealed, and a listener whose own audio thread was starved played nothing at all for
  *   a while (that stall is reported, and only bounded, since it says nothing about the link);
  * - the mesh budget keeps each uplink within its cap: what getStats says each page sent on
  *   all its links together (with UDP/IP headers) stays under 1 Mbit/s, and no camera
