@@ -19,8 +19,10 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * browsers then starve everything at nice 0 (the signaling server, the test runner, the
  * pages' own main threads) for seconds at a time. Without CAP_SYS_NICE (`setpriv`, from
  * util-linux) every raise fails, as it does on a user's desktop.
+ * `MESHMEET_CHROMIUM_PRIORITY=raised` lets root's Chromium raise them again, to measure the difference.
  */
-export const USER_PRIORITY_PREFIX: readonly string[] = process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-sys_nice', '--'] : [];
+export const USER_PRIORITY_PREFIX: readonly string[] =
+  process.getuid?.() === 0 && process.env.MESHMEET_CHROMIUM_PRIORITY !== 'raised' ? ['setpriv', '--bounding-set', '-sys_nice', '--'] : [];
 
 let userPriorityChromium: string | undefined;
 

@@ -69,10 +69,25 @@ function playout(rates: (t: number) => { played: number; concealed: number }): S
 
 describe('longestAudioBreak', () => {
   it('hears three seconds of concealment as a break', () => {
-    const r = longestAudioBreak(playout((t) => (t > 2000 && t < 5000 ? { played: 1, concealed: 0.9 } : { played: 1, concealed: 0 })), 'a');
-    expect(r.breakMs).toBeGreaterThanOrEqual(2800);
-    expect(r.breakMs).toBeLessThanOrEqual(3200);
+    // Reads every 400 ms; the seven reads from 2.4 s to 4.8 s each cover 0.4 s all made up.
+    const r = longestAudioBreak(playout((t) => (t >= 2000 && t < 5000 ? { played: 1, concealed: 1 } : { played: 1, concealed: 0 })), 'a');
+    expect(r.breakMs).toBe(2800);
+    expect(r.breaks).toEqual([{ from: 2000, to: 4800, ms: 2800 }]);
     expect(r.listenerStallMs).toBe(0);
+  });
+
+  it('counts the audio made up, not the time between two late reads', () => {
+    // One read 2.4 s after the previous on a starved page; 1.2 s of that was concealment.
+    const at = (t: number, played: number, concealed: number): Sample => ({
+      t,
+      peers: { a: { ...peer(0, t), audioPlayedS: played, audioConcealedS: concealed } },
+      tiles: [],
+    });
+    const r = longestAudioBreak([at(0, 0, 0), at(400, 0.4, 0), at(2800, 2.8, 1.2), at(3200, 3.2, 1.2)], 'a');
+    expect(r.breakMs).toBe(0);
+    const worse = longestAudioBreak([at(0, 0, 0), at(400, 0.4, 0), at(2800, 2.8, 1.6), at(3200, 3.2, 1.6)], 'a');
+    expect(worse.breakMs).toBe(1600);
+    expect(worse.breaks).toEqual([{ from: 400, to: 2800, ms: 1600 }]);
   });
 
   it('hears no break in clean playout, whatever the packet counter says', () => {

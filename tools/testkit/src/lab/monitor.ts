@@ -36,15 +36,21 @@ export interface Sample {
   /** `Date.now()` in the page (same clock as the runner). */
   t: number;
   peers: Record<string, PeerSample>;
+  /**
+   * Audio our microphone had delivered so far (`media-source` `totalSamplesDuration`,
+   * seconds) and when that was read; absent without a microphone or in older samples.
+   * Lagging wall time, it shows this browser's audio capture got no CPU.
+   */
+  captured?: { at: number; s: number };
   /** Peer ids of the remote tiles shown. */
   tiles: string[];
 }
 
 /** Starts (or restarts) the recorder on `page`. */
 export async function startMonitor(page: Page, intervalMs = 400): Promise<void> {
-  await page.evaluate((every) => {
+  await page.evaluate(({ every, HEARTBEAT_MS, HEARTBEAT_LATE_MS }) => {
     type Hook = { peerConnections(): Map<string, RTCPeerConnection> };
-    const w = window as unknown as { __labMonitor?: { stop(): void; samples: unknown[] }; __meshmeet?: Hook };
+    const w = window as unknown as { __labMonitor?: { stop(): void; samples: unknown[]; stalls: unknown[] }; __meshmeet?: Hook };
     w.__labMonitor?.stop();
     const samples: unknown[] = [];
     let busy = false;
@@ -53,6 +59,7 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
       busy = true;
       try {
         const peers: Record<string, unknown> = {};
+        let captured: { at: number; s: number } | undefined;
         for (const [id, pc] of w.__meshmeet?.peerConnections() ?? []) {
           const asked = Date.now();
           const report = await pc.getStats();
@@ -62,6 +69,7 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
           let audioPlayedS = 0;
           let audioConcealedS = 0;
           let pairId = '';
+          let capturedS: number | undefined;
           const byId = new Map<string, Record<string, unknown>>();
           report.forEach((s: Record<string, unknown>) => {
             byId.set(s.id as string, s);
@@ -75,12 +83,14 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
               audioConcealedS += total > 0 ? (played * Number(s.concealedSamples ?? 0)) / total : 0;
             }
             if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId as string;
+            if (s.type === 'media-source' && s.kind === 'audio' && typeof s.totalSamplesDuration === 'number') capturedS = s.totalSamplesDuration;
           });
           const p = byId.get(pairId);
           const type = (cid: unknown) => String(byId.get(cid as string)?.candidateType ?? '?');
           // Report timestamps are epoch milliseconds in Chromium and relative to
           // timeOrigin in Firefox; either way they must fall within this call.
           if (at < 1e12) at += performance.timeOrigin;
+          if (capturedS !== undefined && !captured) captured = { at: Date.now(), s: capturedS };
           peers[id] = {
             at: at >= asked - 1000 && at <= Date.now() + 1000 ? at : Date.now(),
             state: pc.connectionState,
@@ -95,15 +105,49 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
         const tiles = [...document.querySelectorAll('[data-testid="participant-tile"]')]
           .filter((el) => el.getAttribute('data-local') !== 'true')
           .map((el) => el.getAttribute('data-peer-id') ?? '');
-        samples.push({ t: Date.now(), peers, tiles });
+        samples.push({ t: Date.now(), peers, tiles, captured });
         if (samples.length > 2400) samples.splice(0, samples.length - 2400);
       } finally {
         busy = false;
       }
     };
     const timer = setInterval(() => void tick(), every);
-    w.__labMonitor = { samples, stop: () => clearInterval(timer) };
-  }, intervalMs);
+    // A bare main-thread timer, awaiting nothing: when it fires late the page got no CPU
+    // (a sample tick can also be late because one getStats() waited on a dead link).
+    const stalls: { from: number; to: number }[] = [];
+    let beat = Date.now();
+    const heartbeat = setInterval(() => {
+      const now = Date.now();
+      if (now - beat > HEARTBEAT_LATE_MS && stalls.length < 1000) stalls.push({ from: beat, to: now });
+      beat = now;
+    }, HEARTBEAT_MS);
+    w.__labMonitor = {
+      samples,
+      stalls,
+      stop: () => {
+        clearInterval(timer);
+        clearInterval(heartbeat);
+      },
+    };
+  }, { every: intervalMs, HEARTBEAT_MS, HEARTBEAT_LATE_MS });
+}
+
+/** Period of the monitor's main-thread heartbeat, ms. */
+const HEARTBEAT_MS = 100;
+/** A heartbeat this late (ms between two beats) is recorded as a main-thread stall. */
+const HEARTBEAT_LATE_MS = 500;
+
+/**
+ * Stretches (`Date.now()` clock, in order) during which the page's main thread ran no timer
+ * for over {@link HEARTBEAT_LATE_MS}: the page got no CPU then, so most likely neither did
+ * the rest of its browser. Only stalls over `overMs` are returned.
+ */
+export async function readMainThreadStalls(page: Page, overMs = HEARTBEAT_LATE_MS): Promise<{ from: number; to: number }[]> {
+  const all = await page.evaluate(() => {
+    const w = window as unknown as { __labMonitor?: { stalls: { from: number; to: number }[] } };
+    return w.__labMonitor?.stalls ?? [];
+  });
+  return all.filter((s) => s.to - s.from > overMs);
 }
 
 /** The timeline recorded so far. */
@@ -165,8 +209,16 @@ export function longestStall(
 
 /** What {@link longestAudioBreak} found. */
 export interface AudioBreaks {
-  /** Longest stretch (ms) during which what the listener played from the peer was mostly made up. */
+  /**
+   * Longest break: audio made up (ms of concealment) over consecutive reads in each of
+   * which most of what the listener played from the peer was made up.
+   */
   breakMs: number;
+  /**
+   * Every break: when (`Date.now()` clock, the reads around it) and how much audio was
+   * made up in it, in order. A listener stall inside one is part of it.
+   */
+  breaks: { from: number; to: number; ms: number }[];
   /**
    * Longest stretch (ms) during which the listener played almost nothing at all: its own
    * audio output was starved (a busy machine), so nothing can be said about the link then.
@@ -185,18 +237,20 @@ const BREAK_CONCEALED = 0.5;
 
 /**
  * Audio breaks as the listener hears them, from its playout counters rather than from
- * packet arrival: an interval between two reads is a break when most of what was played
- * from `peerId` was concealment (packets missing or late), and a listener stall when the
- * listener played next to nothing (its audio thread starved: on a saturated machine a
- * page can stop playing everything for seconds, which says nothing about the link). A
- * listener stall neither extends a break nor ends it. Breaks are coarse by the sampling
- * interval: each counts whole intervals.
+ * packet arrival: an interval between two reads belongs to a break when most of what was
+ * played from `peerId` in it was concealment (packets missing or late), and is a listener
+ * stall when the listener played next to nothing (its audio thread starved: on a saturated
+ * machine a page can stop playing everything for seconds, which says nothing about the
+ * link). A listener stall neither extends a break nor ends it. A break's length is the
+ * audio made up in it, not the time between its reads: on a starved page those can be
+ * seconds apart around a much shorter dropout.
  */
 export function longestAudioBreak(samples: Sample[], peerId: string, from = -Infinity, to = Infinity): AudioBreaks {
   const within = samples.filter((s) => s.t >= from && s.t <= to);
-  const out: AudioBreaks = { breakMs: 0, listenerStallMs: 0, playedS: 0, concealedS: 0, samples: within.length };
+  const out: AudioBreaks = { breakMs: 0, breaks: [], listenerStallMs: 0, playedS: 0, concealedS: 0, samples: within.length };
   let prev: { t: number; played: number; concealed: number } | undefined;
-  let breaking = 0;
+  /** The break being measured, if any. */
+  let open: { from: number; to: number; ms: number } | undefined;
   let stalling = 0;
   for (const s of within) {
     const peer = s.peers[peerId];
@@ -213,12 +267,42 @@ export function longestAudioBreak(samples: Sample[], peerId: string, from = -Inf
         stalling += t - prev.t;
       } else {
         stalling = 0;
-        breaking = concealed > BREAK_CONCEALED * played ? breaking + (t - prev.t) : 0;
+        if (concealed > BREAK_CONCEALED * played) {
+          if (!open) out.breaks.push((open = { from: prev.t, to: t, ms: 0 }));
+          open.to = t;
+          open.ms += concealed * 1000;
+          out.breakMs = Math.max(out.breakMs, Math.round(open.ms));
+        } else {
+          open = undefined;
+        }
       }
-      out.breakMs = Math.max(out.breakMs, Math.round(breaking));
       out.listenerStallMs = Math.max(out.listenerStallMs, Math.round(stalling));
     }
     prev = now;
+  }
+  return out;
+}
+
+
+/** Below this share of wall time delivered, an interval counts as a capture stall. */
+const CAPTURE_STALL = 0.5;
+
+/**
+ * Stretches (`Date.now()` clock, in order) during which the page's microphone delivered
+ * less than half as much audio as time passed, by over `overMs`: the browser's audio
+ * capture got no CPU, so what it sent then went out late whatever the link did.
+ */
+export function captureStalls(samples: Sample[], overMs: number): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  let prev: { at: number; s: number } | undefined;
+  for (const { captured } of samples) {
+    if (!captured) continue;
+    if (prev && captured.at > prev.at) {
+      const wallS = (captured.at - prev.at) / 1000;
+      const missing = wallS - (captured.s - prev.s);
+      if (captured.s - prev.s < CAPTURE_STALL * wallS && missing * 1000 > overMs) out.push({ from: prev.at, to: captured.at });
+    }
+    prev = captured;
   }
   return out;
 }
