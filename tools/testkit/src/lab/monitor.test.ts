@@ -94,12 +94,14 @@ describe('longestAudioBreak', () => {
     const r = longestAudioBreak(playout(() => ({ played: 1, concealed: 0.05 })), 'a');
     expect(r.breakMs).toBe(0);
     expect(r.playedS).toBeCloseTo(8, 5);
+    expect(r.spanS).toBeCloseTo(8, 5);
   });
 
   it('takes a listener that played nothing for its own stall, which neither makes nor ends a break', () => {
     const stalled = longestAudioBreak(playout((t) => (t > 2000 && t < 5000 ? { played: 0, concealed: 0 } : { played: 1, concealed: 0 })), 'a');
     expect(stalled.breakMs).toBe(0);
     expect(stalled.listenerStallMs).toBeGreaterThanOrEqual(2800);
+    expect(stalled.playedS).toBeLessThan(0.7 * stalled.spanS);
     // Concealment on both sides of a stall adds up to one break.
     const around = longestAudioBreak(
       playout((t) => {

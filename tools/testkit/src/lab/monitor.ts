@@ -227,6 +227,8 @@ export interface AudioBreaks {
   /** Seconds of audio played from the peer within the window, and of those made up. */
   playedS: number;
   concealedS: number;
+  /** Seconds between the first and the last read counted, the time `playedS` is to be compared with. */
+  spanS: number;
   samples: number;
 }
 
@@ -247,7 +249,7 @@ const BREAK_CONCEALED = 0.5;
  */
 export function longestAudioBreak(samples: Sample[], peerId: string, from = -Infinity, to = Infinity): AudioBreaks {
   const within = samples.filter((s) => s.t >= from && s.t <= to);
-  const out: AudioBreaks = { breakMs: 0, breaks: [], listenerStallMs: 0, playedS: 0, concealedS: 0, samples: within.length };
+  const out: AudioBreaks = { breakMs: 0, breaks: [], listenerStallMs: 0, playedS: 0, spanS: 0, concealedS: 0, samples: within.length };
   let prev: { t: number; played: number; concealed: number } | undefined;
   /** The break being measured, if any. */
   let open: { from: number; to: number; ms: number } | undefined;
@@ -262,6 +264,7 @@ export function longestAudioBreak(samples: Sample[], peerId: string, from = -Inf
       const played = Math.max(0, now.played - prev.played);
       const concealed = Math.max(0, now.concealed - prev.concealed);
       out.playedS += played;
+      out.spanS += dtS;
       out.concealedS += concealed;
       if (played < PLAYOUT_STALL * dtS) {
         stalling += t - prev.t;
