@@ -21,7 +21,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { LabCall, captureStalls, longestAudioBreak, longestStall, readMainThreadStalls, readMonitor, startMonitor, type LabPerson, type Sample } from '@meshmeet/testkit/lab';
+import { LabCall, captureStalls, longestAudioBreak, longestStall, readMainThreadStalls, readMonitor, startMonitor, type LabPerson, type Sample, type Span } from '@meshmeet/testkit/lab';
 import { joinRoom, selfId } from './support/call.js';
 import { uniqueRoom } from './support/fixture.js';
 import { scaled, waitFor } from '@meshmeet/testkit';
@@ -133,7 +133,7 @@ describe('lab: four people at 1 Mbit/s uplink', { timeout: scaled(180_000) }, ()
         for (const b of heard.breaks) {
           if (b.ms <= AUDIO_BREAK_MS) continue;
           const what = `${p.name} ← ${names[j]}: audio broke up (${Math.round(b.ms)} ms made up within ${Math.round(b.to - b.from)} ms)`;
-          const overlaps = (s: { from: number; to: number }) => s.to > b.from - 1000 && s.from < b.to;
+          const overlaps = (s: Span) => s.to > b.from - 1000 && s.from < b.to;
           const evidence = [
             ...starved[j]!.filter(overlaps).map((s) => `${names[j]}'s page (sender) got no CPU for ${Math.round(s.to - s.from)} ms`),
             ...starved[i]!.filter(overlaps).map((s) => `${p.name}'s page (listener) got no CPU for ${Math.round(s.to - s.from)} ms`),

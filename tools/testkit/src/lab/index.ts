@@ -20,5 +20,5 @@ export {
   type LabService,
   type LabTurn,
 } from './servers.js';
-export { captureStalls, longestAudioBreak, longestStall, readMainThreadStalls, readMonitor, startMonitor, type AudioBreaks, type PeerSample, type Sample } from './monitor.js';
+export { captureStalls, longestAudioBreak, longestStall, readMainThreadStalls, readMonitor, startMonitor, type AudioBreaks, type PeerSample, type Sample, type Span } from './monitor.js';
 export { httpGetIn } from './shell.js';

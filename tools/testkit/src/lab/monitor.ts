@@ -6,6 +6,12 @@
  */
 import type { Page } from 'playwright-core';
 
+/** A stretch of time on the `Date.now()` clock (ms). */
+export interface Span {
+  from: number;
+  to: number;
+}
+
 /** What one connection showed at one instant. */
 export interface PeerSample {
   /**
@@ -114,7 +120,7 @@ export async function startMonitor(page: Page, intervalMs = 400): Promise<void> 
     const timer = setInterval(() => void tick(), every);
     // A bare main-thread timer, awaiting nothing: when it fires late the page got no CPU
     // (a sample tick can also be late because one getStats() waited on a dead link).
-    const stalls: { from: number; to: number }[] = [];
+    const stalls: Span[] = [];
     let beat = Date.now();
     const heartbeat = setInterval(() => {
       const now = Date.now();
@@ -142,9 +148,9 @@ const HEARTBEAT_LATE_MS = 500;
  * for over {@link HEARTBEAT_LATE_MS}: the page got no CPU then, so most likely neither did
  * the rest of its browser. Only stalls over `overMs` are returned.
  */
-export async function readMainThreadStalls(page: Page, overMs = HEARTBEAT_LATE_MS): Promise<{ from: number; to: number }[]> {
+export async function readMainThreadStalls(page: Page, overMs = HEARTBEAT_LATE_MS): Promise<Span[]> {
   const all = await page.evaluate(() => {
-    const w = window as unknown as { __labMonitor?: { stalls: { from: number; to: number }[] } };
+    const w = window as unknown as { __labMonitor?: { stalls: Span[] } };
     return w.__labMonitor?.stalls ?? [];
   });
   return all.filter((s) => s.to - s.from > overMs);
@@ -218,7 +224,7 @@ export interface AudioBreaks {
    * Every break: when (`Date.now()` clock, the reads around it) and how much audio was
    * made up in it, in order. A listener stall inside one is part of it.
    */
-  breaks: { from: number; to: number; ms: number }[];
+  breaks: (Span & { ms: number })[];
   /**
    * Longest stretch (ms) during which the listener played almost nothing at all: its own
    * audio output was starved (a busy machine), so nothing can be said about the link then.
@@ -252,7 +258,7 @@ export function longestAudioBreak(samples: Sample[], peerId: string, from = -Inf
   const out: AudioBreaks = { breakMs: 0, breaks: [], listenerStallMs: 0, playedS: 0, spanS: 0, concealedS: 0, samples: within.length };
   let prev: { t: number; played: number; concealed: number } | undefined;
   /** The break being measured, if any. */
-  let open: { from: number; to: number; ms: number } | undefined;
+  let open: (Span & { ms: number }) | undefined;
   let stalling = 0;
   for (const s of within) {
     const peer = s.peers[peerId];
@@ -274,7 +280,6 @@ export function longestAudioBreak(samples: Sample[], peerId: string, from = -Inf
           if (!open) out.breaks.push((open = { from: prev.t, to: t, ms: 0 }));
           open.to = t;
           open.ms += concealed * 1000;
-          out.breakMs = Math.max(out.breakMs, Math.round(open.ms));
         } else {
           open = undefined;
         }
@@ -283,9 +288,9 @@ export function longestAudioBreak(samples: Sample[], peerId: string, from = -Inf
     }
     prev = now;
   }
+  out.breakMs = Math.round(Math.max(0, ...out.breaks.map((b) => b.ms)));
   return out;
 }
-
 
 /** Below this share of wall time delivered, an interval counts as a capture stall. */
 const CAPTURE_STALL = 0.5;
@@ -295,8 +300,8 @@ const CAPTURE_STALL = 0.5;
  * less than half as much audio as time passed, by over `overMs`: the browser's audio
  * capture got no CPU, so what it sent then went out late whatever the link did.
  */
-export function captureStalls(samples: Sample[], overMs: number): { from: number; to: number }[] {
-  const out: { from: number; to: number }[] = [];
+export function captureStalls(samples: Sample[], overMs: number): Span[] {
+  const out: Span[] = [];
   let prev: { at: number; s: number } | undefined;
   for (const { captured } of samples) {
     if (!captured) continue;
