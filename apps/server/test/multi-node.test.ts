@@ -87,6 +87,32 @@ describe('two nodes in one process sharing Redis', () => {
     expect(await reads()).toBe(before + 1);
   });
 
+  it('a join and a leave each cost one publication, and the other node’s member hears of both', async () => {
+    const a = await client(n1.url);
+    await requestOk<JoinResult>(a, 'room:join', { room: 'one-publish', nick: 'A' });
+    const joinedAtA = record(a, 'peer:joined');
+    const leftAtA = record(a, 'peer:left');
+    // MONITOR sees every command Redis runs, from every test: keep this deployment's publications.
+    const monitor = await new Redis(inject('redisUrl')).monitor();
+    const published: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'spublish' && args[1]?.startsWith(shared.redisPrefix)) published.push(args);
+    });
+    try {
+      const b = await client(n2.url);
+      const rb = await requestOk<JoinResult>(b, 'room:join', { room: 'one-publish', nick: 'B' });
+      await waitFor('A hears of B', () => joinedAtA.length === 1);
+      await requestOk(b, 'room:leave', {});
+      await waitFor('A hears B leave', () => leftAtA.length === 1);
+      expect(leftAtA[0]).toEqual({ id: rb.self.id, reason: 'left' });
+      // The MONITOR feed is a connection of its own: give it time to catch up with A.
+      await sleep(300);
+      expect(published.map((args) => args[1])).toEqual([`${shared.redisPrefix}sio#/#`, `${shared.redisPrefix}sio#/#`]);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
   it('lists, signals, chats and updates across nodes', async () => {
     const a = await client(n1.url);
     const ra = await requestOk<JoinResult>(a, 'room:join', { room: 'cross', nick: 'A' });

@@ -27,17 +27,22 @@ export interface MemberConnection {
 }
 
 /**
- * How the room logic tells clients what happened in their room. Defined here, next to the
+ * What a room's clients hear of a change of membership: `peer:joined` to everyone in
+ * `channel` but the newcomer's connection `except`, or `peer:left` to everyone in it.
+ * It travels with the change itself (see `RoomServiceOptions.onMemberChange`).
+ */
+export type RoomNotice =
+  | { event: 'peer:joined'; channel: string; payload: Peer; except: string }
+  | { event: 'peer:left'; channel: string; payload: PeerLeft };
+
+/**
+ * How the room logic tells clients what else happened in their room. Defined here, next to the
  * logic that needs it, and implemented by the signaling layer (`signaling/room-notifier.ts`),
  * so dependencies point one way: signaling → rooms.
  */
 export interface RoomNotifier {
-  /** `peer:joined` to everyone in `channel` except the connection `exceptId` (the newcomer). */
-  peerJoined(channel: string, peer: Peer, exceptId: string): void;
   /** `peer:joined` to one connection (a member it may have missed while joining). */
   peerJoinedTo(connectionId: string, peer: Peer): void;
-  /** `peer:left` to everyone in `channel`. */
-  peerLeft(channel: string, payload: PeerLeft): void;
   /** `peer:updated` to everyone in `channel` except the connection `exceptId` (the sender). */
   peerUpdated(channel: string, payload: PeerUpdated, exceptId: string): void;
   /** `chat:message` to everyone in `channel`, the sender included. */

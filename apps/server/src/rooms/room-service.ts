@@ -8,10 +8,11 @@ import {
   type IceServer,
   type JoinResult,
   type Peer,
+  type PeerLeft,
 } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Binding, MemberConnection, RoomNotifier } from './room-notifier.js';
+import type { Binding, MemberConnection, RoomNotice, RoomNotifier } from './room-notifier.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
 import type { JoinGap, RoomWatch } from './join-gap.js';
@@ -37,10 +38,14 @@ export interface RoomServiceOptions {
    */
   roomsPerAddressPerHour: number;
   /**
-   * Told of every change of a member's binding, before the room hears of it (the relay
-   * path keeps its membership view current with these; see membership-view.ts).
+   * Told of every change of a member's binding, with what the room's clients are to hear
+   * of it (`notice`), if anything. The signaling layer applies the change to this node's
+   * membership view (see membership-view.ts), then tells the room's clients here, and sends
+   * both to every other node as one message, which each applies in the same order: no node
+   * tells a client of a change its own view has not applied yet, and a join or leave costs
+   * one publication instead of two.
    */
-  onMemberChange?: (ev: MemberEvent) => void;
+  onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
   /**
    * Lets a join skip its second read of the member list when nothing happened in the
    * room while it was in its gap (see join-gap.ts). Without it every join reads twice.
@@ -57,6 +62,11 @@ function notProtected(room: string): AppError {
     ErrorCode.ROOM_NOT_PROTECTED,
     `The room "${room}" is already open without a password, so a password would protect nothing. Choose another room name for a private room, or join without a password.`,
   );
+}
+
+/** The room's `peer:left` about member `id`. */
+function left(channel: string, id: string, reason: PeerLeft['reason']): RoomNotice {
+  return { event: 'peer:left', channel, payload: { id, reason } };
 }
 
 /** socket.io room that carries a meshmeet room's broadcasts. */
@@ -107,8 +117,10 @@ export class RoomService {
       // A socket that closed meanwhile must not enter the channel (socket.io already ran its
       // leave-all); the binding alone lets the queued disconnect release the member.
       if (socket.connected) await socket.join(channel);
-      this.o.onMemberChange?.({ kind: 'bound', room: req.room, id: peer.id, socketId: socket.id });
-      this.o.notify.peerJoined(channel, peer, socket.id);
+      this.o.onMemberChange(
+        { kind: 'bound', room: req.room, id: peer.id, socketId: socket.id },
+        { event: 'peer:joined', channel, payload: peer, except: socket.id },
+      );
       const members = (await this.quietGap(watch)) ? before : await this.catchUp(socket.id, req.room, peer.id, before);
       this.o.metrics.joins.inc({ kind: 'fresh' });
       return this.result(req.room, peer, members, token, false, hasPassword);
@@ -169,7 +181,7 @@ export class RoomService {
     // disconnect put the member back into its grace window.
     if (socket.connected) await socket.join(channel);
     socket.data.binding = { room: outcome.room, channel, id: outcome.self.id, nick: outcome.self.nick };
-    this.o.onMemberChange?.({ kind: 'bound', room: outcome.room, id: outcome.self.id, socketId: socket.id });
+    this.o.onMemberChange({ kind: 'bound', room: outcome.room, id: outcome.self.id, socketId: socket.id });
     if (outcome.previousSocketId && outcome.previousSocketId !== socket.id) {
       // The old connection may still look alive (its node has not noticed the drop yet): close it.
       this.o.notify.closeConnection(outcome.previousSocketId);
@@ -186,8 +198,7 @@ export class RoomService {
     socket.data.binding = null;
     await socket.leave(b.channel);
     if (removed) {
-      this.o.onMemberChange?.({ kind: 'gone', room: b.room, id: b.id });
-      this.o.notify.peerLeft(b.channel, { id: b.id, reason: 'left' });
+      this.o.onMemberChange({ kind: 'gone', room: b.room, id: b.id }, left(b.channel, b.id, 'left'));
     }
   }
 
@@ -202,10 +213,9 @@ export class RoomService {
   private async release(b: Binding, socketId: string): Promise<void> {
     try {
       const outcome = await this.o.store.disconnect(b.room, b.id, socketId, this.o.resumeGraceMs);
-      if (outcome === 'grace') this.o.onMemberChange?.({ kind: 'bound', room: b.room, id: b.id, socketId: null });
+      if (outcome === 'grace') this.o.onMemberChange({ kind: 'bound', room: b.room, id: b.id, socketId: null });
       if (outcome === 'removed') {
-        this.o.onMemberChange?.({ kind: 'gone', room: b.room, id: b.id });
-        this.o.notify.peerLeft(b.channel, { id: b.id, reason: 'disconnected' });
+        this.o.onMemberChange({ kind: 'gone', room: b.room, id: b.id }, left(b.channel, b.id, 'disconnected'));
       }
     } catch (err) {
       // The store is unreachable: retry on the next tick, or the member would stay bound to a
@@ -247,8 +257,7 @@ export class RoomService {
     for (const { b, socketId } of this.unreleased.splice(0)) await this.release(b, socketId);
     const { removed, selfReaped } = await this.o.store.tick();
     for (const r of removed) {
-      this.o.onMemberChange?.({ kind: 'gone', room: r.room, id: r.id });
-      this.o.notify.peerLeft(roomChannel(r.room), { id: r.id, reason: r.reason });
+      this.o.onMemberChange({ kind: 'gone', room: r.room, id: r.id }, left(roomChannel(r.room), r.id, r.reason));
     }
     if (selfReaped) await this.dropReapedMembers();
     return removed;

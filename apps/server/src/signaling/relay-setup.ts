@@ -7,8 +7,10 @@ import { RoomWatches, type JoinGap } from '../rooms/join-gap.js';
 import { MembershipView, type MemberEvent } from '../rooms/membership-view.js';
 import { RelayService } from '../rooms/relay-service.js';
 import { roomChannel } from '../rooms/room-service.js';
+import type { RoomNotice } from '../rooms/room-notifier.js';
 import type { RoomStore } from '../rooms/room-store.js';
 import { NodeRelayLimits } from './relay-limits.js';
+import { tellRoomHere } from './room-notifier.js';
 import { classicDelivery, localDelivery, shardedDelivery } from './socket-delivery.js';
 import { watchSubscriber, type SubscriberHealth } from './subscriber-health.js';
 import type { MeshServer } from './types.js';
@@ -21,8 +23,8 @@ export interface RelayPath {
   relays: RelayService;
   view: MembershipView;
   limits: NodeRelayLimits;
-  /** For `RoomService`: applies a binding change here and tells the other nodes. */
-  onMemberChange: (ev: MemberEvent) => void;
+  /** For `RoomService`: applies a binding change here, tells the room's clients here, and sends both to the other nodes. */
+  onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
   /** For `RoomService`: closes a join's gap without a second read when nothing happened in it. */
   joinGap: JoinGap;
   /** The adapter's Redis subscriber; null without Redis. */
@@ -39,6 +41,18 @@ function isMemberEvent(ev: unknown): ev is MemberEvent {
     typeof e.id === 'string' &&
     ((e.kind === 'gone' && true) || (e.kind === 'bound' && (typeof e.socketId === 'string' || e.socketId === null)))
   );
+}
+
+/** A member event as nodes send it: the change, and what the room's clients hear of it. */
+type AnnouncedChange = MemberEvent & { notice?: RoomNotice };
+
+/** Whether another node's `notice` has the shape {@link tellRoomHere} needs (nodes run the same code; this guards a mixed deployment). */
+function isRoomNotice(n: unknown): n is RoomNotice {
+  const o = n as Partial<Record<string, unknown>> | null;
+  if (typeof o !== 'object' || o === null || typeof o.channel !== 'string') return false;
+  const payload = o.payload as { id?: unknown } | null;
+  if (typeof payload !== 'object' || payload === null || typeof payload.id !== 'string') return false;
+  return (o.event === 'peer:joined' && typeof o.except === 'string') || o.event === 'peer:left';
 }
 
 /** Longest wait for the subscriber's answer in {@link subscriberBarrier}; past it the join reads the store instead. */
@@ -83,6 +97,8 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
       if (!isMemberEvent(ev)) return;
       view.apply(ev);
       watches.touch(ev.room, ev.id);
+      const notice = (ev as AnnouncedChange).notice;
+      if (isRoomNotice(notice)) tellRoomHere(io, notice);
     });
     // A member's state changed on another node: a join in its gap here may have missed it.
     io.on('member:updated', (ev: unknown) => {
@@ -127,10 +143,12 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
     view,
     limits,
     subscriber,
-    onMemberChange: (ev) => {
+    onMemberChange: (ev, notice) => {
       view.apply(ev, true);
       watches.touch(ev.room, ev.id);
-      if (redis) io.serverSideEmit('member', ev);
+      if (notice) tellRoomHere(io, notice);
+      // One publication carries both: every node applies the change before its clients hear of it.
+      if (redis) io.serverSideEmit('member', notice ? { ...ev, notice } : ev);
     },
     joinGap: {
       watch: (room, self) => watches.watch(room, self),

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@meshmeet/protocol';
-import type { Binding } from '../rooms/room-notifier.js';
+import type { Binding, RoomNotice } from '../rooms/room-notifier.js';
 import type { MemberEvent } from '../rooms/membership-view.js';
 import type { TokenBucket } from './rate-limit.js';
 
@@ -18,12 +18,13 @@ export interface SocketData {
 
 /**
  * Events between nodes (`io.serverSideEmit`): changes of member bindings, so each node's
- * membership view stays current; `member:updated`, a member's state changed (so a join in
+ * membership view stays current, each with the `peer:joined`/`peer:left` its room's clients
+ * are to hear (each node tells its own clients); `member:updated`, a member's state changed (so a join in
  * its gap reads the member list again, see join-gap.ts); `members:reset` asks every node
  * to drop its view (a node may have failed to publish a change).
  */
 export interface InterServerEvents {
-  member: (ev: MemberEvent) => void;
+  member: (ev: MemberEvent & { notice?: RoomNotice }) => void;
   'member:updated': (ev: { room: string; id: string }) => void;
   'members:reset': () => void;
 }
