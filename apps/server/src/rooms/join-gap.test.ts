@@ -1,26 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { RoomWatches } from './join-gap.js';
+import { DEFAULT_MEDIA_STATE, type Peer } from '@meshmeet/protocol';
+import { RoomWatches, replayGap } from './join-gap.js';
+import type { RoomNotice } from './room-notifier.js';
+
+const peer = (id: string, extra: Partial<Peer> = {}): Peer => ({ ...DEFAULT_MEDIA_STATE, id, nick: id, ...extra });
+const joined = (p: Peer): RoomNotice => ({ event: 'peer:joined', channel: 'c', payload: p, except: 's' });
+const left = (id: string): RoomNotice => ({ event: 'peer:left', channel: 'c', payload: { id, reason: 'left' } });
+const updated = (id: string, patch: Partial<Peer>): RoomNotice => ({ event: 'peer:updated', channel: 'c', payload: { id, ...patch }, except: 's' });
 
 describe('RoomWatches', () => {
-  it('sees an event about another member of its room, not its own nor other rooms', () => {
+  it('keeps the notices about other members of its room, in order, not its own nor other rooms', () => {
     const w = new RoomWatches();
     const a = w.watch('r', 'me');
-    w.touch('r', 'me');
-    w.touch('other', 'x');
-    expect(a.changed).toBe(false);
-    w.touch('r', 'x');
-    expect(a.changed).toBe(true);
+    w.saw('r', joined(peer('me')));
+    w.saw('other', joined(peer('x')));
+    expect(a.seen).toEqual([]);
+    w.saw('r', joined(peer('x')));
+    w.saw('r', left('x'));
+    expect(a.seen.map((n) => n.event)).toEqual(['peer:joined', 'peer:left']);
+    expect(a.lost).toBe(false);
   });
 
-  it('counts every open watch of a room, and a lost-events signal for all rooms', () => {
+  it('tells every open watch, and marks all of them when events may have been lost', () => {
     const w = new RoomWatches();
     const a = w.watch('r', 'a');
     const b = w.watch('r', 'b');
     const c = w.watch('s', 'c');
-    w.touch('r', 'a');
-    expect([a.changed, b.changed, c.changed]).toEqual([false, true, false]);
-    w.touchAll();
-    expect([a.changed, b.changed, c.changed]).toEqual([true, true, true]);
+    w.saw('r', joined(peer('a')));
+    expect([a.seen.length, b.seen.length, c.seen.length]).toEqual([0, 1, 0]);
+    w.lostAll();
+    expect([a.lost, b.lost, c.lost]).toEqual([true, true, true]);
   });
 
   it('forgets a stopped watch and its room, so joins leave nothing behind', () => {
@@ -29,10 +38,40 @@ describe('RoomWatches', () => {
     const b = w.watch('r', 'b');
     a.stop();
     expect(w.size).toBe(1);
-    w.touch('r', 'x');
-    expect(a.changed).toBe(false);
-    expect(b.changed).toBe(true);
+    w.saw('r', left('x'));
+    expect(a.seen).toEqual([]);
+    expect(b.seen).toHaveLength(1);
     b.stop();
     expect(w.size).toBe(0);
+  });
+});
+
+describe('replayGap', () => {
+  it('with nothing seen, the first list stands', () => {
+    expect(replayGap([peer('a')], [])).toEqual({ members: [peer('a')], newcomers: [] });
+  });
+
+  it('a member who joined in the gap is a newcomer, with the state changes it made since', () => {
+    const out = replayGap([peer('a')], [joined(peer('x')), updated('x', { mic: true })]);
+    expect(out.members).toEqual([peer('a')]);
+    expect(out.newcomers).toEqual([peer('x', { mic: true })]);
+  });
+
+  it('a member who left in the gap is dropped, whether listed or a newcomer', () => {
+    const out = replayGap([peer('a'), peer('b')], [left('a'), joined(peer('x')), left('x')]);
+    expect(out).toEqual({ members: [peer('b')], newcomers: [] });
+  });
+
+  it('a state change in the gap reaches the ack; a notice from before the insert replays to the same end', () => {
+    // b joined before the insert with the camera off and turned it on before the insert too:
+    // both notices may still arrive in the gap, in order.
+    const before = [peer('b', { cam: true })];
+    const out = replayGap(before, [joined(peer('b', { cam: false })), updated('b', { cam: true }), updated('b', { mic: true })]);
+    expect(out.members).toEqual([peer('b', { cam: true, mic: true })]);
+    expect(out.newcomers).toEqual([]);
+  });
+
+  it('ignores a state change of someone it does not know (they left before the insert)', () => {
+    expect(replayGap([peer('a')], [updated('gone', { mic: true })])).toEqual({ members: [peer('a')], newcomers: [] });
   });
 });

@@ -2,27 +2,33 @@
  * The gap of a fresh join: between the store accepting a member and that member's socket
  * receiving the room's broadcasts. The socket may only enter the room's channel after the
  * store accepted it (a join refused for its password must receive nothing of the room),
- * so anyone who joined or left in between is told to it from a second read of the member
- * list. That read costs a store round trip on every join, and it is almost never needed.
+ * so whatever the room heard in between must still reach it: who joined (as `peer:joined`),
+ * who left (dropped from the ack), what changed (folded into the ack's states).
  *
- * This node hears every member event of every node (`member` events, in publication
- * order, on the same Redis connection as the rooms' broadcasts). An event sent after the
- * joiner's insert and before its socket could hear the room has therefore reached this
- * node by the time {@link JoinGap.settled} resolves. A join whose watch saw no event for its
- * room in that time missed nothing, so it can skip the second read.
+ * This node hears every membership notice of every node (`member` and `member:updated`
+ * events, in publication order, on the same Redis connection as the rooms' broadcasts),
+ * and each carries what the room's clients hear. An event sent after the joiner's insert
+ * and before its socket could hear the room has therefore reached this node by the time
+ * {@link JoinGap.settled} resolves, and the join's watch holds it. So the join replays what
+ * its watch saw on top of the member list its insert returned, with no second read of the
+ * store; it reads again only when events may have been lost.
  */
+import type { Peer } from '@meshmeet/protocol';
+import type { RoomNotice } from './room-notifier.js';
 
 /** What one join learns about its room while it is in the gap. */
 export interface RoomWatch {
-  /** True when a member event or state change for the room (other than the joiner's own) arrived, or events may have been lost. */
-  readonly changed: boolean;
+  /** The room's notices about members other than the joiner, in the order they arrived. */
+  readonly seen: readonly RoomNotice[];
+  /** True when events may have been lost (the subscriber was cut off, or views were reset): read the store again. */
+  readonly lost: boolean;
   /** Ends the watch; call it exactly once. */
   stop(): void;
 }
 
 /** What {@link RoomService} needs to close the gap of a join without a second read. */
 export interface JoinGap {
-  /** Starts noting member events for `room` other than those about member `self`. */
+  /** Starts noting the room notices of `room` about members other than `self`. */
   watch(room: string, self: string): RoomWatch;
   /**
    * Resolves once every room event published before this call has reached this node
@@ -30,31 +36,28 @@ export interface JoinGap {
    * Rejects when that cannot be known (the subscriber is cut off, or it took too long).
    */
   settled(): Promise<void>;
-  /**
-   * A member of `room` changed its state (`peer:update`). Call before the room hears of it:
-   * a join in its gap could miss that `peer:updated`, and the second read would carry it.
-   */
-  updated(room: string, id: string): void;
 }
 
 interface OpenWatch {
   self: string;
-  changed: boolean;
+  seen: RoomNotice[];
+  lost: boolean;
 }
 
-/** The watches of the joins in flight on this node, told of every member event it hears. */
+/** The watches of the joins in flight on this node, told of every room notice it hears. */
 export class RoomWatches {
   private readonly open = new Map<string, Set<OpenWatch>>();
 
   /** See {@link JoinGap.watch}. */
   watch(room: string, self: string): RoomWatch {
-    const w: OpenWatch = { self, changed: false };
+    const w: OpenWatch = { self, seen: [], lost: false };
     let set = this.open.get(room);
     if (!set) this.open.set(room, (set = new Set()));
     set.add(w);
     return {
-      get changed() {
-        return w.changed;
+      seen: w.seen,
+      get lost() {
+        return w.lost;
       },
       stop: () => {
         set.delete(w);
@@ -63,18 +66,49 @@ export class RoomWatches {
     };
   }
 
-  /** A member event about member `id` of `room` arrived (from this node or another). */
-  touch(room: string, id: string): void {
-    for (const w of this.open.get(room) ?? []) if (w.self !== id) w.changed = true;
+  /** A notice for the clients of `room` about member `notice.payload.id` arrived (from this node or another). */
+  saw(room: string, notice: RoomNotice): void {
+    for (const w of this.open.get(room) ?? []) if (w.self !== notice.payload.id) w.seen.push(notice);
   }
 
   /** Events may have been lost (the subscriber was cut off, or a node's views were reset). */
-  touchAll(): void {
-    for (const set of this.open.values()) for (const w of set) w.changed = true;
+  lostAll(): void {
+    for (const set of this.open.values()) for (const w of set) w.lost = true;
   }
 
   /** Rooms with a join in its gap now (for tests and leak checks). */
   get size(): number {
     return this.open.size;
   }
+}
+
+/** What a join tells its client after replaying its gap: see {@link replayGap}. */
+export interface ReplayedGap {
+  /** The ack's `members`: the first list, less who left, with every state change applied. */
+  members: Peer[];
+  /** Who joined in the gap and is still there: sent to the joiner as `peer:joined`. */
+  newcomers: Peer[];
+}
+
+/**
+ * Applies, in order, the notices a join's watch saw to the member list its insert returned.
+ * A notice published before the insert may arrive in the gap too: replaying it is harmless,
+ * because everything published after it arrives after it and is replayed as well.
+ */
+export function replayGap(before: readonly Peer[], seen: readonly RoomNotice[]): ReplayedGap {
+  const members = new Map(before.map((m) => [m.id, m]));
+  const newcomers = new Map<string, Peer>();
+  for (const n of seen) {
+    const id = n.payload.id;
+    if (n.event === 'peer:joined') (members.has(id) ? members : newcomers).set(id, n.payload);
+    else if (n.event === 'peer:left') {
+      members.delete(id);
+      newcomers.delete(id);
+    } else {
+      const list = members.has(id) ? members : newcomers;
+      const m = list.get(id);
+      if (m) list.set(id, { ...m, ...n.payload });
+    }
+  }
+  return { members: [...members.values()], newcomers: [...newcomers.values()] };
 }

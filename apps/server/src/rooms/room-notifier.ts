@@ -27,13 +27,16 @@ export interface MemberConnection {
 }
 
 /**
- * What a room's clients hear of a change of membership: `peer:joined` to everyone in
- * `channel` but the newcomer's connection `except`, or `peer:left` to everyone in it.
- * It travels with the change itself (see `RoomServiceOptions.onMemberChange`).
+ * What a room's clients hear of a change of membership or state: `peer:joined` to everyone
+ * in `channel` but the newcomer's connection `except`, `peer:left` to everyone in it, or
+ * `peer:updated` to everyone but the sender's connection `except`. It travels with the
+ * change itself (see `RoomServiceOptions.onMemberChange` and `onStateChange`), so every
+ * node sees it in order, and a join in its gap can replay it (join-gap.ts).
  */
 export type RoomNotice =
   | { event: 'peer:joined'; channel: string; payload: Peer; except: string }
-  | { event: 'peer:left'; channel: string; payload: PeerLeft };
+  | { event: 'peer:left'; channel: string; payload: PeerLeft }
+  | { event: 'peer:updated'; channel: string; payload: PeerUpdated; except: string };
 
 /**
  * How the room logic tells clients what else happened in their room. Defined here, next to the
@@ -43,8 +46,6 @@ export type RoomNotice =
 export interface RoomNotifier {
   /** `peer:joined` to one connection (a member it may have missed while joining). */
   peerJoinedTo(connectionId: string, peer: Peer): void;
-  /** `peer:updated` to everyone in `channel` except the connection `exceptId` (the sender). */
-  peerUpdated(channel: string, payload: PeerUpdated, exceptId: string): void;
   /** `chat:message` to everyone in `channel`, the sender included. */
   chatMessage(channel: string, message: ChatMessage): void;
   /** Closes the connection `connectionId`, on whichever node holds it. */

@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { Binding, MemberConnection, RoomNotice, RoomNotifier } from './room-notifier.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
-import type { JoinGap, RoomWatch } from './join-gap.js';
+import { replayGap, type JoinGap, type RoomWatch } from './join-gap.js';
 import type { MemberEvent } from './membership-view.js';
 import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
 
@@ -47,8 +47,14 @@ export interface RoomServiceOptions {
    */
   onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
   /**
-   * Lets a join skip its second read of the member list when nothing happened in the
-   * room while it was in its gap (see join-gap.ts). Without it every join reads twice.
+   * Told of every change of a member's state (`peer:update`), as the notice the room's
+   * clients are to hear; delivered like `onMemberChange`'s notices, and seen by the joins
+   * in their gap.
+   */
+  onStateChange: (room: string, notice: RoomNotice & { event: 'peer:updated' }) => void;
+  /**
+   * Lets a join replay what its room heard while it was in its gap instead of reading the
+   * member list a second time (see join-gap.ts). Without it every join reads twice.
    */
   gap?: JoinGap;
 }
@@ -96,9 +102,9 @@ export class RoomService {
    * the store accepted it as a member, i.e. after the password check. A refused join never
    * receives a single room event. Members who joined between our insert and our
    * subscription (whose `peer:joined` we could have missed) are sent to this socket as
-   * `peer:joined` from the re-read member list; members who left in that gap are dropped
-   * from the ack. The re-read is skipped when this node heard no member event for the room
-   * in that gap ({@link JoinGap}).
+   * `peer:joined`, members who left in that gap are dropped from the ack, and state changes
+   * in it are applied to the ack's states: from what the join's watch heard in the gap
+   * ({@link JoinGap}), or, when events may have been lost, from a second read of the list.
    */
   async join(socket: MemberConnection, req: FreshJoin): Promise<JoinResult> {
     this.assertOpen();
@@ -121,7 +127,7 @@ export class RoomService {
         { kind: 'bound', room: req.room, id: peer.id, socketId: socket.id },
         { event: 'peer:joined', channel, payload: peer, except: socket.id },
       );
-      const members = (await this.quietGap(watch)) ? before : await this.catchUp(socket.id, req.room, peer.id, before);
+      const members = (await this.replayedGap(socket.id, before, watch)) ?? (await this.catchUp(socket.id, req.room, peer.id, before));
       this.o.metrics.joins.inc({ kind: 'fresh' });
       return this.result(req.room, peer, members, token, false, hasPassword);
     } finally {
@@ -129,15 +135,22 @@ export class RoomService {
     }
   }
 
-  /** Whether the join's gap is known to have passed with no member event for its room. */
-  private async quietGap(watch: RoomWatch | undefined): Promise<boolean> {
-    if (!watch || !this.o.gap) return false;
+  /**
+   * The join's member list with what its watch saw in the gap applied, newcomers told to
+   * the socket; null when that cannot be trusted (no watch, events lost, or the subscriber
+   * could not vouch that every event of the gap has arrived).
+   */
+  private async replayedGap(socketId: string, before: Peer[], watch: RoomWatch | undefined): Promise<Peer[] | null> {
+    if (!watch || !this.o.gap) return null;
     try {
       await this.o.gap.settled();
     } catch {
-      return false;
+      return null;
     }
-    return !watch.changed;
+    if (watch.lost) return null;
+    const { members, newcomers } = replayGap(before, watch.seen);
+    for (const p of newcomers) this.o.notify.peerJoinedTo(socketId, p);
+    return members;
   }
 
   /**
@@ -234,8 +247,7 @@ export class RoomService {
       throw member ? this.replaced(socket) : AppError.notInRoom();
     }
     if (patch.nick !== undefined) b.nick = patch.nick;
-    this.o.gap?.updated(b.room, b.id);
-    this.o.notify.peerUpdated(b.channel, { ...patch, id: b.id }, socket.id);
+    this.o.onStateChange(b.room, { event: 'peer:updated', channel: b.channel, payload: { ...patch, id: b.id }, except: socket.id });
   }
 
   /**

@@ -25,7 +25,9 @@ export interface RelayPath {
   limits: NodeRelayLimits;
   /** For `RoomService`: applies a binding change here, tells the room's clients here, and sends both to the other nodes. */
   onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
-  /** For `RoomService`: closes a join's gap without a second read when nothing happened in it. */
+  /** For `RoomService`: a member's state changed; tells the room's clients here and the other nodes. */
+  onStateChange: (room: string, notice: RoomNotice & { event: 'peer:updated' }) => void;
+  /** For `RoomService`: closes a join's gap from what this node heard in it, without a second read. */
   joinGap: JoinGap;
   /** The adapter's Redis subscriber; null without Redis. */
   subscriber: SubscriberHealth | null;
@@ -52,7 +54,7 @@ function isRoomNotice(n: unknown): n is RoomNotice {
   if (typeof o !== 'object' || o === null || typeof o.channel !== 'string') return false;
   const payload = o.payload as { id?: unknown } | null;
   if (typeof payload !== 'object' || payload === null || typeof payload.id !== 'string') return false;
-  return (o.event === 'peer:joined' && typeof o.except === 'string') || o.event === 'peer:left';
+  return ((o.event === 'peer:joined' || o.event === 'peer:updated') && typeof o.except === 'string') || o.event === 'peer:left';
 }
 
 /** Longest wait for the subscriber's answer in {@link subscriberBarrier}; past it the join reads the store instead. */
@@ -91,23 +93,27 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
   const relays = new RelayService({ store: o.store, local: localDelivery(io), view, metrics: o.metrics, log: o.log, remote, limits });
 
   const watches = new RoomWatches();
+  /** A room notice reached this node (its own or another's): joins in their gap note it, the room's clients here hear it. */
+  const hear = (room: string, notice: RoomNotice) => {
+    watches.saw(room, notice);
+    tellRoomHere(io, notice);
+  };
   let subscriber: SubscriberHealth | null = null;
   if (redis) {
     io.on('member', (ev: unknown) => {
       if (!isMemberEvent(ev)) return;
       view.apply(ev);
-      watches.touch(ev.room, ev.id);
       const notice = (ev as AnnouncedChange).notice;
-      if (isRoomNotice(notice)) tellRoomHere(io, notice);
+      if (isRoomNotice(notice)) hear(ev.room, notice);
     });
-    // A member's state changed on another node: a join in its gap here may have missed it.
+    // A member's state changed on another node.
     io.on('member:updated', (ev: unknown) => {
-      const e = ev as { room?: unknown; id?: unknown } | null;
-      if (typeof e?.room === 'string' && typeof e.id === 'string') watches.touch(e.room, e.id);
+      const e = ev as { room?: unknown; notice?: unknown } | null;
+      if (typeof e?.room === 'string' && isRoomNotice(e.notice)) hear(e.room, e.notice);
     });
     io.on('members:reset', () => {
       view.clear();
-      watches.touchAll();
+      watches.lostAll();
     });
     // While the subscriber is cut off, other nodes' events are lost: every lookup goes to the store.
     subscriber = watchSubscriber(redis.sub, {
@@ -115,11 +121,11 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
       log: o.log,
       onDown: () => {
         view.setEnabled(false);
-        watches.touchAll();
+        watches.lostAll();
       },
       onUp: () => {
         view.setEnabled(true);
-        watches.touchAll();
+        watches.lostAll();
       },
     });
     // Events this node sent while its command connection was down never left: others drop their views.
@@ -145,20 +151,18 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
     subscriber,
     onMemberChange: (ev, notice) => {
       view.apply(ev, true);
-      watches.touch(ev.room, ev.id);
-      if (notice) tellRoomHere(io, notice);
+      if (notice) hear(ev.room, notice);
       // One publication carries both: every node applies the change before its clients hear of it.
       if (redis) io.serverSideEmit('member', notice ? { ...ev, notice } : ev);
     },
+    onStateChange: (room, notice) => {
+      hear(room, notice);
+      if (redis) io.serverSideEmit('member:updated', { room, notice });
+    },
     joinGap: {
       watch: (room, self) => watches.watch(room, self),
-      // Without Redis every member event is this node's own, told synchronously.
+      // Without Redis every notice is this node's own, heard synchronously.
       settled: redis ? () => subscriberBarrier(redis.sub, subscriber) : () => Promise.resolve(),
-      updated: (room, id) => {
-        watches.touch(room, id);
-        // Sent before the room's `peer:updated`, on the same connection: in order everywhere.
-        if (redis) io.serverSideEmit('member:updated', { room, id });
-      },
     },
     close: () => {
       clearInterval(prune);

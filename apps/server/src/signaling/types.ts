@@ -17,15 +17,16 @@ export interface SocketData {
 }
 
 /**
- * Events between nodes (`io.serverSideEmit`): changes of member bindings, so each node's
- * membership view stays current, each with the `peer:joined`/`peer:left` its room's clients
- * are to hear (each node tells its own clients); `member:updated`, a member's state changed (so a join in
- * its gap reads the member list again, see join-gap.ts); `members:reset` asks every node
- * to drop its view (a node may have failed to publish a change).
+ * Events between nodes (`io.serverSideEmit`): `member`, a change of a member's binding, so
+ * each node's membership view stays current, with the `peer:joined`/`peer:left` its room's
+ * clients are to hear; `member:updated`, a member's state changed, with the room's
+ * `peer:updated`. Each node tells its own clients, and joins in their gap replay both
+ * (join-gap.ts). `members:reset` asks every node to drop its view (a node may have failed
+ * to publish a change).
  */
 export interface InterServerEvents {
   member: (ev: MemberEvent & { notice?: RoomNotice }) => void;
-  'member:updated': (ev: { room: string; id: string }) => void;
+  'member:updated': (ev: { room: string; notice: RoomNotice }) => void;
   'members:reset': () => void;
 }
 
