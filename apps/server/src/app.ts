@@ -116,7 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     resumeGraceMs: config.resumeGraceMs,
     iceServersFor,
     onMemberChange: relayPath.onMemberChange,
-    onStateChange: relayPath.onStateChange,
+    onActivity: relayPath.onActivity,
     gap: relayPath.joinGap,
   });
   let closing = false;

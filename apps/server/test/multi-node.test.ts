@@ -87,27 +87,34 @@ describe('two nodes in one process sharing Redis', () => {
     expect(await reads()).toBe(before);
   });
 
-  it('a join and a leave each cost one publication, and the other node’s member hears of both', async () => {
+  it('a join, a chat message and a leave each cost one publication, on the channel every node hears; a join makes no second round trip', async () => {
     const a = await client(n1.url);
     await requestOk<JoinResult>(a, 'room:join', { room: 'one-publish', nick: 'A' });
     const joinedAtA = record(a, 'peer:joined');
     const leftAtA = record(a, 'peer:left');
-    // MONITOR sees every command Redis runs, from every test: keep this deployment's publications.
+    // MONITOR sees every command Redis runs, from every test: keep this deployment's.
     const monitor = await new Redis(inject('redisUrl')).monitor();
-    const published: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() === 'spublish' && args[1]?.startsWith(shared.redisPrefix)) published.push(args);
-    });
+    const commands: { args: string[]; source: string }[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => commands.push({ args, source }));
     try {
       const b = await client(n2.url);
       const rb = await requestOk<JoinResult>(b, 'room:join', { room: 'one-publish', nick: 'B' });
+      const chatAtB = record(b, 'chat:message');
       await waitFor('A hears of B', () => joinedAtA.length === 1);
+      await requestOk(a, 'chat:send', { text: 'hi' });
+      await waitFor('B hears A', () => chatAtB.length === 1);
       await requestOk(b, 'room:leave', {});
       await waitFor('A hears B leave', () => leftAtA.length === 1);
       expect(leftAtA[0]).toEqual({ id: rb.self.id, reason: 'left' });
       // The MONITOR feed is a connection of its own: give it time to catch up with A.
       await sleep(300);
-      expect(published.map((args) => args[1])).toEqual([`${shared.redisPrefix}sio#/#`, `${shared.redisPrefix}sio#/#`]);
+      // The nodes' own connections (what a Lua script runs inside Redis is reported as "lua").
+      const ours = new Set(commands.filter((c) => c.source !== 'lua' && c.args.some((arg) => arg.startsWith(shared.redisPrefix))).map((c) => c.source));
+      const named = (name: string) => commands.filter((c) => ours.has(c.source) && c.args[0]?.toLowerCase() === name);
+      expect(named('spublish').map((c) => c.args[1])).toEqual(Array(3).fill(`${shared.redisPrefix}sio#/#`));
+      // The join went out with its insert and came back with the ack: no PING, no second read.
+      expect(named('ping')).toEqual([]);
+      expect(named('hvals')).toEqual([]);
     } finally {
       monitor.disconnect();
     }

@@ -5,13 +5,13 @@
  * so whatever the room heard in between must still reach it: who joined (as `peer:joined`),
  * who left (dropped from the ack), what changed (folded into the ack's states).
  *
- * This node hears every membership notice of every node (`member` and `member:updated`
- * events, in publication order, on the same Redis connection as the rooms' broadcasts),
- * and each carries what the room's clients hear. An event sent after the joiner's insert
- * and before its socket could hear the room has therefore reached this node by the time
- * {@link JoinGap.settled} resolves, and the join's watch holds it. So the join replays what
- * its watch saw on top of the member list its insert returned, with no second read of the
- * store; it reads again only when events may have been lost.
+ * Every node hears every room notice of every node, in publication order, on the one
+ * channel all nodes subscribe to for good (`member` and `room:notice` events), and tells
+ * its own clients. A join watches its room from before its insert until its socket is in
+ * the room's channel here: a notice published after the insert either reached this node
+ * before that, and the watch holds it, or reaches the socket itself. So the join replays
+ * what its watch saw on top of the member list its insert returned, with no second read of
+ * the store and no wait; it reads again only when events may have been lost.
  */
 import type { Peer } from '@meshmeet/protocol';
 import type { RoomNotice } from './room-notifier.js';
@@ -30,12 +30,8 @@ export interface RoomWatch {
 export interface JoinGap {
   /** Starts noting the room notices of `room` about members other than `self`. */
   watch(room: string, self: string): RoomWatch;
-  /**
-   * Resolves once every room event published before this call has reached this node
-   * (with Redis: a round trip on the subscriber connection, which carries them in order).
-   * Rejects when that cannot be known (the subscriber is cut off, or it took too long).
-   */
-  settled(): Promise<void>;
+  /** False while this node may not be hearing other nodes (its Redis subscriber is cut off). */
+  trusted(): boolean;
 }
 
 interface OpenWatch {
@@ -66,8 +62,13 @@ export class RoomWatches {
     };
   }
 
-  /** A notice for the clients of `room` about member `notice.payload.id` arrived (from this node or another). */
+  /**
+   * A notice for the clients of `room` arrived (from this node or another). Membership and
+   * state notices about others are kept; chat is not: a message sent before the joiner was
+   * in the room is not the joiner's to read.
+   */
   saw(room: string, notice: RoomNotice): void {
+    if (notice.event === 'chat:message') return;
     for (const w of this.open.get(room) ?? []) if (w.self !== notice.payload.id) w.seen.push(notice);
   }
 
@@ -104,7 +105,7 @@ export function replayGap(before: readonly Peer[], seen: readonly RoomNotice[]):
     else if (n.event === 'peer:left') {
       members.delete(id);
       newcomers.delete(id);
-    } else {
+    } else if (n.event === 'peer:updated') {
       const list = members.has(id) ? members : newcomers;
       const m = list.get(id);
       if (m) list.set(id, { ...m, ...n.payload });

@@ -27,16 +27,22 @@ export interface MemberConnection {
 }
 
 /**
- * What a room's clients hear of a change of membership or state: `peer:joined` to everyone
- * in `channel` but the newcomer's connection `except`, `peer:left` to everyone in it, or
- * `peer:updated` to everyone but the sender's connection `except`. It travels with the
- * change itself (see `RoomServiceOptions.onMemberChange` and `onStateChange`), so every
- * node sees it in order, and a join in its gap can replay it (join-gap.ts).
+ * What a room's clients hear: `peer:joined` to everyone in `channel` but the newcomer's
+ * connection `except`, `peer:left` to everyone in it, `peer:updated` to everyone but the
+ * sender's connection `except`, or `chat:message` to everyone. Every notice goes to every
+ * node on the one channel all nodes subscribe to, in publication order, and each node tells
+ * its own clients; a membership notice travels with the change itself (see
+ * `RoomServiceOptions.onMemberChange`), and a join in its gap replays the membership
+ * notices it heard (join-gap.ts).
  */
 export type RoomNotice =
   | { event: 'peer:joined'; channel: string; payload: Peer; except: string }
   | { event: 'peer:left'; channel: string; payload: PeerLeft }
-  | { event: 'peer:updated'; channel: string; payload: PeerUpdated; except: string };
+  | { event: 'peer:updated'; channel: string; payload: PeerUpdated; except: string }
+  | { event: 'chat:message'; channel: string; payload: ChatMessage };
+
+/** The notices about what a member does: a change of state, or a chat message. */
+export type ActivityNotice = Extract<RoomNotice, { event: 'peer:updated' | 'chat:message' }>;
 
 /**
  * How the room logic tells clients what else happened in their room. Defined here, next to the
@@ -46,8 +52,6 @@ export type RoomNotice =
 export interface RoomNotifier {
   /** `peer:joined` to one connection (a member it may have missed while joining). */
   peerJoinedTo(connectionId: string, peer: Peer): void;
-  /** `chat:message` to everyone in `channel`, the sender included. */
-  chatMessage(channel: string, message: ChatMessage): void;
   /** Closes the connection `connectionId`, on whichever node holds it. */
   closeConnection(connectionId: string): void;
   /** The connections this node holds. */

@@ -12,7 +12,7 @@ import {
 } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { Binding, MemberConnection, RoomNotice, RoomNotifier } from './room-notifier.js';
+import type { ActivityNotice, Binding, MemberConnection, RoomNotice, RoomNotifier } from './room-notifier.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
 import { replayGap, type JoinGap, type RoomWatch } from './join-gap.js';
@@ -47,11 +47,11 @@ export interface RoomServiceOptions {
    */
   onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
   /**
-   * Told of every change of a member's state (`peer:update`), as the notice the room's
-   * clients are to hear; delivered like `onMemberChange`'s notices, and seen by the joins
-   * in their gap.
+   * Told of what a member does in `room` (a change of state, a chat message), as the notice
+   * the room's clients are to hear; delivered like `onMemberChange`'s notices. Joins in their
+   * gap replay the state changes.
    */
-  onStateChange: (room: string, notice: RoomNotice & { event: 'peer:updated' }) => void;
+  onActivity: (room: string, notice: ActivityNotice) => void;
   /**
    * Lets a join replay what its room heard while it was in its gap instead of reading the
    * member list a second time (see join-gap.ts). Without it every join reads twice.
@@ -127,7 +127,7 @@ export class RoomService {
         { kind: 'bound', room: req.room, id: peer.id, socketId: socket.id },
         { event: 'peer:joined', channel, payload: peer, except: socket.id },
       );
-      const members = (await this.replayedGap(socket.id, before, watch)) ?? (await this.catchUp(socket.id, req.room, peer.id, before));
+      const members = this.replayedGap(socket.id, before, watch) ?? (await this.catchUp(socket.id, req.room, peer.id, before));
       this.o.metrics.joins.inc({ kind: 'fresh' });
       return this.result(req.room, peer, members, token, false, hasPassword);
     } finally {
@@ -137,17 +137,13 @@ export class RoomService {
 
   /**
    * The join's member list with what its watch saw in the gap applied, newcomers told to
-   * the socket; null when that cannot be trusted (no watch, events lost, or the subscriber
-   * could not vouch that every event of the gap has arrived).
+   * the socket; null when that cannot be trusted (no watch, events may have been lost, or
+   * this node does not hear other nodes now). Called once the socket is in the room's
+   * channel: a notice that reached this node before that is in the watch, and any later one
+   * reaches the socket itself.
    */
-  private async replayedGap(socketId: string, before: Peer[], watch: RoomWatch | undefined): Promise<Peer[] | null> {
-    if (!watch || !this.o.gap) return null;
-    try {
-      await this.o.gap.settled();
-    } catch {
-      return null;
-    }
-    if (watch.lost) return null;
+  private replayedGap(socketId: string, before: Peer[], watch: RoomWatch | undefined): Peer[] | null {
+    if (!watch || !this.o.gap?.trusted() || watch.lost) return null;
     const { members, newcomers } = replayGap(before, watch.seen);
     for (const p of newcomers) this.o.notify.peerJoinedTo(socketId, p);
     return members;
@@ -247,7 +243,7 @@ export class RoomService {
       throw member ? this.replaced(socket) : AppError.notInRoom();
     }
     if (patch.nick !== undefined) b.nick = patch.nick;
-    this.o.onStateChange(b.room, { event: 'peer:updated', channel: b.channel, payload: { ...patch, id: b.id }, except: socket.id });
+    this.o.onActivity(b.room, { event: 'peer:updated', channel: b.channel, payload: { ...patch, id: b.id }, except: socket.id });
   }
 
   /**
@@ -260,7 +256,7 @@ export class RoomService {
     if (!member) throw AppError.notInRoom();
     if (member.socketId !== socket.id) throw this.replaced(socket);
     const message: ChatMessage = { id: randomBytes(9).toString('base64url'), from: b.id, nick: b.nick, text, at: Date.now() };
-    this.o.notify.chatMessage(b.channel, message);
+    this.o.onActivity(b.room, { event: 'chat:message', channel: b.channel, payload: message });
     return message;
   }
 

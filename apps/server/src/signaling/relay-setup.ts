@@ -1,5 +1,4 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { RedisClients } from '../redis.js';
@@ -7,7 +6,7 @@ import { RoomWatches, type JoinGap } from '../rooms/join-gap.js';
 import { MembershipView, type MemberEvent } from '../rooms/membership-view.js';
 import { RelayService } from '../rooms/relay-service.js';
 import { roomChannel } from '../rooms/room-service.js';
-import type { RoomNotice } from '../rooms/room-notifier.js';
+import type { ActivityNotice, RoomNotice } from '../rooms/room-notifier.js';
 import type { RoomStore } from '../rooms/room-store.js';
 import { NodeRelayLimits } from './relay-limits.js';
 import { tellRoomHere } from './room-notifier.js';
@@ -25,8 +24,8 @@ export interface RelayPath {
   limits: NodeRelayLimits;
   /** For `RoomService`: applies a binding change here, tells the room's clients here, and sends both to the other nodes. */
   onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
-  /** For `RoomService`: a member's state changed; tells the room's clients here and the other nodes. */
-  onStateChange: (room: string, notice: RoomNotice & { event: 'peer:updated' }) => void;
+  /** For `RoomService`: a member changed its state or chatted; tells the room's clients here and the other nodes. */
+  onActivity: (room: string, notice: ActivityNotice) => void;
   /** For `RoomService`: closes a join's gap from what this node heard in it, without a second read. */
   joinGap: JoinGap;
   /** The adapter's Redis subscriber; null without Redis. */
@@ -54,35 +53,16 @@ function isRoomNotice(n: unknown): n is RoomNotice {
   if (typeof o !== 'object' || o === null || typeof o.channel !== 'string') return false;
   const payload = o.payload as { id?: unknown } | null;
   if (typeof payload !== 'object' || payload === null || typeof payload.id !== 'string') return false;
-  return ((o.event === 'peer:joined' || o.event === 'peer:updated') && typeof o.except === 'string') || o.event === 'peer:left';
-}
-
-/** Longest wait for the subscriber's answer in {@link subscriberBarrier}; past it the join reads the store instead. */
-const BARRIER_TIMEOUT_MS = 2000;
-
-/**
- * Resolves once Redis has answered a PING on the subscriber connection. Redis answers
- * commands and pushes messages on one connection in order, so every message published to
- * a channel this node had subscribed to before the PING (member events, room broadcasts)
- * was handled here first; that includes the channel a join's `socket.join` just
- * subscribed to, since that SSUBSCRIBE went out on the same connection before the PING.
- */
-function subscriberBarrier(sub: Redis, health: SubscriberHealth | null): Promise<void> {
-  if (health && !health.isUp()) return Promise.reject(new Error('the Redis subscriber is cut off'));
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    sub.ping().then(() => undefined),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the Redis subscriber did not answer in time')), BARRIER_TIMEOUT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return ((o.event === 'peer:joined' || o.event === 'peer:updated') && typeof o.except === 'string') || o.event === 'peer:left' || o.event === 'chat:message';
 }
 
 /**
- * Wires the `signal` relay path of one node: the membership view kept current by every
- * node's member events (sent with `io.serverSideEmit`, on the same Redis connection and in
- * the same order as the rooms' own broadcasts), cross-node delivery with a receipt, the
- * node's relay budget, and the watch on the adapter's subscriber.
+ * Wires the `signal` relay path of one node and the rooms' notices: the membership view
+ * kept current by every node's member events, which carry the rooms' `peer:joined` and
+ * `peer:left` (all room notices go with `io.serverSideEmit` on the one channel every node
+ * subscribes to, so every node hears them in publication order and tells its own clients),
+ * cross-node delivery with a receipt, the node's relay budget, and the watch on the
+ * adapter's subscriber.
  */
 export function createRelayPath(o: { io: MeshServer; config: Config; redis: RedisClients | null; store: RoomStore; metrics: Metrics; log: FastifyBaseLogger }): RelayPath {
   const { io, redis } = o;
@@ -106,8 +86,8 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
       const notice = (ev as AnnouncedChange).notice;
       if (isRoomNotice(notice)) hear(ev.room, notice);
     });
-    // A member's state changed on another node.
-    io.on('member:updated', (ev: unknown) => {
+    // A member of a room changed its state or chatted, on another node.
+    io.on('room:notice', (ev: unknown) => {
       const e = ev as { room?: unknown; notice?: unknown } | null;
       if (typeof e?.room === 'string' && isRoomNotice(e.notice)) hear(e.room, e.notice);
     });
@@ -155,14 +135,14 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
       // One publication carries both: every node applies the change before its clients hear of it.
       if (redis) io.serverSideEmit('member', notice ? { ...ev, notice } : ev);
     },
-    onStateChange: (room, notice) => {
+    onActivity: (room, notice) => {
       hear(room, notice);
-      if (redis) io.serverSideEmit('member:updated', { room, notice });
+      if (redis) io.serverSideEmit('room:notice', { room, notice });
     },
     joinGap: {
       watch: (room, self) => watches.watch(room, self),
       // Without Redis every notice is this node's own, heard synchronously.
-      settled: redis ? () => subscriberBarrier(redis.sub, subscriber) : () => Promise.resolve(),
+      trusted: () => subscriber?.isUp() ?? true,
     },
     close: () => {
       clearInterval(prune);

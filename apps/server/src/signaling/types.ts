@@ -19,14 +19,14 @@ export interface SocketData {
 /**
  * Events between nodes (`io.serverSideEmit`): `member`, a change of a member's binding, so
  * each node's membership view stays current, with the `peer:joined`/`peer:left` its room's
- * clients are to hear; `member:updated`, a member's state changed, with the room's
- * `peer:updated`. Each node tells its own clients, and joins in their gap replay both
- * (join-gap.ts). `members:reset` asks every node to drop its view (a node may have failed
+ * clients are to hear; `room:notice`, a member's `peer:updated` or `chat:message` for its
+ * room. Each node tells its own clients, and joins in their gap replay membership and
+ * state (join-gap.ts). `members:reset` asks every node to drop its view (a node may have failed
  * to publish a change).
  */
 export interface InterServerEvents {
   member: (ev: MemberEvent & { notice?: RoomNotice }) => void;
-  'member:updated': (ev: { room: string; notice: RoomNotice }) => void;
+  'room:notice': (ev: { room: string; notice: RoomNotice }) => void;
   'members:reset': () => void;
 }
 
