@@ -116,6 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     resumeGraceMs: config.resumeGraceMs,
     iceServersFor,
     onMemberChange: relayPath.onMemberChange,
+    announcement: relayPath.announcement,
     onActivity: relayPath.onActivity,
     gap: relayPath.joinGap,
   });

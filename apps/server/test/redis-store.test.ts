@@ -17,6 +17,32 @@ afterAll(() => clients.forEach((c) => c.disconnect()));
 roomStoreContract('redis', async () => new RedisRoomStore(client(), { prefix: uniquePrefix(), nodeId: 'n1', nodeDeadAfterMs: 10_000 }));
 
 describe('RedisRoomStore specifics', () => {
+  it('publishes a join’s announcement in the same step as the insert, and none for a refused join', async () => {
+    const prefix = uniquePrefix();
+    const store = new RedisRoomStore(client(), { prefix, nodeId: 'n1', nodeDeadAfterMs: 10_000 });
+    const sub = client();
+    const channel = `${prefix}news`;
+    const heard: string[] = [];
+    sub.on('smessage', (_channel: string, message: string) => heard.push(message));
+    await sub.ssubscribe(channel);
+    const join = (id: string) =>
+      store.join({
+        room: 'small',
+        peer: { ...DEFAULT_MEDIA_STATE, id, nick: id },
+        socketId: `s-${id}`,
+        tokenHash: `t-${id}`,
+        maxSize: 1,
+        expectPassword: null,
+        createPassword: null,
+        announce: { channel, message: `${id} is in` },
+      });
+    expect((await join('a')).kind).toBe('ok');
+    expect((await join('b')).kind).toBe('full');
+    // A PING on the subscriber comes back after every message published before it.
+    await sub.ping();
+    expect(heard).toEqual(['a is in']);
+  });
+
   it('puts every key under the prefix and no room name in any key', async () => {
     const prefix = uniquePrefix();
     const redis = client();

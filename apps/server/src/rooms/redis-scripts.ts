@@ -54,7 +54,8 @@ end
 
 /**
  * ARGV: P, E, id, record, maxSize, expectPassword, createPassword, tokenHash, nodeId,
- * quotaKey ('' = no quota), quotaLimit, quotaWindowMs.
+ * quotaKey ('' = no quota), quotaLimit, quotaWindowMs, announceChannel ('' = none),
+ * announceMessage (published with SPUBLISH once the member is in).
  * Returns `{'ok', {otherRecords...}, created ('1'/'0')}`, `{'full'}`, `{'no-create'}` or
  * `{'password', currentRecord}`.
  * Password and capacity are checked in the same step as the insert, so two joiners can
@@ -88,6 +89,7 @@ redis.call('SADD', P .. 'node:' .. ARGV[9], ref)
 -- A node that never ticked must still be findable by the reaper if it dies.
 redis.call('ZADD', P .. 'nodes', 'NX', now_ms(), ARGV[9])
 redis.call('INCR', P .. 'count')
+if ARGV[13] ~= '' then redis.call('SPUBLISH', ARGV[13], ARGV[14]) end
 return {'ok', others, n == 0 and '1' or '0'}
 `;
 

@@ -93,6 +93,8 @@ export class RedisRoomStore implements RoomStore {
       quota ? Buffer.from(quota.key).toString('base64url') : '',
       String(quota?.limit ?? 0),
       String(quota?.windowMs ?? 0),
+      input.announce?.channel ?? '',
+      input.announce?.message ?? '',
     );
     if (res[0] === 'ok') return { kind: 'ok', members: res[1].map((raw) => parse(raw).p), created: res[2] === '1' };
     if (res[0] === 'full') return { kind: 'full' };

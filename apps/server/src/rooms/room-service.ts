@@ -17,7 +17,7 @@ import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
 import { replayGap, type JoinGap, type RoomWatch } from './join-gap.js';
 import type { MemberEvent } from './membership-view.js';
-import { encodeRoom, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
+import { encodeRoom, type Announcement, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
 
 /** Dependencies and settings of {@link RoomService}. */
 export interface RoomServiceOptions {
@@ -45,7 +45,14 @@ export interface RoomServiceOptions {
    * tells a client of a change its own view has not applied yet, and a join or leave costs
    * one publication instead of two.
    */
-  onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
+  onMemberChange: (ev: MemberEvent, notice?: RoomNotice, sent?: { announced: boolean }) => void;
+  /**
+   * The message that tells the other nodes of a fresh join (what `onMemberChange` would
+   * send), for the store to publish in the same step as the insert: one Redis command per
+   * join instead of two, and no news of a join the store refused. Absent, or undefined for
+   * a change: `onMemberChange` sends it after the insert.
+   */
+  announcement?: (ev: MemberEvent, notice: RoomNotice) => Announcement | undefined;
   /**
    * Told of what a member does in `room` (a change of state, a chat message), as the notice
    * the room's clients are to hear; delivered like `onMemberChange`'s notices. Joins in their
@@ -117,16 +124,16 @@ export class RoomService {
     // Watched from before the insert: an event about someone else that arrives from now on
     // may be about a member our insert did not see.
     const watch = this.o.gap?.watch(req.room, peer.id);
+    const bound: MemberEvent = { kind: 'bound', room: req.room, id: peer.id, socketId: socket.id };
+    const joined: RoomNotice = { event: 'peer:joined', channel, payload: peer, except: socket.id };
+    const announce = this.o.announcement?.(bound, joined);
     try {
-      const { members: before, hasPassword } = await this.insert(socket, req, peer, hashToken(token));
+      const { members: before, hasPassword } = await this.insert(socket, req, peer, hashToken(token), announce);
       socket.data.binding = { room: req.room, channel, id: peer.id, nick: peer.nick };
       // A socket that closed meanwhile must not enter the channel (socket.io already ran its
       // leave-all); the binding alone lets the queued disconnect release the member.
       if (socket.connected) await socket.join(channel);
-      this.o.onMemberChange(
-        { kind: 'bound', room: req.room, id: peer.id, socketId: socket.id },
-        { event: 'peer:joined', channel, payload: peer, except: socket.id },
-      );
+      this.o.onMemberChange(bound, joined, { announced: announce !== undefined });
       const members = this.replayedGap(socket.id, before, watch) ?? (await this.catchUp(socket.id, req.room, peer.id, before));
       this.o.metrics.joins.inc({ kind: 'fresh' });
       return this.result(req.room, peer, members, token, false, hasPassword);
@@ -297,7 +304,13 @@ export class RoomService {
    * slow). A password given for a room that exists without one is refused: whoever sits in
    * an open room must not receive people who believe the room is private.
    */
-  private async insert(socket: MemberConnection, req: FreshJoin, peer: Peer, tokenHash: string): Promise<{ members: Peer[]; hasPassword: boolean }> {
+  private async insert(
+    socket: MemberConnection,
+    req: FreshJoin,
+    peer: Peer,
+    tokenHash: string,
+    announce: Announcement | undefined,
+  ): Promise<{ members: Peer[]; hasPassword: boolean }> {
     const { address } = socket.data;
     const room = req.room;
     let expect: string | null = null;
@@ -315,7 +328,7 @@ export class RoomService {
     const creationQuota = { key: address, limit: this.o.roomsPerAddressPerHour, windowMs: ROOM_QUOTA_WINDOW_MS };
     for (let attempt = 0; attempt < 4; attempt++) {
       const outcome = await this.db(() =>
-        this.o.store.join({ room, peer, socketId: socket.id, tokenHash, maxSize: this.o.maxRoomSize, expectPassword: expect, createPassword: create, creationQuota }),
+        this.o.store.join({ room, peer, socketId: socket.id, tokenHash, maxSize: this.o.maxRoomSize, expectPassword: expect, createPassword: create, creationQuota, announce }),
       );
       if (outcome.kind === 'ok') {
         return { members: outcome.members, hasPassword: (expect ?? create) !== null };

@@ -82,6 +82,19 @@ export interface JoinInput {
    * Absent: no limit.
    */
   creationQuota?: CreationQuota;
+  /**
+   * A message to publish (`SPUBLISH channel message`) in the same atomic step as the insert,
+   * only if the join succeeds: the join's news for the other nodes, sent without a command
+   * of its own and never for a join that was refused. A store with no other node to tell
+   * (memory) ignores it.
+   */
+  announce?: Announcement;
+}
+
+/** See {@link JoinInput.announce}. */
+export interface Announcement {
+  channel: string;
+  message: string;
 }
 
 /** See {@link JoinInput.creationQuota}. */

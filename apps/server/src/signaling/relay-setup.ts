@@ -7,10 +7,10 @@ import { MembershipView, type MemberEvent } from '../rooms/membership-view.js';
 import { RelayService } from '../rooms/relay-service.js';
 import { roomChannel } from '../rooms/room-service.js';
 import type { ActivityNotice, RoomNotice } from '../rooms/room-notifier.js';
-import type { RoomStore } from '../rooms/room-store.js';
+import type { Announcement, RoomStore } from '../rooms/room-store.js';
 import { NodeRelayLimits } from './relay-limits.js';
 import { tellRoomHere } from './room-notifier.js';
-import { classicDelivery, localDelivery, shardedDelivery } from './socket-delivery.js';
+import { classicDelivery, localDelivery, shardedDelivery, shardedMessages } from './socket-delivery.js';
 import { watchSubscriber, type SubscriberHealth } from './subscriber-health.js';
 import type { MeshServer } from './types.js';
 
@@ -22,8 +22,10 @@ export interface RelayPath {
   relays: RelayService;
   view: MembershipView;
   limits: NodeRelayLimits;
-  /** For `RoomService`: applies a binding change here, tells the room's clients here, and sends both to the other nodes. */
-  onMemberChange: (ev: MemberEvent, notice?: RoomNotice) => void;
+  /** For `RoomService`: applies a binding change here, tells the room's clients here, and sends both to the other nodes (unless the store did). */
+  onMemberChange: (ev: MemberEvent, notice?: RoomNotice, sent?: { announced: boolean }) => void;
+  /** For `RoomService`: a join's `member` event as the store can publish it with the insert; undefined without the sharded adapter. */
+  announcement: ((ev: MemberEvent, notice: RoomNotice) => Announcement) | undefined;
   /** For `RoomService`: a member changed its state or chatted; tells the room's clients here and the other nodes. */
   onActivity: (room: string, notice: ActivityNotice) => void;
   /** For `RoomService`: closes a join's gap from what this node heard in it, without a second read. */
@@ -69,7 +71,8 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
   const view = new MembershipView();
   const limits = new NodeRelayLimits(o.config.relayMaxInFlight, o.config.relayMaxLoopDelayMs);
   const channelPrefix = `${o.config.redisPrefix}sio`;
-  const remote = redis ? (o.config.socketioAdapter === 'sharded' ? shardedDelivery(io, redis.main, channelPrefix) : classicDelivery(io)) : null;
+  const sharded = redis && o.config.socketioAdapter === 'sharded' ? shardedMessages(io, channelPrefix) : null;
+  const remote = redis ? (sharded ? shardedDelivery(sharded, redis.main) : classicDelivery(io)) : null;
   const relays = new RelayService({ store: o.store, local: localDelivery(io), view, metrics: o.metrics, log: o.log, remote, limits });
 
   const watches = new RoomWatches();
@@ -129,12 +132,13 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
     view,
     limits,
     subscriber,
-    onMemberChange: (ev, notice) => {
+    onMemberChange: (ev, notice, sent) => {
       view.apply(ev, true);
       if (notice) hear(ev.room, notice);
       // One publication carries both: every node applies the change before its clients hear of it.
-      if (redis) io.serverSideEmit('member', notice ? { ...ev, notice } : ev);
+      if (redis && !sent?.announced) io.serverSideEmit('member', notice ? { ...ev, notice } : ev);
     },
+    announcement: sharded ? (ev, notice) => sharded.announcement('member', { ...ev, notice }) : undefined,
     onActivity: (room, notice) => {
       hear(room, notice);
       if (redis) io.serverSideEmit('room:notice', { room, notice });

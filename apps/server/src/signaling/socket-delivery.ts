@@ -1,10 +1,46 @@
 import type { Redis } from 'ioredis';
 import { MessageType } from 'socket.io-adapter';
 import type { LocalDelivery, RemoteDelivery } from '../rooms/relay-service.js';
+import type { Announcement } from '../rooms/room-store.js';
 import type { MeshServer } from './types.js';
 
 /** Socket.IO packet type of an event (socket.io-parser `PacketType.EVENT`). */
 const EVENT_PACKET = 2;
+
+/**
+ * Messages in the sharded Redis adapter's own format (socket.io-adapter 2.5
+ * `ClusterAdapter`, JSON-encoded; all nodes of a deployment run the same version), built
+ * here so that meshmeet can publish them itself: on a target socket's channel with
+ * SPUBLISH's receipt ({@link shardedDelivery}), or from inside the store's join script
+ * (`JoinInput.announce`). The multi-node tests send both through real adapters.
+ */
+export interface ShardedMessages {
+  /** `io.to(socketId).emit(event, payload)` as published on that socket's own channel. */
+  toSocket(socketId: string, event: string, payload: unknown): Announcement;
+  /** `io.serverSideEmit(event, payload)` as published on the channel every node subscribes to. */
+  announcement(event: string, payload: unknown): Announcement;
+}
+
+/** See {@link ShardedMessages}. `channelPrefix` is the adapter's. */
+export function shardedMessages(io: MeshServer, channelPrefix: string): ShardedMessages {
+  const adapter = io.of('/').adapter as unknown as { uid: string };
+  const all = `${channelPrefix}#/#`;
+  return {
+    toSocket: (socketId, event, payload) => ({
+      channel: `${all}${socketId}#`,
+      message: JSON.stringify({
+        uid: adapter.uid,
+        nsp: '/',
+        type: MessageType.BROADCAST,
+        data: { packet: { type: EVENT_PACKET, data: [event, payload], nsp: '/' }, opts: { rooms: [socketId], except: [], flags: {} } },
+      }),
+    }),
+    announcement: (event, payload) => ({
+      channel: all,
+      message: JSON.stringify({ uid: adapter.uid, nsp: '/', type: MessageType.SERVER_SIDE_EMIT, data: { packet: [event, payload] } }),
+    }),
+  };
+}
 
 /**
  * Cross-node delivery through the sharded Redis adapter (`dynamic-private` mode), with
@@ -13,22 +49,13 @@ const EVENT_PACKET = 2;
  * holding that socket subscribes to), but sent here so that SPUBLISH's answer — how many
  * subscribers took it — reaches the relay. 0 means no node holds the socket (it closed,
  * or its node's subscriber is cut off), so the sender is told instead of acked.
- *
- * The message format is that of socket.io-adapter 2.5 `ClusterAdapter` (all nodes of a
- * deployment run the same version); the multi-node tests relay through it.
  */
-export function shardedDelivery(io: MeshServer, pub: Redis, channelPrefix: string): RemoteDelivery {
-  const adapter = io.of('/').adapter as unknown as { uid: string };
+export function shardedDelivery(messages: ShardedMessages, pub: Redis): RemoteDelivery {
   return {
     toSocket(socketId, payload) {
-      const message = {
-        uid: adapter.uid,
-        nsp: '/',
-        type: MessageType.BROADCAST,
-        data: { packet: { type: EVENT_PACKET, data: ['signal', payload], nsp: '/' }, opts: { rooms: [socketId], except: [], flags: {} } },
-      };
+      const { channel, message } = messages.toSocket(socketId, 'signal', payload);
       // SPUBLISH answers with the number of subscribers that received the message.
-      return pub.spublish(`${channelPrefix}#/#${socketId}#`, JSON.stringify(message)) as Promise<number>;
+      return pub.spublish(channel, message) as Promise<number>;
     },
   };
 }
