@@ -87,7 +87,7 @@ describe('two nodes in one process sharing Redis', () => {
     expect(await reads()).toBe(before);
   });
 
-  it('a join, a chat message and a leave each cost one publication, on the channel every node hears; a join is one round trip', async () => {
+  it('a join, a chat message and a leave each cost one publication, on the channel every node hears; a join is one round trip, and a room has no channel of its own', async () => {
     const a = await client(n1.url);
     await requestOk<JoinResult>(a, 'room:join', { room: 'one-publish', nick: 'A' });
     const joinedAtA = record(a, 'peer:joined');
@@ -118,6 +118,10 @@ describe('two nodes in one process sharing Redis', () => {
       expect(published.map((c) => c.source === 'lua')).toEqual([true, false, false]);
       expect(named('ping')).toEqual([]);
       expect(named('hvals')).toEqual([]);
+      // A room needs no channel of its own in Redis: only sockets' own channels are subscribed.
+      const subscribed = [...named('ssubscribe'), ...named('sunsubscribe')].map((c) => c.args[1]);
+      expect(subscribed.length).toBeGreaterThan(0);
+      for (const channel of subscribed) expect(channel).toMatch(new RegExp(`^${shared.redisPrefix}sio#/#[\\w-]{20}#$`));
     } finally {
       monitor.disconnect();
     }

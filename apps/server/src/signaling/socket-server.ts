@@ -53,13 +53,30 @@ export function createSocketServer(httpServer: HttpServer, config: Config, redis
   });
   if (redis) {
     const channelPrefix = `${config.redisPrefix}sio`;
-    io.adapter(
-      config.socketioAdapter === 'sharded'
-        ? createShardedAdapter(redis.main, redis.sub, { channelPrefix, subscriptionMode: 'dynamic-private' })
-        : createAdapter(redis.main, redis.sub, { key: channelPrefix }),
-    );
+    if (config.socketioAdapter === 'sharded') {
+      io.adapter(createShardedAdapter(redis.main, redis.sub, { channelPrefix, subscriptionMode: 'dynamic-private' }));
+      keepChannelsForSocketsOnly(io);
+    } else {
+      io.adapter(createAdapter(redis.main, redis.sub, { key: channelPrefix }));
+    }
   }
   return io;
+}
+
+/**
+ * Room notices reach every node on the channel all nodes subscribe to, and each node tells
+ * its own clients (relay-setup.ts); nothing is broadcast to a meshmeet room across nodes.
+ * So a room's socket.io room is only this node's list of its sockets, and needs no Redis
+ * channel. In `dynamic-private` mode the sharded adapter would still subscribe to one for
+ * every room on every node with a member in it: an SSUBSCRIBE and its answer whenever a
+ * room gets its first member on a node, and an SUNSUBSCRIBE when it empties. This keeps
+ * the channels of the sockets' own rooms only (`sids` holds the ids of this node's
+ * sockets), which carry cross-node relays. The adapter asks this method when a room is
+ * created, deleted and when it closes (`@socket.io/redis-adapter` 8.3).
+ */
+function keepChannelsForSocketsOnly(io: MeshServer): void {
+  const adapter = io.of('/').adapter as unknown as { sids: Map<string, unknown>; shouldUseASeparateNamespace(room: string): boolean };
+  adapter.shouldUseASeparateNamespace = (room) => adapter.sids.has(room);
 }
 
 /** Options of {@link attachSignaling}. */
