@@ -41,9 +41,9 @@ export interface RoomServiceOptions {
    * Told of every change of a member's binding, with what the room's clients are to hear
    * of it (`notice`), if anything. The signaling layer applies the change to this node's
    * membership view (see membership-view.ts), then tells the room's clients here, and sends
-   * both to every other node as one message, which each applies in the same order: no node
-   * tells a client of a change its own view has not applied yet, and a join or leave costs
-   * one publication instead of two.
+   * both to every other node as one message (unless `sent.announced`: the store published
+   * it with the insert), which each applies in the same order: no node tells a client of a
+   * change its own view has not applied yet.
    */
   onMemberChange: (ev: MemberEvent, notice?: RoomNotice, sent?: { announced: boolean }) => void;
   /**
