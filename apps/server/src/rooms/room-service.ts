@@ -17,7 +17,7 @@ import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
 import { replayGap, type JoinGap, type RoomWatch } from './join-gap.js';
 import type { MemberEvent } from './membership-view.js';
-import { encodeRoom, type Announcement, type PeerPatch, type Removal, type RoomStore } from './room-store.js';
+import { encodeRoom, type PeerPatch, type Publication, type Removal, type RoomStore } from './room-store.js';
 
 /** Dependencies and settings of {@link RoomService}. */
 export interface RoomServiceOptions {
@@ -52,7 +52,7 @@ export interface RoomServiceOptions {
    * join instead of two, and no news of a join the store refused. Absent, or undefined for
    * a change: `onMemberChange` sends it after the insert.
    */
-  announcement?: (ev: MemberEvent, notice: RoomNotice) => Announcement | undefined;
+  announcement?: (ev: MemberEvent, notice: RoomNotice) => Publication | undefined;
   /**
    * Told of what a member does in `room` (a change of state, a chat message), as the notice
    * the room's clients are to hear; delivered like `onMemberChange`'s notices. Joins in their
@@ -309,7 +309,7 @@ export class RoomService {
     req: FreshJoin,
     peer: Peer,
     tokenHash: string,
-    announce: Announcement | undefined,
+    announce: Publication | undefined,
   ): Promise<{ members: Peer[]; hasPassword: boolean }> {
     const { address } = socket.data;
     const room = req.room;

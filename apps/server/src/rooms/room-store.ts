@@ -88,11 +88,11 @@ export interface JoinInput {
    * of its own and never for a join that was refused. A store with no other node to tell
    * (memory) ignores it.
    */
-  announce?: Announcement;
+  announce?: Publication;
 }
 
-/** See {@link JoinInput.announce}. */
-export interface Announcement {
+/** A message for one Redis channel (see {@link JoinInput.announce}). */
+export interface Publication {
   channel: string;
   message: string;
 }

@@ -7,7 +7,7 @@ import { MembershipView, type MemberEvent } from '../rooms/membership-view.js';
 import { RelayService } from '../rooms/relay-service.js';
 import { roomChannel } from '../rooms/room-service.js';
 import type { ActivityNotice, RoomNotice } from '../rooms/room-notifier.js';
-import type { Announcement, RoomStore } from '../rooms/room-store.js';
+import type { Publication, RoomStore } from '../rooms/room-store.js';
 import { NodeRelayLimits } from './relay-limits.js';
 import { tellRoomHere } from './room-notifier.js';
 import { classicDelivery, localDelivery, shardedDelivery, shardedMessages } from './socket-delivery.js';
@@ -25,7 +25,7 @@ export interface RelayPath {
   /** For `RoomService`: applies a binding change here, tells the room's clients here, and sends both to the other nodes (unless the store did). */
   onMemberChange: (ev: MemberEvent, notice?: RoomNotice, sent?: { announced: boolean }) => void;
   /** For `RoomService`: a join's `member` event as the store can publish it with the insert; undefined without the sharded adapter. */
-  announcement: ((ev: MemberEvent, notice: RoomNotice) => Announcement) | undefined;
+  announcement: ((ev: MemberEvent, notice: RoomNotice) => Publication) | undefined;
   /** For `RoomService`: a member changed its state or chatted; tells the room's clients here and the other nodes. */
   onActivity: (room: string, notice: ActivityNotice) => void;
   /** For `RoomService`: closes a join's gap from what this node heard in it, without a second read. */

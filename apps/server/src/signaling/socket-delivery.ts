@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { MessageType } from 'socket.io-adapter';
 import type { LocalDelivery, RemoteDelivery } from '../rooms/relay-service.js';
-import type { Announcement } from '../rooms/room-store.js';
+import type { Publication } from '../rooms/room-store.js';
 import type { MeshServer } from './types.js';
 
 /** Socket.IO packet type of an event (socket.io-parser `PacketType.EVENT`). */
@@ -16,9 +16,9 @@ const EVENT_PACKET = 2;
  */
 export interface ShardedMessages {
   /** `io.to(socketId).emit(event, payload)` as published on that socket's own channel. */
-  toSocket(socketId: string, event: string, payload: unknown): Announcement;
+  toSocket(socketId: string, event: string, payload: unknown): Publication;
   /** `io.serverSideEmit(event, payload)` as published on the channel every node subscribes to. */
-  announcement(event: string, payload: unknown): Announcement;
+  announcement(event: string, payload: unknown): Publication;
 }
 
 /** See {@link ShardedMessages}. `channelPrefix` is the adapter's. */
