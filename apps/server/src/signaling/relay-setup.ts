@@ -49,6 +49,11 @@ function isMemberEvent(ev: unknown): ev is MemberEvent {
 /** A member event as nodes send it: the change, and what the room's clients hear of it. */
 type AnnouncedChange = MemberEvent & { notice?: RoomNotice };
 
+/** The `member` event's payload, the same whether the node or the store's join script publishes it. */
+function announced(ev: MemberEvent, notice: RoomNotice | undefined): AnnouncedChange {
+  return notice ? { ...ev, notice } : ev;
+}
+
 /** Whether another node's `notice` has the shape {@link tellRoomHere} needs (nodes run the same code; this guards a mixed deployment). */
 function isRoomNotice(n: unknown): n is RoomNotice {
   const o = n as Partial<Record<string, unknown>> | null;
@@ -136,9 +141,9 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
       view.apply(ev, true);
       if (notice) hear(ev.room, notice);
       // One publication carries both: every node applies the change before its clients hear of it.
-      if (redis && !sent?.announced) io.serverSideEmit('member', notice ? { ...ev, notice } : ev);
+      if (redis && !sent?.announced) io.serverSideEmit('member', announced(ev, notice));
     },
-    announcement: sharded ? (ev, notice) => sharded.announcement('member', { ...ev, notice }) : undefined,
+    announcement: sharded ? (ev, notice) => sharded.announcement('member', announced(ev, notice)) : undefined,
     onActivity: (room, notice) => {
       hear(room, notice);
       if (redis) io.serverSideEmit('room:notice', { room, notice });
