@@ -46,6 +46,47 @@ describe('RoomWatches', () => {
   });
 });
 
+describe('RoomWatches.watchAny (a resume, whose room the store names)', () => {
+  it('gives each watch what it heard of one room since it opened, not about the member itself', () => {
+    const w = new RoomWatches();
+    w.saw('r', joined(peer('before')));
+    const a = w.watchAny();
+    w.saw('r', joined(peer('x')));
+    w.saw('s', joined(peer('y')));
+    const b = w.watchAny();
+    w.saw('r', updated('me', { mic: true }));
+    w.saw('r', left('x'));
+    w.saw('r', { event: 'chat:message', channel: 'c', payload: { id: 'm1', from: 'z', nick: 'z', text: 'hi', at: 1 } });
+    expect(a.of('r', 'me').seen.map((n) => `${n.event} ${n.payload.id}`)).toEqual(['peer:joined x', 'peer:left x']);
+    expect(b.of('r', 'me').seen.map((n) => `${n.event} ${n.payload.id}`)).toEqual(['peer:left x']);
+    expect(a.of('s', 'me').seen.map((n) => n.payload.id)).toEqual(['y']);
+    expect(a.of('r', 'me').lost).toBe(false);
+    w.lostAll();
+    expect([a.of('r', 'me').lost, b.of('s', 'me').lost]).toEqual([true, true]);
+  });
+
+  it('keeps one shared list while any is open, trims it as the oldest stop, and empties it after the last', () => {
+    const w = new RoomWatches();
+    w.saw('r', joined(peer('nobody-watching')));
+    expect(w.heldForResumes).toBe(0);
+    const a = w.watchAny();
+    w.saw('r', joined(peer('x')));
+    const b = w.watchAny();
+    w.saw('r', joined(peer('y')));
+    expect(w.heldForResumes).toBe(2);
+    a.stop();
+    expect(w.heldForResumes).toBe(1);
+    expect(b.of('r', 'me').seen.map((n) => n.payload.id)).toEqual(['y']);
+    const c = w.watchAny();
+    w.saw('r', joined(peer('z')));
+    expect(c.of('r', 'me').seen.map((n) => n.payload.id)).toEqual(['z']);
+    b.stop();
+    expect(c.of('r', 'me').seen.map((n) => n.payload.id)).toEqual(['z']);
+    c.stop();
+    expect(w.heldForResumes).toBe(0);
+  });
+});
+
 describe('replayGap', () => {
   it('with nothing seen, the first list stands', () => {
     expect(replayGap([peer('a')], [])).toEqual({ members: [peer('a')], newcomers: [] });

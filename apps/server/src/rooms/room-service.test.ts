@@ -8,7 +8,7 @@ import { RoomWatches } from './join-gap.js';
 import { MemoryRoomStore } from './memory-store.js';
 import type { MemberConnection, RoomNotice } from './room-notifier.js';
 import { RoomService, roomChannel } from './room-service.js';
-import type { JoinInput, JoinOutcome } from './room-store.js';
+import type { JoinInput, JoinOutcome, ResumeInput, ResumeOutcome } from './room-store.js';
 
 const quiet = { warn() {}, info() {}, debug() {}, error() {} } as unknown as FastifyBaseLogger;
 
@@ -23,22 +23,25 @@ interface Gap {
 
 /**
  * A node with one room service over a memory store, whose join gap is `RoomWatches`, as
- * relay-setup.ts wires it. `inGap` runs once, right after the next join's insert and
- * before its socket is in the room's channel: what happens elsewhere in that gap.
+ * relay-setup.ts wires it. `inGap` runs once, right after the store answered the next
+ * join or resume (made with `joinWithGap`, `resumeWithGap`) and before its socket is in
+ * the room's channel: what happens elsewhere in that gap.
  */
 function node(inGap: (gap: Gap) => Promise<void>) {
   const watches = new RoomWatches();
   const store = new MemoryRoomStore('n1');
-  const storeJoin = store.join.bind(store);
   let armed = false;
-  store.join = async (input: JoinInput): Promise<JoinOutcome> => {
-    const outcome = await storeJoin(input);
+  const thenGap = async <T>(outcome: T): Promise<T> => {
     if (armed) {
       armed = false;
       await inGap({ store, watches });
     }
     return outcome;
   };
+  const storeJoin = store.join.bind(store);
+  store.join = async (input: JoinInput): Promise<JoinOutcome> => thenGap(await storeJoin(input));
+  const storeResume = store.resume.bind(store);
+  store.resume = async (input: ResumeInput): Promise<ResumeOutcome | null> => thenGap(await storeResume(input));
   let reads = 0;
   const storeList = store.list.bind(store);
   store.list = (room: string) => {
@@ -64,7 +67,7 @@ function node(inGap: (gap: Gap) => Promise<void>) {
     roomsPerAddressPerHour: 100,
     onMemberChange: (ev, notice) => notice && watches.saw(ev.room, notice),
     onActivity: (room, notice) => watches.saw(room, notice),
-    gap: { watch: (room, self) => watches.watch(room, self), trusted: () => state.trusted },
+    gap: { watch: (room, self) => watches.watch(room, self), watchAny: () => watches.watchAny(), trusted: () => state.trusted },
   });
   return {
     state,
@@ -76,6 +79,20 @@ function node(inGap: (gap: Gap) => Promise<void>) {
       armed = true;
       return service.join(connection(id), { room: 'r', nick });
     },
+    /** Joins, then loses the connection: the member waits in its grace window. */
+    joinAndDrop: async (id: string, nick: string) => {
+      const socket = connection(id);
+      const { resumeToken, self } = await service.join(socket, { room: 'r', nick });
+      await service.disconnected(socket);
+      return { token: resumeToken, id: self.id };
+    },
+    /** Resumes on a new connection `id`, with `inGap` armed for the store's answer. */
+    resumeWithGap: (id: string, token: string) => {
+      armed = true;
+      return service.resume(connection(id), token);
+    },
+    /** Notices kept for resumes still in their gap. */
+    heldForResumes: () => watches.heldForResumes,
   };
 }
 
@@ -118,6 +135,59 @@ describe('RoomService: what a join learns of its gap', () => {
     const bo = await n.joinWithGap('bo', 'Bo');
     expect(bo.members.map((p) => p.nick)).toEqual(['Ann']);
     expect(n.told).toEqual([{ to: 'bo', peer: cy }]);
+    expect(n.reads()).toBe(1);
+  });
+});
+
+describe('RoomService: what a resume learns of its gap', () => {
+  const channel = roomChannel('r');
+
+  it('replays who joined, who left and what changed in its gap, without reading the store again', async () => {
+    let annId = '';
+    let deeId = '';
+    const n = node(async ({ store, watches }) => {
+      await cyInStore(store);
+      watches.saw('r', cyJoined);
+      await store.leave('r', deeId, 'dee');
+      watches.saw('r', { event: 'peer:left', channel, payload: { id: deeId, reason: 'left' } });
+      watches.saw('r', { event: 'peer:updated', channel, payload: { id: annId, mic: true }, except: 'ann' });
+    });
+    annId = (await n.join('ann', 'Ann')).self.id;
+    deeId = (await n.join('dee', 'Dee')).self.id;
+    const { token } = await n.joinAndDrop('bo', 'Bo');
+    const bo = await n.resumeWithGap('bo-again', token);
+    expect(bo.resumed).toBe(true);
+    expect(bo.members.map((p) => [p.nick, p.mic])).toEqual([['Ann', true]]);
+    expect(n.told).toEqual([{ to: 'bo-again', peer: cy }]);
+    expect(n.reads()).toBe(0);
+    expect(n.heldForResumes()).toBe(0);
+  });
+
+  it('ignores what it heard of other rooms and of the resumed member itself', async () => {
+    let boId = '';
+    const n = node(async ({ watches }) => {
+      watches.saw('elsewhere', { ...cyJoined, channel: roomChannel('elsewhere') });
+      watches.saw('r', { event: 'peer:updated', channel, payload: { id: boId, cam: true }, except: 'bo' });
+    });
+    await n.join('ann', 'Ann');
+    const dropped = await n.joinAndDrop('bo', 'Bo');
+    boId = dropped.id;
+    const bo = await n.resumeWithGap('bo-again', dropped.token);
+    expect(bo.self.id).toBe(boId);
+    expect(bo.members.map((p) => p.nick)).toEqual(['Ann']);
+    expect(n.told).toEqual([]);
+  });
+
+  it('reads the member list again when events may have been lost during its gap', async () => {
+    const n = node(async ({ store, watches }) => {
+      await cyInStore(store);
+      watches.lostAll();
+    });
+    await n.join('ann', 'Ann');
+    const { token } = await n.joinAndDrop('bo', 'Bo');
+    const bo = await n.resumeWithGap('bo-again', token);
+    expect(bo.members.map((p) => p.nick)).toEqual(['Ann']);
+    expect(n.told).toEqual([{ to: 'bo-again', peer: cy }]);
     expect(n.reads()).toBe(1);
   });
 });

@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { ActivityNotice, Binding, MemberConnection, RoomNotice, RoomNotifier } from './room-notifier.js';
 import { hashToken, newPeerId, newResumeToken } from './ids.js';
 import type { PasswordGuard } from '../security/password-guard.js';
-import { replayGap, type JoinGap, type RoomWatch } from './join-gap.js';
+import { replayGap, type GapRecord, type JoinGap } from './join-gap.js';
 import type { MemberEvent } from './membership-view.js';
 import { encodeRoom, type PeerPatch, type Publication, type Removal, type RoomStore } from './room-store.js';
 
@@ -55,13 +55,14 @@ export interface RoomServiceOptions {
   announcement?: (ev: MemberEvent, notice: RoomNotice) => Publication | undefined;
   /**
    * Told of what a member does in `room` (a change of state, a chat message), as the notice
-   * the room's clients are to hear; delivered like `onMemberChange`'s notices. Joins in their
-   * gap replay the state changes.
+   * the room's clients are to hear; delivered like `onMemberChange`'s notices. Joins and
+   * resumes in their gap replay the state changes.
    */
   onActivity: (room: string, notice: ActivityNotice) => void;
   /**
-   * Lets a join replay what its room heard while it was in its gap instead of reading the
-   * member list a second time (see join-gap.ts). Without it every join reads twice.
+   * Lets a join or a resume replay what its room heard while it was in its gap instead of
+   * reading the member list a second time (see join-gap.ts). Without it every join and
+   * resume reads twice.
    */
   gap?: JoinGap;
 }
@@ -143,13 +144,13 @@ export class RoomService {
   }
 
   /**
-   * The join's member list with what its watch saw in the gap applied, newcomers told to
+   * The join's (or resume's) member list with what its watch saw in the gap applied, newcomers told to
    * the socket; null when that cannot be trusted (no watch, events may have been lost, or
    * this node does not hear other nodes now). Called once the socket is in the room's
    * channel: a notice that reached this node before that is in the watch, and any later one
    * reaches the socket itself.
    */
-  private replayedGap(socketId: string, before: Peer[], watch: RoomWatch | undefined): Peer[] | null {
+  private replayedGap(socketId: string, before: Peer[], watch: GapRecord | undefined): Peer[] | null {
     if (!watch || !this.o.gap?.trusted() || watch.lost) return null;
     const { members, newcomers } = replayGap(before, watch.seen);
     for (const p of newcomers) this.o.notify.peerJoinedTo(socketId, p);
@@ -175,36 +176,47 @@ export class RoomService {
    * node. The token presented stays good for one retry within `resumeGraceMs` (the answer
    * with the new token may be lost with the connection that carried it); the connection
    * the member was bound to before is closed, and until then anything it sends is refused
-   * `SESSION_REPLACED`.
+   * `SESSION_REPLACED`. The resume's gap (between the store's answer and the socket being
+   * in the room's channel) is closed as a join's is: newcomers told as `peer:joined`,
+   * leavers dropped from the ack, state changes applied.
    */
   async resume(socket: MemberConnection, resumeToken: string): Promise<JoinResult> {
     this.assertOpen();
     if (socket.data.binding) throw new AppError(ErrorCode.ALREADY_IN_ROOM, 'Already in a room; leave it first');
     const token = newResumeToken();
-    const outcome = await this.db(() =>
-      this.o.store.resume({
-        tokenHash: hashToken(resumeToken),
-        newTokenHash: hashToken(token),
-        socketId: socket.id,
-        // A retry after a lost answer comes within the same grace a dropped connection gets.
-        retryWindowMs: this.o.resumeGraceMs,
-      }),
-    );
-    if (!outcome) throw new AppError(ErrorCode.RESUME_FAILED, 'The session expired; join the room again');
-    const channel = roomChannel(outcome.room);
-    // If the socket closed while we waited, joining the channel would leave a stale entry in
-    // the adapter (socket.io already ran its leave-all); the binding alone lets the queued
-    // disconnect put the member back into its grace window.
-    if (socket.connected) await socket.join(channel);
-    socket.data.binding = { room: outcome.room, channel, id: outcome.self.id, nick: outcome.self.nick };
-    this.o.onMemberChange({ kind: 'bound', room: outcome.room, id: outcome.self.id, socketId: socket.id });
-    if (outcome.previousSocketId && outcome.previousSocketId !== socket.id) {
-      // The old connection may still look alive (its node has not noticed the drop yet): close it.
-      this.o.notify.closeConnection(outcome.previousSocketId);
+    // Watched from before the store's answer, like a join's gap; the room is known only then.
+    const watch = this.o.gap?.watchAny();
+    try {
+      const outcome = await this.db(() =>
+        this.o.store.resume({
+          tokenHash: hashToken(resumeToken),
+          newTokenHash: hashToken(token),
+          socketId: socket.id,
+          // A retry after a lost answer comes within the same grace a dropped connection gets.
+          retryWindowMs: this.o.resumeGraceMs,
+        }),
+      );
+      if (!outcome) throw new AppError(ErrorCode.RESUME_FAILED, 'The session expired; join the room again');
+      const { room, self } = outcome;
+      const channel = roomChannel(room);
+      // If the socket closed while we waited, joining the channel would leave a stale entry in
+      // the adapter (socket.io already ran its leave-all); the binding alone lets the queued
+      // disconnect put the member back into its grace window.
+      if (socket.connected) await socket.join(channel);
+      socket.data.binding = { room, channel, id: self.id, nick: self.nick };
+      this.o.onMemberChange({ kind: 'bound', room, id: self.id, socketId: socket.id });
+      if (outcome.previousSocketId && outcome.previousSocketId !== socket.id) {
+        // The old connection may still look alive (its node has not noticed the drop yet): close it.
+        this.o.notify.closeConnection(outcome.previousSocketId);
+      }
+      const members =
+        this.replayedGap(socket.id, outcome.members, watch?.of(room, self.id)) ?? (await this.catchUp(socket.id, room, self.id, outcome.members));
+      this.o.metrics.joins.inc({ kind: 'resume' });
+      const info = await this.db(() => this.o.store.info(room));
+      return this.result(room, self, members, token, true, Boolean(info?.password));
+    } finally {
+      watch?.stop();
     }
-    this.o.metrics.joins.inc({ kind: 'resume' });
-    const info = await this.db(() => this.o.store.info(outcome.room));
-    return this.result(outcome.room, outcome.self, outcome.members, token, true, Boolean(info?.password));
   }
 
   /** `room:leave`: gone at once, peers see `peer:left {reason: 'left'}`. */

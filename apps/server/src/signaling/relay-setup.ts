@@ -28,7 +28,7 @@ export interface RelayPath {
   announcement: ((ev: MemberEvent, notice: RoomNotice) => Publication) | undefined;
   /** For `RoomService`: a member changed its state or chatted; tells the room's clients here and the other nodes. */
   onActivity: (room: string, notice: ActivityNotice) => void;
-  /** For `RoomService`: closes a join's gap from what this node heard in it, without a second read. */
+  /** For `RoomService`: closes a join's or a resume's gap from what this node heard in it, without a second read. */
   joinGap: JoinGap;
   /** The adapter's Redis subscriber; null without Redis. */
   subscriber: SubscriberHealth | null;
@@ -150,6 +150,7 @@ export function createRelayPath(o: { io: MeshServer; config: Config; redis: Redi
     },
     joinGap: {
       watch: (room, self) => watches.watch(room, self),
+      watchAny: () => watches.watchAny(),
       // Without Redis every notice is this node's own, heard synchronously.
       trusted: () => subscriber?.isUp() ?? true,
     },
