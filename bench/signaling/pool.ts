@@ -36,11 +36,12 @@ export class WorkerPool {
     }
   }
 
-  /** Forks `count` generator processes. */
+  /** Forks `count` generator processes (`BENCH_WORKER_NODE_ARGS` adds node flags). */
   static start(count: number): WorkerPool {
     const script = join(import.meta.dirname, 'worker.ts');
+    const extra = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
     const procs = Array.from({ length: count }, () =>
-      fork(script, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(script, [], { execArgv: [...extra, '--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
     return new WorkerPool(procs);
   }
