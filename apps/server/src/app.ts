@@ -150,11 +150,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     policyWarned = true;
     app.log.warn("Redis refuses both INFO and CONFIG GET, so its maxmemory-policy cannot be checked; make sure it is noeviction");
   };
+  // When the housekeeping tick started, while one is in flight (it waits on the store).
+  let tickStartedAt: number | null = null;
+  /** A connected Redis that does not answer (stopped, or a link that drops packets without closing). */
+  const storeStalled = () => tickStartedAt !== null && performance.now() - tickStartedAt > config.answerWithinMs;
   await app.register(healthRoutes, {
     metrics,
     nodeId,
     isClosing: () => closing,
-    redisState: () => (redis ? (redis.isReady() ? 'up' : 'down') : 'n/a'),
+    redisState: () => (!redis ? 'n/a' : !redis.isReady() ? 'down' : storeStalled() ? 'stalled' : 'up'),
     subscriberState: () => (relayPath.subscriber ? (relayPath.subscriber.isUp() ? 'up' : 'down') : 'n/a'),
     ...(policy ? { evictionPolicy: () => policy.read(), onPolicyUnknown: warnPolicyUnknown } : {}),
     metricsToken: config.metricsToken,
@@ -180,6 +184,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const tickMs = Math.max(100, Math.min(1000, Math.floor(config.nodeDeadAfterMs / 3)));
   let tickFailing = false;
   const tick = async () => {
+    // One at a time: against a Redis that stopped answering, ticks would queue up behind it.
+    if (tickStartedAt !== null) return;
+    tickStartedAt = performance.now();
     try {
       await rooms.tick();
       if (tickFailing) app.log.info('room housekeeping recovered');
@@ -187,6 +194,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     } catch (err) {
       if (!tickFailing) app.log.warn({ err }, 'room housekeeping failed; retrying');
       tickFailing = true;
+    } finally {
+      tickStartedAt = null;
     }
   };
   await tick();

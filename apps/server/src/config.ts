@@ -129,6 +129,12 @@ export const EnvSchema = z
     HANDSHAKES_PER_ADDRESS_PER_MIN: int(1, 1_000_000).default(120),
     /** A socket that is in no room for this long is closed. */
     JOIN_DEADLINE_MS: int(1000, 3_600_000).default(60_000),
+    /**
+     * How long a join, leave or state change may wait (on Redis, a password check) before
+     * the client is answered `UNAVAILABLE`; what completes later is undone or stands (see
+     * `safe-handler.ts`). Below the web client's own 10 s, so it gets an answer to act on.
+     */
+    ANSWER_WITHIN_MS: int(100, 600_000).default(5000),
     /** Rooms one client address may create per hour. */
     ROOMS_PER_ADDRESS_PER_HOUR: int(1, 1_000_000).default(100),
     /** Bearer token that opens `GET /metrics` on the app's port; null: closed there. */

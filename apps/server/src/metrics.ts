@@ -19,6 +19,7 @@ export class Metrics {
   readonly relayLatency: Histogram;
   readonly joins: Counter<'kind'>;
   readonly joinCatchUps: Counter;
+  readonly lateAnswers: Counter<'event'>;
   readonly relaysShed: Counter<'reason'>;
   readonly subscriberReconnects: Counter;
   readonly subscriberUp: Gauge;
@@ -86,6 +87,12 @@ export class Metrics {
     this.joinCatchUps = new Counter({
       name: 'meshmeet_join_catchup_reads_total',
       help: 'Fresh joins that read the member list a second time: a member event for the room arrived while they were joining, or the Redis subscriber could not vouch that none did',
+      registers: [this.registry],
+    });
+    this.lateAnswers = new Counter({
+      name: 'meshmeet_late_answers_total',
+      help: 'Membership operations answered UNAVAILABLE because they had not finished within ANSWER_WITHIN_MS (Redis slow or stalled, password checks queued)',
+      labelNames: ['event'],
       registers: [this.registry],
     });
   }

@@ -8,8 +8,8 @@ import { replyError } from './reply-error.js';
 /** What the health routes need. */
 export interface HealthRoutesOptions {
   metrics: Metrics;
-  /** `'n/a'` without Redis (memory store). */
-  redisState: () => 'up' | 'down' | 'n/a';
+  /** `'n/a'` without Redis (memory store); `'stalled'`: connected, but not answering. */
+  redisState: () => 'up' | 'down' | 'stalled' | 'n/a';
   /** The Socket.IO adapter's Redis subscriber: `down` while cut off or resubscribing (messages to this node are lost). */
   subscriberState?: () => 'up' | 'down' | 'n/a';
   /** Redis's `maxmemory-policy` (see redis-policy.ts); absent without Redis. */
@@ -34,8 +34,8 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 const REQUIRED_POLICY = 'noeviction';
 
 /**
- * `GET /healthz` (the process answers), `GET /readyz` (it can serve: Redis reachable and
- * running `maxmemory-policy noeviction`, the adapter's subscriber holding its
+ * `GET /healthz` (the process answers), `GET /readyz` (it can serve: Redis reachable,
+ * answering and running `maxmemory-policy noeviction`, the adapter's subscriber holding its
  * subscriptions, not shutting down; 503 otherwise, with the reasons in `reasons`, so a
  * load balancer stops sending people here and an operator sees why) and `GET /metrics`
  * (Prometheus text format). Metrics tell who is busy when and how big rooms are: not
@@ -65,6 +65,7 @@ export async function healthRoutes(app: FastifyInstance, o: HealthRoutesOptions)
       }
     }
     if (redis === 'down') reasons.push('Redis is unreachable');
+    if (redis === 'stalled') reasons.push('Redis is connected but has not answered for longer than ANSWER_WITHIN_MS');
     if (subscriber === 'down') reasons.push('the Redis subscriber is cut off or resubscribing');
     if (o.isClosing()) reasons.push('the node is shutting down');
     const ready = reasons.length === 0;

@@ -230,6 +230,22 @@ export class RoomService {
     }
   }
 
+  /**
+   * Undoes a join or resume that succeeded after its client was told `UNAVAILABLE` (it took
+   * too long): the client acts on that answer, so the member must not stay bound to this
+   * connection. A fresh member leaves the room at once (its client never learned its id);
+   * a resumed one goes back to its grace window, where the client's next resume, with the
+   * token it still holds, finds it.
+   */
+  async abandon(socket: MemberConnection, resumed: boolean): Promise<void> {
+    const b = socket.data.binding;
+    if (!b) return;
+    if (!resumed) return this.leave(socket);
+    socket.data.binding = null;
+    await socket.leave(b.channel);
+    await this.release(b, socket.id);
+  }
+
   /** The socket closed: the member waits out its grace window (or goes now without one). */
   async disconnected(socket: MemberConnection): Promise<void> {
     const b = socket.data.binding;

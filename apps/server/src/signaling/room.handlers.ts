@@ -1,4 +1,4 @@
-import { schemas } from '@meshmeet/protocol';
+import { schemas, type JoinResult } from '@meshmeet/protocol';
 import type { RoomService } from '../rooms/room-service.js';
 import { armJoinDeadline } from './join-deadline.js';
 import { enqueue, safeHandler, type HandlerContext } from './safe-handler.js';
@@ -8,7 +8,8 @@ import type { MeshSocket } from './types.js';
  * Membership events: `room:join` (fresh or resume), `room:leave`, `peer:update`, and the
  * socket's own disconnect. Handlers validate, call the service and ack; nothing else.
  */
-export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx: HandlerContext & { joinDeadlineMs: number }): void {
+export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx: HandlerContext & { joinDeadlineMs: number; answerWithinMs: number }): void {
+  const answerWithinMs = ctx.answerWithinMs;
   socket.on(
     'room:join',
     safeHandler(socket, ctx, {
@@ -16,6 +17,9 @@ export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx
       schema: schemas.JoinRequest,
       limit: 'control',
       serial: true,
+      answerWithinMs,
+      // The client was told UNAVAILABLE: a join that lands after that would be a member nobody sees.
+      undoLate: (s, result) => rooms.abandon(s, (result as JoinResult).resumed),
       run: (s, req) => ('resumeToken' in req ? rooms.resume(s, req.resumeToken) : rooms.join(s, req)),
     }),
   );
@@ -26,6 +30,8 @@ export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx
       event: 'room:leave',
       limit: 'control',
       serial: true,
+      // A leave that lands late stands: the client wanted out (its retry hears NOT_IN_ROOM).
+      answerWithinMs,
       run: async (s) => {
         await rooms.leave(s);
         armJoinDeadline(s, ctx.joinDeadlineMs);
@@ -40,6 +46,8 @@ export function registerRoomHandlers(socket: MeshSocket, rooms: RoomService, ctx
       schema: schemas.PeerUpdate,
       limit: 'control',
       serial: true,
+      // A late state change stands: the room hears it, and a retry sets the same state.
+      answerWithinMs,
       run: (s, patch) => rooms.update(s, patch),
     }),
   );

@@ -21,6 +21,17 @@ export interface HandlerSpec<T> {
   limit: string;
   /** Run after the socket's earlier membership operations (join, leave, disconnect) finish. */
   serial?: boolean;
+  /**
+   * For serial events: answer `UNAVAILABLE` if `run` has not finished within this many ms
+   * of the event's arrival. The socket's next operation still waits for it; if it was not
+   * started yet it never runs.
+   */
+  answerWithinMs?: number;
+  /**
+   * Undoes what `run` did when it succeeded after the client was answered `UNAVAILABLE`
+   * (the client acts on the answer it got). Without it, a late success stands.
+   */
+  undoLate?: (socket: MeshSocket, result: unknown) => Promise<void>;
   run: (socket: MeshSocket, payload: T) => Promise<unknown>;
 }
 
@@ -82,16 +93,37 @@ export function safeHandler<T>(socket: MeshSocket, ctx: HandlerContext, spec: Ha
         const wire = toWireError(err);
         return fail(wire.code, wire.message);
       });
-    let done: Promise<Ack<unknown>>;
-    if (spec.serial) {
-      done = socket.data.queue.then(job, job);
-      socket.data.queue = done;
-    } else {
-      done = job();
+    if (!spec.serial) {
+      void job().then((answer) => reply(ack, answer));
+      return;
     }
-    void done.then((answer) => reply(ack, answer));
+    const within = spec.answerWithinMs;
+    let late = false;
+    const start = () => (late ? NOT_RUN : job());
+    const done = socket.data.queue.then(start, start);
+    // The socket's next operation waits for this one, and for the undo of a late success.
+    socket.data.queue = done.then(async (answer) => {
+      if (!late || !answer.ok || answer === NOT_RUN || !spec.undoLate) return;
+      await spec.undoLate(socket, answer.data).catch((err: unknown) => ctx.log.warn({ err, event: spec.event, socket: socket.id }, 'could not undo a late operation'));
+    });
+    const timer =
+      within === undefined
+        ? null
+        : setTimeout(() => {
+            late = true;
+            ctx.metrics.lateAnswers.inc({ event: spec.event });
+            reply(ack, fail(ErrorCode.UNAVAILABLE, `No answer within ${within} ms (the server's storage is slow); try again shortly`));
+          }, within);
+    void done.then((answer) => {
+      if (late) return;
+      if (timer) clearTimeout(timer);
+      reply(ack, answer);
+    });
   };
 }
+
+/** What a serial operation answers when it was answered late before it could start (never sent). */
+const NOT_RUN: Ack<unknown> = fail(ErrorCode.UNAVAILABLE, 'not run');
 
 /** Runs `fn` after the socket's queued membership operations, for the disconnect path. */
 export function enqueue(socket: MeshSocket, fn: () => Promise<unknown>): Promise<unknown> {

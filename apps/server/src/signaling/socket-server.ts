@@ -120,7 +120,7 @@ export function attachSignaling(io: MeshServer, o: SignalingOptions): void {
       chat: new TokenBucket(5, 20),
       unknown: new TokenBucket(10, 30),
     };
-    registerRoomHandlers(socket, o.rooms, { ...o, joinDeadlineMs: o.config.joinDeadlineMs });
+    registerRoomHandlers(socket, o.rooms, { ...o, joinDeadlineMs: o.config.joinDeadlineMs, answerWithinMs: o.config.answerWithinMs });
     registerRelayHandlers(socket, o.rooms, o.relays, o);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (KNOWN_EVENTS.has(event)) return;
