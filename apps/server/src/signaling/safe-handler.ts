@@ -103,7 +103,7 @@ export function safeHandler<T>(socket: MeshSocket, ctx: HandlerContext, spec: Ha
     const done = socket.data.queue.then(start, start);
     // The socket's next operation waits for this one, and for the undo of a late success.
     socket.data.queue = done.then(async (answer) => {
-      if (!late || !answer.ok || answer === NOT_RUN || !spec.undoLate) return;
+      if (!late || !answer.ok || !spec.undoLate) return;
       await spec.undoLate(socket, answer.data).catch((err: unknown) => ctx.log.warn({ err, event: spec.event, socket: socket.id }, 'could not undo a late operation'));
     });
     const timer =
@@ -122,7 +122,7 @@ export function safeHandler<T>(socket: MeshSocket, ctx: HandlerContext, spec: Ha
   };
 }
 
-/** What a serial operation answers when it was answered late before it could start (never sent). */
+/** The result of a serial operation answered late before it could start: it never ran (not sent: the client has its answer). */
 const NOT_RUN: Ack<unknown> = fail(ErrorCode.UNAVAILABLE, 'not run');
 
 /** Runs `fn` after the socket's queued membership operations, for the disconnect path. */
