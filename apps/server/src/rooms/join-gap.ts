@@ -115,7 +115,7 @@ export class RoomWatches {
     };
   }
 
-  /** Drops the shared notices every open resume's watch has already passed. */
+  /** Drops the shared notices older than every open resume's watch (none needs them any more). */
   private forgetHeardBefore(count: number): void {
     if (count <= this.dropped) return;
     this.heard = this.heard.slice(count - this.dropped);
