@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ErrorCode } from '@meshmeet/protocol';
 import type { Config } from './config.js';
+import { AppError } from './errors.js';
 import type { Server } from 'node:http';
 import { healthRoutes } from './http/health.routes.js';
 import { createMetricsListener } from './http/metrics-listener.js';
@@ -135,6 +136,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }
     const status = err.statusCode ?? 500;
     if (status < 500) return replyError(reply, status, ErrorCode.INVALID_PAYLOAD, err.message);
+    // A store that did not answer in time: an answer, not a fault (and not one log line per request while it lasts).
+    if (err instanceof AppError && err.code === ErrorCode.UNAVAILABLE) return replyError(reply, 503, err.code, err.message);
     req.log.error({ err }, 'request failed');
     // Internals stay in the log; a store outage is worth telling apart from a bug.
     if (redis && !redis.isReady()) return replyError(reply, 503, ErrorCode.UNAVAILABLE, 'Storage is unavailable; try again shortly');
@@ -176,7 +179,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       if (metricsListener.listening) await new Promise((r) => metricsListener.close(r));
     });
   }
-  await app.register(roomRoutes, { store, maxRoomSize: config.maxRoomSize, iceServers: config.iceServers, passwords, addressOf });
+  await app.register(roomRoutes, { store, maxRoomSize: config.maxRoomSize, iceServers: config.iceServers, passwords, addressOf, answerWithinMs: config.answerWithinMs });
   const servesWeb = await registerStatic(app, config.webDistDir);
 
   // Housekeeping: heartbeat, expired grace windows, dead nodes. The first run happens now,

@@ -85,7 +85,7 @@ describe('a Redis that stops answering (connected, silent)', () => {
     await redis?.stop();
   });
 
-  it('answers joins UNAVAILABLE in time, says so on /readyz, and undoes what lands late: no member nobody sees, a resume keeps its place', { timeout: 60_000 }, async () => {
+  it('answers joins and room reads UNAVAILABLE in time, says so on /readyz, and undoes what lands late: no member nobody sees, a resume keeps its place', { timeout: 60_000 }, async () => {
     const a = await connect(node.url);
     const joinedAtA = record(a, 'peer:joined');
     const leftAtA = record(a, 'peer:left');
@@ -110,6 +110,14 @@ describe('a Redis that stops answering (connected, silent)', () => {
     const lateResume = await request(c2, 'room:join', { resumeToken: rc.resumeToken });
     expect(lateResume.ok ? 'ok' : lateResume.error.code).toBe(ErrorCode.UNAVAILABLE);
     expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS + 2000);
+
+    // The room API's reads are answered 503 in time too, with the code.
+    for (const path of ['/userlist?room=stall', '/api/rooms/stall']) {
+      started = performance.now();
+      const res = await fetch(`${node.url}${path}`);
+      expect([res.status, ((await res.json()) as { error?: { code?: string } }).error?.code]).toEqual([503, ErrorCode.UNAVAILABLE]);
+      expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS + 2000);
+    }
 
     await waitFor('/readyz to report the stall', async () => {
       const r = await readyz(node.url);

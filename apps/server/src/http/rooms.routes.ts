@@ -16,6 +16,25 @@ export interface RoomRoutesOptions {
   iceServers: IceServer[];
   passwords: PasswordGuard;
   addressOf: (req: IncomingMessage) => string;
+  /** How long a read may wait on the store before the request is answered 503 (`ANSWER_WITHIN_MS`). */
+  answerWithinMs: number;
+}
+
+/**
+ * `read`, or a 503 `UNAVAILABLE` once it has taken `ms`: a Redis that stopped answering
+ * leaves its connection open, and the request would otherwise wait for as long as it does.
+ * These routes only read, so an answer that comes later changes nothing.
+ */
+async function answerWithin<T>(read: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError(ErrorCode.UNAVAILABLE, `The server's storage did not answer within ${ms} ms; try again shortly`)), ms);
+  });
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const UserListQuery = z.object({ room: schemas.RoomName });
@@ -36,7 +55,7 @@ export async function roomRoutes(fastify: FastifyInstance, o: RoomRoutesOptions)
 
   app.get('/userlist', { schema: { querystring: UserListQuery, headers: PasswordHeaders } }, async (req, reply) => {
     const { room } = req.query;
-    const info = await o.store.info(room);
+    const info = await answerWithin(o.store.info(room), o.answerWithinMs);
     if (info?.password) {
       const given = req.headers[PASSWORD_HEADER];
       if (!given) return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `This room needs its password in the ${PASSWORD_HEADER} header`);
@@ -49,13 +68,13 @@ export async function roomRoutes(fastify: FastifyInstance, o: RoomRoutesOptions)
         return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `Wrong password in the ${PASSWORD_HEADER} header`);
       }
     }
-    const members = info ? await o.store.list(room) : [];
+    const members = info ? await answerWithin(o.store.list(room), o.answerWithinMs) : [];
     return members.map(({ id, nick }) => ({ id, nick }));
   });
 
   app.get('/api/rooms/:room', { schema: { params: RoomParams } }, async (req) => {
     const { room } = req.params;
-    const info = await o.store.info(room);
+    const info = await answerWithin(o.store.info(room), o.answerWithinMs);
     const size = info?.size ?? 0;
     return {
       room,
