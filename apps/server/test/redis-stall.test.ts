@@ -5,6 +5,8 @@ import { startRedis, type RedisHandle } from '@meshmeet/testkit';
 import { connect, record, request, requestOk, sleep, startNode, uniquePrefix, waitFor, type TestNode } from './helpers.js';
 
 const ANSWER_WITHIN_MS = 1500;
+/** "In time": well before the test client's own 15 s, with room for a slow machine. */
+const IN_TIME_MS = ANSWER_WITHIN_MS + 5000;
 
 /**
  * A TCP forwarder in front of Redis that the test can freeze: connections stay open and
@@ -103,20 +105,20 @@ describe('a Redis that stops answering (connected, silent)', () => {
     let started = performance.now();
     const late = await request(b, 'room:join', { room: 'stall', nick: 'B' });
     expect(late.ok ? 'ok' : late.error.code).toBe(ErrorCode.UNAVAILABLE);
-    expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS + 2000);
+    expect(performance.now() - started).toBeLessThan(IN_TIME_MS);
 
     const c2 = await connect(node.url);
     started = performance.now();
     const lateResume = await request(c2, 'room:join', { resumeToken: rc.resumeToken });
     expect(lateResume.ok ? 'ok' : lateResume.error.code).toBe(ErrorCode.UNAVAILABLE);
-    expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS + 2000);
+    expect(performance.now() - started).toBeLessThan(IN_TIME_MS);
 
     // The room API's reads are answered 503 in time too, with the code.
     for (const path of ['/userlist?room=stall', '/api/rooms/stall']) {
       started = performance.now();
       const res = await fetch(`${node.url}${path}`);
       expect([res.status, ((await res.json()) as { error?: { code?: string } }).error?.code]).toEqual([503, ErrorCode.UNAVAILABLE]);
-      expect(performance.now() - started).toBeLessThan(ANSWER_WITHIN_MS + 2000);
+      expect(performance.now() - started).toBeLessThan(IN_TIME_MS);
     }
 
     await waitFor('/readyz to report the stall', async () => {
