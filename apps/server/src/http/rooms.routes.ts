@@ -52,10 +52,11 @@ export async function roomRoutes(fastify: FastifyInstance, o: RoomRoutesOptions)
   // Inputs are declared as zod schemas and checked by fastify-type-provider-zod before a
   // handler runs; a bad one is answered 400 INVALID_PAYLOAD by the app's error handler.
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+  const read = <T>(pending: Promise<T>) => answerWithin(pending, o.answerWithinMs);
 
   app.get('/userlist', { schema: { querystring: UserListQuery, headers: PasswordHeaders } }, async (req, reply) => {
     const { room } = req.query;
-    const info = await answerWithin(o.store.info(room), o.answerWithinMs);
+    const info = await read(o.store.info(room));
     if (info?.password) {
       const given = req.headers[PASSWORD_HEADER];
       if (!given) return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `This room needs its password in the ${PASSWORD_HEADER} header`);
@@ -68,13 +69,13 @@ export async function roomRoutes(fastify: FastifyInstance, o: RoomRoutesOptions)
         return replyError(reply, 403, ErrorCode.BAD_PASSWORD, `Wrong password in the ${PASSWORD_HEADER} header`);
       }
     }
-    const members = info ? await answerWithin(o.store.list(room), o.answerWithinMs) : [];
+    const members = info ? await read(o.store.list(room)) : [];
     return members.map(({ id, nick }) => ({ id, nick }));
   });
 
   app.get('/api/rooms/:room', { schema: { params: RoomParams } }, async (req) => {
     const { room } = req.params;
-    const info = await answerWithin(o.store.info(room), o.answerWithinMs);
+    const info = await read(o.store.info(room));
     const size = info?.size ?? 0;
     return {
       room,

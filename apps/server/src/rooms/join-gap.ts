@@ -1,7 +1,7 @@
 /**
  * The gap of a join or a resume: between the store accepting a member and that member's
- * socket receiving the room's broadcasts. The socket may only enter the room's channel after the
- * store accepted it (a join refused for its password must receive nothing of the room),
+ * socket receiving the room's broadcasts. The socket may only enter the room's channel
+ * after the store accepted it (a join refused for its password must receive nothing of the room),
  * so whatever the room heard in between must still reach it: who joined (as `peer:joined`),
  * who left (dropped from the ack), what changed (folded into the ack's states).
  *

@@ -146,9 +146,9 @@ export class RoomService {
   /**
    * The join's (or resume's) member list with what its watch saw in the gap applied,
    * newcomers told to the socket; null when that cannot be trusted (no watch, events may
-   * have been lost, or this node does not hear other nodes now). Called once the socket is in the room's
-   * channel: a notice that reached this node before that is in the watch, and any later one
-   * reaches the socket itself.
+   * have been lost, or this node does not hear other nodes now). Called once the socket is
+   * in the room's channel: a notice that reached this node before that is in the watch, and
+   * any later one reaches the socket itself.
    */
   private replayedGap(socketId: string, before: Peer[], watch: GapRecord | undefined): Peer[] | null {
     if (!watch || !this.o.gap?.trusted() || watch.lost) return null;
