@@ -1,5 +1,5 @@
 import type { ResultRow } from '../lib/results.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, ClusterOptions } from './cluster.js';
 import type { Managed } from './procs.js';
 import type { WorkerPool } from './pool.js';
 import { mergeCounts } from './stats.js';
@@ -15,6 +15,8 @@ export interface BenchContext {
   log: (line: string) => void;
   /** Extra server environment for every node (e.g. rate-limit overrides). */
   serverEnv: Record<string, string>;
+  /** Which build the scenario's servers run (`--baseline` with `--scenarios`); default: this one, as shipped. */
+  cluster?: ClusterOptions;
 }
 
 /** What a scenario hands back: table rows plus details for the JSON `meta`. */

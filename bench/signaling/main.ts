@@ -14,6 +14,7 @@ import { ladderScenario } from './scenario-ladder.js';
 import { relayScenario } from './scenario-relay.js';
 import { checkoutBaseline, type BaselineCheckout } from './baseline.js';
 import { compareScenario } from './scenario-compare.js';
+import { compareScenarios, type ScenarioBuild } from './compare-scenarios.js';
 
 /**
  * Signaling server benchmark: relay latency and throughput, joins, memory per
@@ -28,7 +29,9 @@ import { compareScenario } from './scenario-compare.js';
  *        (--baseline: instead of the scenarios, compare this server's relay path with the
  *         server of each ref, checked out in a temporary git worktree, in one run that
  *         alternates the builds at every step; default variants memory-1,redis-1; writes
- *         bench/results/signaling-baseline.json)
+ *         bench/results/signaling-baseline.json; with --scenarios too, those scenarios instead run
+ *         whole on every build, alternated --rounds times, and their targets are compared:
+ *         see compare-scenarios.ts)
  */
 
 const SCENARIOS = {
@@ -44,7 +47,9 @@ const { values: args } = parseArgs({
     // Default: all variants; --quick keeps the two ends (memory 1 node, redis 2 nodes)
     // and the two one-core ladders.
     variants: { type: 'string' },
-    scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+    // Default: all. With --baseline, naming scenarios runs them whole on every build instead
+    // of the relay-path comparison.
+    scenarios: { type: 'string' },
     workers: { type: 'string', default: '2' },
     // Seconds; scenarios not started by then are skipped (reported as such), so a
     // starved machine still ends with a result file instead of a killed run.
@@ -101,7 +106,9 @@ async function main(): Promise<void> {
   const comparing = baselineRefs.length > 0;
   const defaultVariants = comparing ? 'memory-1,redis-1' : quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',');
   let variants = pickList(args.variants ?? defaultVariants, Object.keys(VARIANTS) as VariantKey[], 'variant');
-  const scenarios = pickList(args.scenarios!, Object.keys(SCENARIOS) as ScenarioKey[], 'scenario');
+  const scenarios = pickList(args.scenarios ?? Object.keys(SCENARIOS).join(','), Object.keys(SCENARIOS) as ScenarioKey[], 'scenario');
+  // --baseline with --scenarios: whole scenarios alternated build after build (compare-scenarios.ts).
+  const wholeScenarios = comparing && args.scenarios !== undefined;
   const workers = Math.max(1, Number(args.workers));
   const notes: string[] = [];
 
@@ -169,7 +176,32 @@ async function main(): Promise<void> {
       baselines.push(b);
       log(`[signaling] baseline ${ref}: ${b.short} "${b.subject}" checked out in ${b.dir}`);
     }
-    for (const variant of comparing ? variants : []) {
+    if (wholeScenarios) {
+      // Both from their sources, so the builds differ only in their code.
+      const builds: ScenarioBuild[] = [
+        { label: 'current', cluster: { fromSource: true } },
+        ...baselines.map((b) => ({ label: `baseline ${b.short}`, cluster: { fromSource: true, checkout: b.dir } })),
+      ];
+      for (const variant of variants) {
+        for (const scenario of scenarios) {
+          if (VARIANTS[variant].oneCore && scenario !== 'relay') continue;
+          log(`[signaling] ${scenario} on ${VARIANTS[variant].label}, current against ${baselines.map((b) => b.short).join(', ')}`);
+          const run = VARIANTS[variant].oneCore ? ladderScenario : SCENARIOS[scenario];
+          try {
+            const res = await compareScenarios(ctx, variant, scenario, run, builds, Math.max(1, Number(args.rounds)));
+            rows.push(...res.rows);
+            notes.push(...res.notes);
+            (details[variant] ??= {})[`${scenario}-compare`] = res.details;
+          } catch (e) {
+            const msg = (e as Error).message;
+            log(`  FAILED: ${msg}`);
+            rows.push({ variant: VARIANTS[variant].label, metric: `${scenario} comparison`, value: null, unit: '', target: 'runs', pass: false, note: msg.split('\n')[0]! });
+          }
+          writeResult(build(true));
+        }
+      }
+    }
+    for (const variant of comparing && !wholeScenarios ? variants : []) {
       log(`[signaling] relay path, current against ${baselines.map((b) => b.short).join(', ')} on ${VARIANTS[variant].label}`);
       try {
         const rates = args.rates ? args.rates.split(',').map(Number).filter((n) => n > 0) : undefined;

@@ -22,7 +22,7 @@ const OFFERED_JOINS_PER_S = 1200;
 export async function joinsScenario(ctx: BenchContext, variant: VariantKey): Promise<ScenarioResult> {
   const paced = ctx.quick ? 1200 : 6000;
   const burst = ctx.quick ? 800 : 4000;
-  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv);
+  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv, ctx.cluster);
   const notes: string[] = [];
   const label = cluster.label;
   try {

@@ -91,7 +91,7 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
   const rates = ctx.quick ? [CPU_RATE, OVERLOAD_RATE] : [1000, CPU_RATE, CAPACITY_RATE, 7500, OVERLOAD_RATE];
   // ~400 bytes: an ICE candidate with its JSON wrapping, as the issue measured.
   const shape = { payloadBytes: 400, drainMs: ctx.quick ? 5000 : 10_000 };
-  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv);
+  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv, ctx.cluster);
   const unpin = pinOneCore(cluster, ctx.redis, ctx.pool.pids, cpus().length);
   const notes: string[] = [];
   try {

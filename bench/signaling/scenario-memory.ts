@@ -22,7 +22,7 @@ async function settle(ms: number): Promise<void> {
 export async function memoryScenario(ctx: BenchContext, variant: VariantKey): Promise<ScenarioResult> {
   const steps = ctx.quick ? [1000, 2000] : [2500, 5000, 10000];
   const total = steps[steps.length - 1]!;
-  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv);
+  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv, ctx.cluster);
   const notes: string[] = [];
   const label = cluster.label;
   try {

@@ -167,7 +167,7 @@ export async function relayScenario(ctx: BenchContext, variant: VariantKey): Pro
   const rampMs = ctx.quick ? 1500 : 4000;
   const fixed = ctx.quick ? [1000, 5000] : [1000, 2500, 5000];
   const ramp = ctx.quick ? [10000] : [7500, 10000, 15000, 20000, 30000, 40000];
-  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv);
+  const cluster = await startCluster(variant, ctx.redis, ctx.serverEnv, ctx.cluster);
   const notes: string[] = [];
   try {
     const plans = planRooms(`relay-${variant}`, sockets, 4, cluster.nodes.length, ctx.pool.size);
