@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import type { ResultRow } from '../lib/results.js';
 import { planRooms, startCluster, type Cluster, type VariantKey } from './cluster.js';
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
-import { cpuMs, machineCpu } from './procs.js';
+import { cpuMs, machineCpu, mainThreadSleeps } from './procs.js';
 import { concat, mergeCounts, round, summarize } from './stats.js';
 
 /**
@@ -63,6 +63,14 @@ export interface RelayStep {
   rssMB: number;
   /** Longest event-loop delay of any generator worker while sending, ms. */
   generatorLoopMaxMs: number;
+  /** Relays the generators sent per turn of their send timers (frames that left together). */
+  relaysPerSendBatch: number;
+  /**
+   * Times the server's JavaScript thread went to sleep and was woken again, per relay
+   * (all nodes, over the send window and drain). Most of a relay's CPU on a virtual machine
+   * is the wake-up, so CPU per relay follows this more than the code.
+   */
+  serverWakeupsPerRelay: number;
 }
 
 /** Shape of the relays of one step. */
@@ -78,6 +86,7 @@ export async function step(ctx: BenchContext, cluster: Cluster, rate: number, du
   // Server CPU is sampled over the send window only: the drain that follows is idle
   // time and would make a saturated server look half busy.
   const cpu0 = cluster.cpuMs();
+  const sleeps0 = cluster.nodes.reduce((n, node) => n + mainThreadSleeps(node.pid), 0);
   const redis0 = ctx.redis && cluster.redis ? cpuMs(ctx.redis.pid) : NaN;
   const m0 = machineCpu();
   const t0 = performance.now();
@@ -109,6 +118,7 @@ export async function step(ctx: BenchContext, cluster: Cluster, rate: number, du
   // On a starved machine the replies can be handled before the late timer: sample now.
   if (Number.isNaN(serverCpu)) sample();
   const serverTotalMs = cluster.cpuMs() - cpu0;
+  const sleeps = cluster.nodes.reduce((n, node) => n + mainThreadSleeps(node.pid), 0) - sleeps0;
   const lat = summarize(concat(replies.map((r) => Array.from(r.latencies))));
   const ack = summarize(concat(replies.map((r) => Array.from(r.ackLatencies))));
   const planned = replies.reduce((s, r) => s + r.planned, 0);
@@ -143,6 +153,8 @@ export async function step(ctx: BenchContext, cluster: Cluster, rate: number, du
     generatorBound: sent < planned * 0.98 || lateMs > durationMs * 0.05,
     rssMB: round(rssMax / (1024 * 1024), 1),
     generatorLoopMaxMs: round(Math.max(...replies.map((r) => r.loopDelayMaxMs)), 1),
+    relaysPerSendBatch: round(sent / Math.max(1, replies.reduce((n, r) => n + r.sendBatches, 0)), 2),
+    serverWakeupsPerRelay: round(sleeps / Math.max(1, sent), 2),
   };
   res.othersCpu = round(Math.max(0, (res.machineBusy * cpus().length) - res.serverCpu - res.generatorCpu - (res.redisCpu ?? 0)), 1);
   ctx.log(
@@ -150,7 +162,7 @@ export async function step(ctx: BenchContext, cluster: Cluster, rate: number, du
       `${Object.keys(res.ackErrors).length ? `, ack errors ${describeCounts(res.ackErrors)}` : ''}` +
       `; CPU % of one core: server ${res.serverCpu} (${res.serverUsPerRelay} µs/relay), generators ${res.generatorCpu}${res.redisCpu !== null ? `, redis ${res.redisCpu}` : ''}` +
       `, other processes ~${res.othersCpu}; machine ${res.machineBusy}% busy${res.machineSteal > 0.5 ? ` (${res.machineSteal}% stolen)` : ''}` +
-      `; generator loop delay max ${res.generatorLoopMaxMs} ms` +
+      `; generator loop delay max ${res.generatorLoopMaxMs} ms, ${res.relaysPerSendBatch} relays per send batch; server wake-ups per relay ${res.serverWakeupsPerRelay}` +
       `${res.generatorBound ? ' (generator could not keep the rate)' : ''}`,
   );
   return res;

@@ -99,6 +99,11 @@ export interface RelayReply {
   /** Generator CPU used while sending (the drain excluded), ms. */
   cpuMs: number;
   /**
+   * Turns of the send timer (every ~1 ms) that sent at least one relay: the frames of one
+   * turn leave together, so the server may take them in one wake-up.
+   */
+  sendBatches: number;
+  /**
    * Longest delay of this worker's own event loop while sending, ms: a receipt is timed
    * when the worker gets to it, so a stalled generator shows up as relay latency.
    */

@@ -199,12 +199,14 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
   const start = performance.now();
   let lastSend = start;
   let cursor = 0;
+  let sendBatches = 0;
   let sendCpu = { user: 0, system: 0 };
   if (senders.length > 0 && planned > 0) {
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
         const now = performance.now();
         const due = Math.min(planned, Math.floor(((now - start) * cmd.ratePerSec) / 1000));
+        if (sent < due) sendBatches++;
         while (sent < due) {
           const s = senders[cursor]!;
           cursor = (cursor + 1) % senders.length;
@@ -263,6 +265,7 @@ async function runRelay(cmd: RelayCmd): Promise<RelayReply> {
     ackLatencies: Float64Array.from(ackLatencies),
     sendMs: lastSend - start,
     cpuMs: (sendCpu.user + sendCpu.system) / 1000,
+    sendBatches,
     loopDelayMaxMs: loopDelay.max / 1e6,
   };
   relay.phase++; // anything still in flight is now a straggler
