@@ -238,6 +238,38 @@ export function machineCpu(): MachineCpu {
   return { busy: total - idle, steal: v[7]!, total };
 }
 
+/**
+ * A fixed piece of JavaScript work like a relay's (parse a JSON frame, build an answer,
+ * serialize it), 20,000 times; prints the CPU it took, ms.
+ */
+const REFERENCE_WORK = `
+const frame = JSON.stringify({ to: 'abcdefghijkl', data: { candidate: 'x'.repeat(300), sdpMid: '0' } });
+let n = 0;
+const t0 = process.cpuUsage();
+for (let i = 0; i < 20000; i++) {
+  const m = JSON.parse(frame);
+  n += JSON.stringify(['signal', { from: 'mnopqrstuvwx', data: m.data }]).length;
+}
+const d = process.cpuUsage(t0);
+console.log(((d.user + d.system) / 1000).toFixed(2), n > 0);
+`;
+
+/**
+ * How fast `core` runs code right now: the least CPU time, ms, that {@link REFERENCE_WORK}
+ * took in `tries` runs pinned to it (lower is faster). CPU time, not wall time, so waiting
+ * for the core does not count; what does count is the core itself running slower, as a
+ * virtual machine's can while its host is busy. The one-core ladder prints it so two
+ * ladders' CPU per relay can be read side by side.
+ */
+export function coreSpeedMs(core: number, tries = 3): number {
+  let best = Infinity;
+  for (let i = 0; i < tries; i++) {
+    const out = execFileSync('taskset', ['-c', String(core), process.execPath, '-e', REFERENCE_WORK], { encoding: 'utf8' });
+    best = Math.min(best, Number(out.split(' ')[0]));
+  }
+  return best;
+}
+
 /** Whether `taskset` (util-linux) is available to pin processes to cores. */
 export function hasTaskset(): boolean {
   try {

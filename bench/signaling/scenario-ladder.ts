@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import type { ResultRow } from '../lib/results.js';
 import { pinOneCore, planRooms, SERVER_CORE, startCluster, type Cluster, type VariantKey } from './cluster.js';
 import { connectPlans, describeCounts, joinAll, type BenchContext, type ScenarioResult } from './context.js';
-import { cpuSplitMs, redisOutputBufferDisconnects, threadCpuMs } from './procs.js';
+import { coreSpeedMs, cpuSplitMs, redisOutputBufferDisconnects, threadCpuMs } from './procs.js';
 import { step, type RelayStep } from './scenario-relay.js';
 import { BURST_WINDOW_MS, watchSteal, type StealReading } from './steal-watch.js';
 import { round } from './stats.js';
@@ -36,6 +36,8 @@ interface Rung extends RelayStep {
   subscriberReconnects: number | null;
   /** Time the hypervisor took from the server's core during the step (null off Linux). */
   serverCoreSteal: StealReading | null;
+  /** CPU ms the server's core took for the reference work just before and just after the step (procs.ts, coreSpeedMs). */
+  coreSpeedMs: [number, number];
 }
 
 /** The first node's `/metrics` text ('' when it cannot be read). */
@@ -119,6 +121,9 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
     await step(ctx, cluster, 1000, ctx.quick ? 500 : 1500, shape);
     const rungs: Rung[] = [];
     for (const rate of rates) {
+      // The core's own speed around the rung: on this virtual machine a core has run a third
+      // slower for minutes at a time, with no time counted as stolen.
+      const speed0 = coreSpeedMs(SERVER_CORE);
       const cuts0 = redisOutputBufferDisconnects();
       const loop0 = loopReading(await scrape(cluster));
       const split0 = cpuSplitMs(cluster.nodes[0]!.pid);
@@ -126,13 +131,14 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
       const s = await step(ctx, cluster, rate, stepMs, shape);
       const stolen = steal.stop();
       const split1 = cpuSplitMs(cluster.nodes[0]!.pid);
+      const speed1 = coreSpeedMs(SERVER_CORE);
       const kernelShare = (split1.system - split0.system) / Math.max(1, split1.system - split0.system + split1.user - split0.user);
       const errors = Object.values(s.ackErrors).reduce((a, b) => a + b, 0);
       const text = await scrape(cluster);
       const loop1 = loopReading(text);
       // Tells a server stall (GC, a long turn) from a generator stall when p99 jumps.
       ctx.log(
-        `    server: ${round(kernelShare * 100, 0)} % of its CPU in the kernel; loop delay p99 ${round(loop1.lagP99Ms, 1)} ms, max ${round(loop1.lagMaxMs, 1)} ms; GC ${gcBetween(loop0, loop1) || 'none'}` +
+        `    server: ${round(kernelShare * 100, 0)} % of its CPU in the kernel; its core ran the reference work in ${speed0} / ${speed1} ms; loop delay p99 ${round(loop1.lagP99Ms, 1)} ms, max ${round(loop1.lagMaxMs, 1)} ms; GC ${gcBetween(loop0, loop1) || 'none'}` +
           (stolen ? `; its core ${round(stolen.stolenPct, 1)} % stolen, at most ${stolen.worstBurstMs} ms in ${BURST_WINDOW_MS} ms` : ''),
       );
       const rung: Rung = {
@@ -141,6 +147,7 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
         outputBufferCuts: redisOutputBufferDisconnects() - cuts0,
         subscriberReconnects: subscriberReconnects(text),
         serverCoreSteal: stolen,
+        coreSpeedMs: [speed0, speed1],
       };
       if (rung.outputBufferCuts || rung.unanswered) {
         ctx.log(`    redis output-buffer cuts ${rung.outputBufferCuts}, unanswered ${rung.unanswered}, subscriber reconnects ${rung.subscriberReconnects ?? 'n/a'}`);
@@ -205,7 +212,9 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
         unit: 'µs',
         target: `<= ${CPU_US_PER_RELAY}`,
         pass: cpuRung.serverUsPerRelay <= CPU_US_PER_RELAY,
-        ...(cpuRung.redisCpu !== null ? { note: `plus redis-server ~${Math.round((cpuRung.redisCpu * 10_000) / CPU_RATE)} µs per relay` } : {}),
+        note:
+          `the server's core took ${cpuRung.coreSpeedMs[0]} / ${cpuRung.coreSpeedMs[1]} ms of CPU for the reference work before / after this rung (lower is faster; procs.ts, coreSpeedMs)` +
+          (cpuRung.redisCpu !== null ? `; plus redis-server ~${Math.round((cpuRung.redisCpu * 10_000) / CPU_RATE)} µs per relay` : ''),
       });
     }
     const top = rungs.find((r) => r.rate === OVERLOAD_RATE);
