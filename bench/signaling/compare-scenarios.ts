@@ -2,7 +2,7 @@ import type { ResultRow } from '../lib/results.js';
 import type { ClusterOptions, VariantKey } from './cluster.js';
 import { VARIANTS } from './cluster.js';
 import type { BenchContext, ScenarioResult } from './context.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 
 /**
  * Whole scenarios of this bench, this server against older builds of itself, in one run:
@@ -35,13 +35,6 @@ export function targetBound(target: string): { dir: 'low' | 'high'; bound: numbe
   const m = /^(<=|>=)?\s*(\d+(?:\.\d+)?)$/.exec(target.trim());
   if (!m) return null;
   return { dir: m[1] === '>=' ? 'high' : 'low', bound: Number(m[2]) };
-}
-
-function median(xs: number[]): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Per build, the targeted rows of each round. */

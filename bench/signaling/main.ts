@@ -96,6 +96,13 @@ function hasRedis(): boolean {
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
+/** Logs a scenario or comparison that threw and gives the failing row that stands for it in the table. */
+function failedRun(variant: VariantKey, what: string, e: unknown): ResultRow {
+  const msg = (e as Error).message;
+  log(`  FAILED: ${msg}`);
+  return { variant: VARIANTS[variant].label, metric: what, value: null, unit: '', target: 'runs', pass: false, note: msg.split('\n')[0]! };
+}
+
 /** Worktrees of `--baseline` refs, removed at the end (and on Ctrl-C). */
 const baselines: BaselineCheckout[] = [];
 
@@ -193,9 +200,7 @@ async function main(): Promise<void> {
             notes.push(...res.notes);
             (details[variant] ??= {})[`${scenario}-compare`] = res.details;
           } catch (e) {
-            const msg = (e as Error).message;
-            log(`  FAILED: ${msg}`);
-            rows.push({ variant: VARIANTS[variant].label, metric: `${scenario} comparison`, value: null, unit: '', target: 'runs', pass: false, note: msg.split('\n')[0]! });
+            rows.push(failedRun(variant, `${scenario} comparison`, e));
           }
           writeResult(build(true));
         }
@@ -210,9 +215,7 @@ async function main(): Promise<void> {
         notes.push(...res.notes);
         (details[variant] ??= {}).compare = res.details;
       } catch (e) {
-        const msg = (e as Error).message;
-        log(`  FAILED: ${msg}`);
-        rows.push({ variant: VARIANTS[variant].label, metric: 'baseline comparison', value: null, unit: '', target: 'runs', pass: false, note: msg.split('\n')[0]! });
+        rows.push(failedRun(variant, 'baseline comparison', e));
       }
       writeResult(build(true));
     }
@@ -231,10 +234,8 @@ async function main(): Promise<void> {
         try {
           res = await (VARIANTS[variant].oneCore ? ladderScenario : SCENARIOS[scenario])(ctx, variant);
         } catch (e) {
-          const msg = (e as Error).message;
-          log(`  FAILED: ${msg}`);
           res = {
-            rows: [{ variant: VARIANTS[variant].label, metric: `${scenario} scenario`, value: null, unit: '', target: 'runs', pass: false, note: msg.split('\n')[0]! }],
+            rows: [failedRun(variant, `${scenario} scenario`, e)],
             details: { error: (e as Error).stack },
             notes: [],
           };

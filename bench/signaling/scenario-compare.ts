@@ -7,7 +7,7 @@ import { connectPlans, describeCounts, joinAll, type BenchContext, type Scenario
 import { WorkerPool } from './pool.js';
 import { redisCommand } from './procs.js';
 import { step, type RelayStep } from './scenario-relay.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 
 /**
  * This server against older builds of itself, in one run. Every build runs at the same
@@ -34,13 +34,6 @@ type Measured = RelayStep & { load1: number };
 
 function load1(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Options of {@link compareScenario}. */
