@@ -78,15 +78,18 @@ export async function buildTarget(root: string, target: BuildTarget, ifStale: bo
   return true;
 }
 
-/** Bundles the server entry point; npm dependencies stay external, workspaces are compiled in. */
-export async function buildServer(outDir: string): Promise<void> {
+/**
+ * Bundles one server-side entry point as `npm start` runs the server: one ES module, the
+ * workspaces compiled in, every npm dependency of the server left to `node_modules`.
+ */
+export async function bundleForNode(entry: string, outfile: string): Promise<void> {
   const { build } = await import('esbuild'); // only needed when building
   const pkg = JSON.parse(readFileSync(join(ROOT, 'apps/server/package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
   };
   await build({
-    entryPoints: [join(ROOT, 'apps/server/src/server.ts')],
-    outfile: join(outDir, 'server.js'),
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -96,6 +99,11 @@ export async function buildServer(outDir: string): Promise<void> {
     external: Object.keys(pkg.dependencies).filter((name) => !name.startsWith('@meshmeet/')),
     logLevel: 'warning',
   });
+}
+
+/** Bundles the server entry point (see {@link bundleForNode}). */
+export function buildServer(outDir: string): Promise<void> {
+  return bundleForNode(join(ROOT, 'apps/server/src/server.ts'), join(outDir, 'server.js'));
 }
 
 function buildWeb(outDir: string): Promise<void> {

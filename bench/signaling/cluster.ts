@@ -48,6 +48,8 @@ export interface ClusterOptions {
   flush?: boolean;
   /** Run this checkout from its sources (see `ServerOptions.fromSource`). */
   fromSource?: boolean;
+  /** Start this server instead of meshmeet's (see `ServerOptions.entry`). */
+  entry?: string;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function startCluster(variant: VariantKey, redis: Managed | null, e
           env,
           ...(opts.checkout ? { checkout: opts.checkout } : {}),
           ...(opts.fromSource ? { fromSource: true } : {}),
+          ...(opts.entry ? { entry: opts.entry } : {}),
         }),
       );
     }

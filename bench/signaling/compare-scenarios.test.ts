@@ -74,4 +74,17 @@ describe('compareTargets', () => {
     assert.equal(r.pass, false);
     assert.match(r.note!, /ratio 1\.5/);
   });
+
+  it('against a reference (judge off) gives figures and ratio but no verdict', () => {
+    const rows = compareTargets('memory, 1 node', ['current', 'socket.io floor'], new Map([
+      ['current', byBuild.get('current')!],
+      ['socket.io floor', byBuild.get('baseline abc')!],
+    ]), false);
+    const r = rows.find((x) => x.metric.startsWith(p99))!;
+    assert.equal(r.value, '14 / 20');
+    assert.equal(r.target, 'reference (target <= 5)');
+    assert.equal('pass' in r, false, 'no pass or fail against a reference');
+    assert.match(r.note!, /ratio 0\.7/);
+    assert.ok(rows.every((x) => !('pass' in x)));
+  });
 });

@@ -42,9 +42,12 @@ type RowsByBuild = Map<string, ResultRow[][]>;
 
 /**
  * Pairs the targeted rows of the first build (current) with each other build's, by metric.
+ * With `judge` false the other builds are references, not older versions (the socket.io
+ * floor): the rows give the figures and their ratio but no verdict, since "not worse than
+ * a server that checks nothing" is not a question worth a pass or a fail.
  * Exported for its unit test: the decision "worse or not" is the point of the comparison.
  */
-export function compareTargets(variantLabel: string, builds: string[], byBuild: RowsByBuild): ResultRow[] {
+export function compareTargets(variantLabel: string, builds: string[], byBuild: RowsByBuild, judge = true): ResultRow[] {
   const [current, ...others] = builds as [string, ...string[]];
   const metricsOf = (b: string): Map<string, ResultRow[]> => {
     const m = new Map<string, ResultRow[]>();
@@ -80,8 +83,8 @@ export function compareTargets(variantLabel: string, builds: string[], byBuild: 
         metric: `${metric}: current / ${other} (median of rounds)`,
         value: `${Number.isFinite(c) ? round(c, 3) : 'n/a'} / ${Number.isFinite(b) ? round(b, 3) : 'n/a'}`,
         unit: curRows[0]!.unit,
-        target: `not worse (target ${target})`,
-        ...(notWorse !== undefined ? { pass: notWorse } : {}),
+        target: judge ? `not worse (target ${target})` : `reference (target ${target})`,
+        ...(judge && notWorse !== undefined ? { pass: notWorse } : {}),
         note:
           `target met in ${met(curRows)} rounds (current), ${baseRows ? met(baseRows) : 'no'} rounds (${other})` +
           (ratio !== null ? `; ratio ${ratio}` : '') +
@@ -92,7 +95,7 @@ export function compareTargets(variantLabel: string, builds: string[], byBuild: 
   return out;
 }
 
-/** Runs `scenario` on every build, `rounds` times, alternating; see the module comment. */
+/** Runs `scenario` on every build, `rounds` times, alternating; see the module comment and {@link compareTargets} for `judge`. */
 export async function compareScenarios(
   ctx: BenchContext,
   variant: VariantKey,
@@ -100,6 +103,7 @@ export async function compareScenarios(
   scenario: Scenario,
   builds: ScenarioBuild[],
   rounds: number,
+  judge = true,
 ): Promise<ScenarioResult> {
   const byBuild: RowsByBuild = new Map(builds.map((b) => [b.label, []]));
   const notes: string[] = [];
@@ -114,6 +118,6 @@ export async function compareScenarios(
       notes.push(...res.notes.map((n) => `${b.label}, round ${r + 1}: ${n}`));
     }
   }
-  const rows = compareTargets(VARIANTS[variant].label, builds.map((b) => b.label), byBuild);
+  const rows = compareTargets(VARIANTS[variant].label, builds.map((b) => b.label), byBuild, judge);
   return { rows, notes, details };
 }

@@ -32,7 +32,15 @@ import { compareScenarios, type ScenarioBuild } from './compare-scenarios.js';
  *         bench/results/signaling-baseline.json; with --scenarios too, those scenarios instead run
  *         whole on every build, alternated --rounds times, and their targets are compared:
  *         see compare-scenarios.ts)
+ *        [--floor [--rounds 3]]
+ *        (--floor: the one-core ladder, default memory-1c, on this server and on the socket.io
+ *         floor (floor-server.ts: socket.io relaying with no meshmeet code), alternated
+ *         --rounds times, each target's figures side by side with their ratio; writes
+ *         bench/results/signaling-floor.json)
  */
+
+/** The reference server of `--floor`. */
+const FLOOR_SERVER = 'bench/signaling/floor-server.ts';
 
 const SCENARIOS = {
   relay: relayScenario,
@@ -58,6 +66,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string', default: process.env.BENCH_BASELINE },
     rounds: { type: 'string', default: '3' },
     rates: { type: 'string' },
+    floor: { type: 'boolean', default: false },
     // Extra server environment, NAME=value,NAME=value (e.g. PING_INTERVAL_MS=25000).
     'server-env': { type: 'string' },
   },
@@ -111,11 +120,14 @@ async function main(): Promise<void> {
   const quick = args.quick!;
   const baselineRefs = (args.baseline ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const comparing = baselineRefs.length > 0;
-  const defaultVariants = comparing ? 'memory-1,redis-1' : quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',');
+  const floor = args.floor!;
+  if (floor && comparing) throw new Error('--floor and --baseline do not combine: run them one after the other');
+  const defaultVariants = floor ? 'memory-1c' : comparing ? 'memory-1,redis-1' : quick ? 'memory-1,redis-2,memory-1c,redis-1c' : Object.keys(VARIANTS).join(',');
   let variants = pickList(args.variants ?? defaultVariants, Object.keys(VARIANTS) as VariantKey[], 'variant');
   const scenarios = pickList(args.scenarios ?? Object.keys(SCENARIOS).join(','), Object.keys(SCENARIOS) as ScenarioKey[], 'scenario');
   // --baseline with --scenarios: whole scenarios alternated build after build (compare-scenarios.ts).
   const wholeScenarios = comparing && args.scenarios !== undefined;
+  if (floor && variants.some((v) => !VARIANTS[v].oneCore)) throw new Error('--floor runs the one-core ladder: give *-1c variants');
   const workers = Math.max(1, Number(args.workers));
   const notes: string[] = [];
 
@@ -151,7 +163,7 @@ async function main(): Promise<void> {
   const cpu = cpus();
   const budgetS = Number(args.budget ?? (quick ? 120 : 600));
   const build = (partial: boolean): BenchResult => ({
-    name: comparing ? 'signaling-baseline' : 'signaling',
+    name: floor ? 'signaling-floor' : comparing ? 'signaling-baseline' : 'signaling',
     rows,
     notes: [
       ...notes,
@@ -172,6 +184,7 @@ async function main(): Promise<void> {
       finishedAt: new Date().toISOString(),
       budgetS,
       ...(comparing ? { baselines: baselines.map((b) => ({ ref: b.ref, commit: b.commit, subject: b.subject })), rounds: Number(args.rounds) } : {}),
+      ...(floor ? { floor: FLOOR_SERVER, rounds: Number(args.rounds) } : {}),
       details,
     },
   });
@@ -183,19 +196,15 @@ async function main(): Promise<void> {
       baselines.push(b);
       log(`[signaling] baseline ${ref}: ${b.short} "${b.subject}" checked out in ${b.dir}`);
     }
-    if (wholeScenarios) {
-      // Both from their sources, so the builds differ only in their code.
-      const builds: ScenarioBuild[] = [
-        { label: 'current', cluster: { fromSource: true } },
-        ...baselines.map((b) => ({ label: `baseline ${b.short}`, cluster: { fromSource: true, checkout: b.dir } })),
-      ];
+    // Whole scenarios on several builds, alternated (compare-scenarios.ts).
+    const compareBuilds = async (builds: ScenarioBuild[], judge: boolean): Promise<void> => {
       for (const variant of variants) {
         for (const scenario of scenarios) {
           if (VARIANTS[variant].oneCore && scenario !== 'relay') continue;
-          log(`[signaling] ${scenario} on ${VARIANTS[variant].label}, current against ${baselines.map((b) => b.short).join(', ')}`);
+          log(`[signaling] ${scenario} on ${VARIANTS[variant].label}, ${builds.map((b) => b.label).join(' against ')}`);
           const run = VARIANTS[variant].oneCore ? ladderScenario : SCENARIOS[scenario];
           try {
-            const res = await compareScenarios(ctx, variant, scenario, run, builds, Math.max(1, Number(args.rounds)));
+            const res = await compareScenarios(ctx, variant, scenario, run, builds, Math.max(1, Number(args.rounds)), judge);
             rows.push(...res.rows);
             notes.push(...res.notes);
             (details[variant] ??= {})[`${scenario}-compare`] = res.details;
@@ -205,6 +214,25 @@ async function main(): Promise<void> {
           writeResult(build(true));
         }
       }
+    };
+    if (wholeScenarios) {
+      // Both from their sources, so the builds differ only in their code.
+      await compareBuilds(
+        [
+          { label: 'current', cluster: { fromSource: true } },
+          ...baselines.map((b) => ({ label: `baseline ${b.short}`, cluster: { fromSource: true, checkout: b.dir } })),
+        ],
+        true,
+      );
+    }
+    if (floor) {
+      await compareBuilds(
+        [
+          { label: 'meshmeet', cluster: {} },
+          { label: 'socket.io floor', cluster: { entry: FLOOR_SERVER } },
+        ],
+        false,
+      );
     }
     for (const variant of comparing && !wholeScenarios ? variants : []) {
       log(`[signaling] relay path, current against ${baselines.map((b) => b.short).join(', ')} on ${VARIANTS[variant].label}`);
@@ -219,7 +247,7 @@ async function main(): Promise<void> {
       }
       writeResult(build(true));
     }
-    for (const variant of comparing ? [] : variants) {
+    for (const variant of comparing || floor ? [] : variants) {
       for (const scenario of scenarios) {
         const elapsedS = (Date.now() - started) / 1000;
         if (elapsedS > budgetS) {

@@ -89,12 +89,31 @@ export interface ServerOptions {
    * runs: for comparisons with older checkouts, which run from their sources too.
    */
   fromSource?: boolean;
+  /**
+   * Another server to start instead of meshmeet's: a TypeScript entry in this checkout,
+   * bundled like the server `npm start` runs and started with the same flags (e.g. the
+   * socket.io floor, floor-server.ts).
+   */
+  entry?: string;
 }
 
 /** The bundle `npm start` runs, and the flags it runs it with. */
 const BUNDLE = 'apps/server/dist/server.js';
 const BUNDLE_NODE_ARGS = ['--enable-source-maps'];
 let bundleReady: Promise<unknown> | null = null;
+/** Bundles of other entries ({@link ServerOptions.entry}), built once per run. */
+const otherBundles = new Map<string, Promise<string>>();
+
+/** Bundles `entry` (relative to the repo root) into the results folder; resolves to the bundle's path. */
+function bundleOf(entry: string): Promise<string> {
+  let ready = otherBundles.get(entry);
+  if (!ready) {
+    const outfile = join(RESULTS_DIR, 'bundles', entry.replace(/\.ts$/, '.mjs'));
+    ready = import('../../scripts/build.js').then((b) => b.bundleForNode(resolve(REPO_ROOT, entry), outfile)).then(() => outfile);
+    otherBundles.set(entry, ready);
+  }
+  return ready;
+}
 
 /**
  * What to start, and with which node flags. By default the bundle `npm start` runs,
@@ -102,10 +121,12 @@ let bundleReady: Promise<unknown> | null = null;
  * same server holds about 7 MB more heap per 2,000 sockets (esbuild's `keepNames`
  * gives every per-socket closure its own property array) and spends more CPU per relay,
  * so figures taken from the sources describe a server nobody runs.
- * `BENCH_SERVER_ENTRY` names another entry (a `.ts` file runs through tsx).
+ * `BENCH_SERVER_ENTRY` names another entry (a `.ts` file runs through tsx);
+ * `opts.entry` another server, bundled the same way.
  */
 async function serverEntry(opts: ServerOptions): Promise<{ entry: string; nodeArgs: string[] }> {
   if (opts.checkout) return { entry: join(opts.checkout, 'apps/server/src/server.ts'), nodeArgs: ['--import', 'tsx'] };
+  if (opts.entry) return { entry: await bundleOf(opts.entry), nodeArgs: BUNDLE_NODE_ARGS };
   const entry = process.env.BENCH_SERVER_ENTRY ?? (opts.fromSource ? 'apps/server/src/server.ts' : BUNDLE);
   if (entry.endsWith('.ts')) return { entry, nodeArgs: ['--import', 'tsx'] };
   if (entry === BUNDLE) {

@@ -53,7 +53,7 @@ function subscriberReconnects(text: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** What the server's own loop went through, from prom-client's default metrics. */
+/** What the server's own loop went through, from prom-client's default metrics (null: the server has no `/metrics`, e.g. the socket.io floor). */
 interface LoopReading {
   /** Event-loop delay since the previous scrape (prom-client resets it on every scrape), ms. */
   lagMaxMs: number;
@@ -62,7 +62,8 @@ interface LoopReading {
   gc: Record<string, { ms: number; count: number }>;
 }
 
-function loopReading(text: string): LoopReading {
+function loopReading(text: string): LoopReading | null {
+  if (text === '') return null;
   const value = (name: string): number => Number(new RegExp(`^meshmeet_${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
   const gc: LoopReading['gc'] = {};
   for (const m of text.matchAll(/^meshmeet_nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)/gm)) {
@@ -138,7 +139,11 @@ export async function ladderScenario(ctx: BenchContext, variant: VariantKey): Pr
       const loop1 = loopReading(text);
       // Tells a server stall (GC, a long turn) from a generator stall when p99 jumps.
       ctx.log(
-        `    server: ${round(kernelShare * 100, 0)} % of its CPU in the kernel; its core ran the reference work in ${speed0} / ${speed1} ms; loop delay p99 ${round(loop1.lagP99Ms, 1)} ms, max ${round(loop1.lagMaxMs, 1)} ms; GC ${gcBetween(loop0, loop1) || 'none'}` +
+        `    server: ${round(kernelShare * 100, 0)} % of its CPU in the kernel; its core ran the reference work in ${speed0} / ${speed1} ms; ${
+          loop0 && loop1
+            ? `loop delay p99 ${round(loop1.lagP99Ms, 1)} ms, max ${round(loop1.lagMaxMs, 1)} ms; GC ${gcBetween(loop0, loop1) || 'none'}`
+            : 'loop delay and GC not reported (no /metrics)'
+        }` +
           (stolen ? `; its core ${round(stolen.stolenPct, 1)} % stolen, at most ${stolen.worstBurstMs} ms in ${BURST_WINDOW_MS} ms` : ''),
       );
       const rung: Rung = {
