@@ -8,7 +8,9 @@
  * engine.io and ws as installed, and the server's own heartbeat and frame-size settings
  * (read through the server's config, so that the idle cost of 2,000 sockets is the same).
  *
- * Started by the bench (`--floor`, main.ts) like a server node: `PORT`, `HOST`, `/healthz`.
+ * It trusts its clients (a malformed `signal` throws), so it only ever faces the bench's own
+ * generators on loopback. Started by the bench (`--floor`, main.ts) like a server node:
+ * `PORT`, `HOST`, `/healthz`.
  * It is bundled to plain JavaScript as `npm start` runs the server (procs.ts), so neither
  * pays for a TypeScript loader.
  */
