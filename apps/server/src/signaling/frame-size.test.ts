@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Packet } from 'socket.io-parser';
 import { schemas } from '@meshmeet/protocol';
-import { frameBytes, sizedParser } from './frame-size.js';
+import { ackIdOf, frameBytes, sizedParser } from './frame-size.js';
 
 /** Decodes one text frame with the server's parser and returns the decoded packet. */
 function decode(frame: string): Packet {
@@ -38,5 +38,11 @@ describe('frame sizes of decoded signals', () => {
     expect(frameBytes(other)).toBeUndefined();
     expect(frameBytes({ frameBytes: 1 })).toBeUndefined();
     expect(frameBytes(JSON.parse('{"to":"x","data":{},"frameBytes":1}'))).toBeUndefined();
+  });
+
+  it('notes the ack id of a signal that wants one, and none otherwise', () => {
+    expect(ackIdOf((decode('2345["signal",{"to":"peer","data":{}}]').data as unknown[])[1])).toBe(345);
+    expect(ackIdOf((decode('2["signal",{"to":"peer","data":{}}]').data as unknown[])[1])).toBeUndefined();
+    expect(ackIdOf((decode('27["chat:send",{"text":"hi"}]').data as unknown[])[1])).toBeUndefined();
   });
 });

@@ -18,8 +18,13 @@ const { Decoder, Encoder, PacketType } = createRequire(import.meta.url)('socket.
  * it, and JSON.stringify leaves it out.
  */
 const FRAME_BYTES = Symbol('frameBytes');
+/**
+ * Key of the id the client gave the `signal` for its ack, recorded beside the frame size,
+ * so that the ack of a delivered relay can be written pre-encoded (pre-encoded.ts).
+ */
+const ACK_ID = Symbol('ackId');
 
-type Sized = { [FRAME_BYTES]?: number };
+type Sized = { [FRAME_BYTES]?: number; [ACK_ID]?: number };
 
 /** A socket.io decoder that notes the size of every text `signal` event it decodes. */
 class SizedDecoder extends Decoder {
@@ -32,7 +37,9 @@ class SizedDecoder extends Decoder {
     this.on('decoded', (packet: Packet) => {
       if (this.frameBytes === 0 || packet.type !== PacketType.EVENT || !Array.isArray(packet.data) || packet.data[0] !== 'signal') return;
       const payload: unknown = packet.data[1];
-      if (payload !== null && typeof payload === 'object') (payload as Sized)[FRAME_BYTES] = this.frameBytes;
+      if (payload === null || typeof payload !== 'object') return;
+      (payload as Sized)[FRAME_BYTES] = this.frameBytes;
+      if (packet.id !== undefined) (payload as Sized)[ACK_ID] = packet.id;
     });
   }
 
@@ -48,4 +55,12 @@ export const sizedParser = { Encoder, Decoder: SizedDecoder };
 /** Size in bytes of the frame that carried `payload`, or undefined when none was recorded (binary frames). */
 export function frameBytes(payload: unknown): number | undefined {
   return payload !== null && typeof payload === 'object' ? (payload as Sized)[FRAME_BYTES] : undefined;
+}
+
+/**
+ * The ack id of the text frame that carried `payload`, or undefined when the client wants
+ * no ack or the frame was not measured (binary frames).
+ */
+export function ackIdOf(payload: unknown): number | undefined {
+  return payload !== null && typeof payload === 'object' ? (payload as Sized)[ACK_ID] : undefined;
 }

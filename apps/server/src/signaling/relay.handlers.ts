@@ -1,12 +1,12 @@
-import { ErrorCode, fail, ok, schemas, type Ack, type SignalSend } from '@meshmeet/protocol';
+import { ErrorCode, fail, schemas, type Ack, type SignalSend } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
 import type { RelayService } from '../rooms/relay-service.js';
 import type { RoomService } from '../rooms/room-service.js';
-import { frameBytes } from './frame-size.js';
+import { ackIdOf, frameBytes } from './frame-size.js';
+import { DELIVERED, writeDelivered } from './pre-encoded.js';
 import { closeIfReplaced, describeIssues, safeHandler, splitAck, type HandlerContext } from './safe-handler.js';
 import type { MeshSocket } from './types.js';
 
-const DELIVERED: Ack<null> = ok(null);
 // Refusals are answers, not faults: built once, so a flood of refused relays costs no
 // error object (and no stack capture) each.
 const TOO_MANY_EVENTS: Ack<null> = fail(ErrorCode.RATE_LIMITED, 'Too many signal events; slow down');
@@ -51,6 +51,12 @@ function signalHandler(socket: MeshSocket, relays: RelayService, ctx: HandlerCon
     }
     if (!answer.ok) closeIfReplaced(socket, answer);
   };
+  // The ack of a delivered relay goes out pre-encoded when the decoder noted its id.
+  const delivered = (ack: ((a: Ack<unknown>) => void) | null, payload: unknown): void => {
+    const ackId = ack ? ackIdOf(payload) : undefined;
+    if (ackId !== undefined) writeDelivered(socket, ackId, ack!);
+    else reply(ack, DELIVERED);
+  };
   const failure = (err: unknown): Ack<unknown> => {
     if (err instanceof AppError) return fail(err.code, err.message);
     ctx.log.error({ err, event: 'signal', socket: socket.id }, 'handler failed');
@@ -65,12 +71,12 @@ function signalHandler(socket: MeshSocket, relays: RelayService, ctx: HandlerCon
       const pending = relays.relay(socket, parseSignal(payload), bytes);
       if (pending) {
         pending.then(
-          () => reply(ack, DELIVERED),
+          () => delivered(ack, payload),
           (err: unknown) => reply(ack, failure(err)),
         );
         return;
       }
-      reply(ack, DELIVERED);
+      delivered(ack, payload);
     } catch (err) {
       reply(ack, failure(err));
     }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { MessageType } from 'socket.io-adapter';
 import type { LocalDelivery, RemoteDelivery } from '../rooms/relay-service.js';
 import type { Publication } from '../rooms/room-store.js';
+import { writeSignal } from './pre-encoded.js';
 import type { MeshServer } from './types.js';
 
 /** Socket.IO packet type of an event (socket.io-parser `PacketType.EVENT`). */
@@ -81,7 +82,7 @@ export function localDelivery(io: MeshServer): LocalDelivery {
       if (!local) return 'absent';
       const tb = local.data.binding;
       if (!local.connected || tb?.id !== to || tb.room !== room) return 'stale';
-      local.emit('signal', payload);
+      writeSignal(local, payload);
       return 'delivered';
     },
   };
