@@ -84,6 +84,21 @@ describe('BudgetController', () => {
     expect(senders.get('p0')!.cam.sets).toHaveLength(1);
   });
 
+  it('leaves a sender alone until it is negotiated (has a transport), then sets it', async () => {
+    const { controller, senders } = setup();
+    const cam = senders.get('p0')!.cam;
+    let reads = 0;
+    const read = cam.getParameters.bind(cam);
+    Object.assign(cam, { transport: null, getParameters: () => (reads++, read()) });
+    await controller.tick();
+    expect(reads).toBe(0);
+    expect(cam.sets).toHaveLength(0);
+    Object.assign(cam, { transport: {} });
+    await controller.tick();
+    expect(reads).toBe(1);
+    expect(cam.sets).toHaveLength(1);
+  });
+
   it('changes nothing and sends nothing when disabled', async () => {
     const { controller, senders, sent } = setup({ enabled: false, peers: 5 });
     await controller.tick();
