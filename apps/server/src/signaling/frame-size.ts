@@ -52,6 +52,9 @@ class SizedDecoder extends Decoder {
 /** The parser to give socket.io (`new Server(http, { parser })`). */
 export const sizedParser = { Encoder, Decoder: SizedDecoder };
 
+/** Socket.IO packet types, from the same build of socket.io-parser that socket.io uses. */
+export { PacketType };
+
 /** Size in bytes of the frame that carried `payload`, or undefined when none was recorded (binary frames). */
 export function frameBytes(payload: unknown): number | undefined {
   return payload !== null && typeof payload === 'object' ? (payload as Sized)[FRAME_BYTES] : undefined;

@@ -1,5 +1,6 @@
 import { ok, type Ack } from '@meshmeet/protocol';
 import type { SignalPayload } from '../rooms/relay-service.js';
+import { PacketType } from './frame-size.js';
 import type { MeshSocket } from './types.js';
 
 /**
@@ -18,9 +19,8 @@ import type { MeshSocket } from './types.js';
  * server serves.
  */
 
-/** Socket.IO packet types (socket.io-parser `PacketType`). */
-const EVENT = '2';
-const ACK = '3';
+const EVENT = String(PacketType.EVENT);
+const ACK = String(PacketType.ACK);
 
 /** Whether packets for `socket` may be written pre-encoded: it is on the main namespace and open. */
 function writable(socket: MeshSocket): boolean {

@@ -2,11 +2,10 @@ import type { Redis } from 'ioredis';
 import { MessageType } from 'socket.io-adapter';
 import type { LocalDelivery, RemoteDelivery } from '../rooms/relay-service.js';
 import type { Publication } from '../rooms/room-store.js';
+import { PacketType } from './frame-size.js';
 import { writeSignal } from './pre-encoded.js';
 import type { MeshServer } from './types.js';
 
-/** Socket.IO packet type of an event (socket.io-parser `PacketType.EVENT`). */
-const EVENT_PACKET = 2;
 
 /**
  * Messages in the sharded Redis adapter's own format (socket.io-adapter 2.5
@@ -33,7 +32,7 @@ export function shardedMessages(io: MeshServer, channelPrefix: string): ShardedM
         uid: adapter.uid,
         nsp: '/',
         type: MessageType.BROADCAST,
-        data: { packet: { type: EVENT_PACKET, data: [event, payload], nsp: '/' }, opts: { rooms: [socketId], except: [], flags: {} } },
+        data: { packet: { type: PacketType.EVENT, data: [event, payload], nsp: '/' }, opts: { rooms: [socketId], except: [], flags: {} } },
       }),
     }),
     announcement: (event, payload) => ({
