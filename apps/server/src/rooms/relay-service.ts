@@ -71,7 +71,7 @@ function deeperThan(value: unknown, limit: number): boolean {
 }
 
 /** UTF-8 size of a value as JSON, or Infinity when it cannot be serialized. */
-function jsonBytes(data: unknown): number {
+export function jsonBytes(data: unknown): number {
   try {
     return Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
   } catch {

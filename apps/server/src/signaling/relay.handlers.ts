@@ -1,6 +1,6 @@
 import { ErrorCode, fail, schemas, type Ack, type SignalSend } from '@meshmeet/protocol';
 import { AppError } from '../errors.js';
-import type { RelayService } from '../rooms/relay-service.js';
+import { jsonBytes, type RelayService } from '../rooms/relay-service.js';
 import type { RoomService } from '../rooms/room-service.js';
 import { ackIdOf, frameBytes } from './frame-size.js';
 import { DELIVERED, writeDelivered } from './pre-encoded.js';
@@ -11,15 +11,6 @@ import type { MeshSocket } from './types.js';
 // error object (and no stack capture) each.
 const TOO_MANY_EVENTS: Ack<null> = fail(ErrorCode.RATE_LIMITED, 'Too many signal events; slow down');
 const TOO_MANY_BYTES: Ack<null> = fail(ErrorCode.RATE_LIMITED, 'Too many bytes of signals per second; slow down');
-
-/** UTF-8 size of a payload as JSON (for frames the decoder did not measure), or Infinity. */
-function jsonBytes(value: unknown): number {
-  try {
-    return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
-  } catch {
-    return Infinity;
-  }
-}
 
 /**
  * Checks a `signal` payload: the plain `{to, data}` shape clients send is recognized
@@ -65,6 +56,7 @@ function signalHandler(socket: MeshSocket, relays: RelayService, ctx: HandlerCon
   return (...args: unknown[]) => {
     const { payload, ack } = splitAck(args);
     if (!socket.data.limits.signal!.take()) return reply(ack, TOO_MANY_EVENTS);
+    // A frame the decoder did not measure (binary) is measured as JSON.
     const bytes = frameBytes(payload) ?? jsonBytes(payload);
     if (!socket.data.limits.signalBytes!.take(bytes)) return reply(ack, TOO_MANY_BYTES);
     try {
